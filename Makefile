@@ -1,0 +1,49 @@
+# The few commands people run. Every target creates and uses the virtualenv at .venv.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: venv demo test check lint typecheck imports wire wire-check plugin bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## demo: the main job, on the bundled example cluster (no cluster needed)
+demo: venv
+	$(PY) -m k8smeta demo
+
+## test: static checks, then the whole test suite
+test: check
+	$(PY) -m pytest
+
+## check: lint, types, import layering, generated-code freshness
+check: lint typecheck imports wire-check
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: venv
+	$(VENV)/bin/mypy
+
+imports: venv
+	$(VENV)/bin/lint-imports --no-cache
+
+wire: venv
+	$(PY) scripts/gen_wire.py
+
+wire-check: venv
+	$(PY) scripts/gen_wire.py --check
+
+## bench: the benchmarks under benchmarks/ (results go to docs/benchmarks.md by hand)
+bench: venv
+	$(PY) benchmarks/bench_core.py
+
+clean:
+	rm -rf build .pytest_cache .mypy_cache .ruff_cache

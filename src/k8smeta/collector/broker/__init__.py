@@ -1,0 +1,1 @@
+"""Per-subscriber bounded queues, snapshot then live stream, slow-consumer policy."""

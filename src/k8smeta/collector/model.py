@@ -1,0 +1,127 @@
+"""Trimmed Kubernetes objects and the batches of changes the sources hand to the pipeline.
+
+Only the fields the wire needs are kept (collector spec §4): everything is keyed by UID.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import NewType, Protocol
+
+Uid = NewType("Uid", str)
+NodeName = NewType("NodeName", str)
+
+
+class Kind(enum.StrEnum):
+    """The kinds the collector watches and serves, spelled as on the wire."""
+
+    POD = "Pod"
+    NAMESPACE = "Namespace"
+    DEPLOYMENT = "Deployment"
+    REPLICA_SET = "ReplicaSet"
+    REPLICATION_CONTROLLER = "ReplicationController"
+    DAEMON_SET = "DaemonSet"
+    SERVICE = "Service"
+
+
+@dataclass(frozen=True, slots=True)
+class OwnerReference:
+    kind: str
+    name: str
+    uid: Uid
+    controller: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectMeta:
+    uid: Uid
+    name: str
+    namespace: str = ""
+    generate_name: str = ""
+    labels: Mapping[str, str] = field(default_factory=dict)
+    owner_references: tuple[OwnerReference, ...] = ()
+    resource_version: str = ""
+
+    def controller(self) -> OwnerReference | None:
+        """The ownerReference with `controller: true`, if any."""
+        for ref in self.owner_references:
+            if ref.controller:
+                return ref
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class KubeObject:
+    """One trimmed object. `node_name`/`pod_ip` are for pods, `selector` for services."""
+
+    kind: Kind
+    meta: ObjectMeta
+    node_name: str = ""
+    pod_ip: str = ""
+    selector: Mapping[str, str] | None = None
+
+    @property
+    def uid(self) -> Uid:
+        return self.meta.uid
+
+    def same_content(self, other: KubeObject) -> bool:
+        """Equal apart from resourceVersion: a MODIFIED that changes nothing is dropped."""
+        return (
+            self.kind == other.kind
+            and self.node_name == other.node_name
+            and self.pod_ip == other.pod_ip
+            and self.selector == other.selector
+            and _meta_without_version(self.meta) == _meta_without_version(other.meta)
+        )
+
+
+def _meta_without_version(meta: ObjectMeta) -> tuple[object, ...]:
+    return (
+        meta.uid,
+        meta.name,
+        meta.namespace,
+        meta.generate_name,
+        dict(meta.labels),
+        meta.owner_references,
+    )
+
+
+class ChangeType(enum.Enum):
+    ADDED = "ADDED"
+    MODIFIED = "MODIFIED"
+    DELETED = "DELETED"
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One object entering, changing or leaving the cluster (DELETED carries the last state)."""
+
+    type: ChangeType
+    obj: KubeObject
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """All changes caused by one input (one watch event, or one relist diff), applied together.
+
+    `synced` names a kind whose initial list this batch completes (readiness).
+    """
+
+    changes: tuple[Change, ...]
+    synced: Kind | None = None
+
+
+BatchQueue = asyncio.Queue[Batch]
+
+
+class Source(Protocol):
+    """Produces batches for one or more kinds until cancelled."""
+
+    kinds: tuple[Kind, ...]
+
+    async def run(self, out: BatchQueue) -> None:
+        """Put batches on `out` forever; the first batch of each kind carries `synced`."""
+        ...

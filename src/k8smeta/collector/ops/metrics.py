@@ -1,0 +1,73 @@
+"""Every Prometheus metric of the collector, on one registry passed in (tests use their own)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import REGISTRY
+
+NAMESPACE = "meta_collector"
+
+
+class CollectorMetrics:
+    """Upstream's names where they exist (collector spec §8.2), plus ours."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        reg = registry if registry is not None else REGISTRY
+        self.registry = reg
+        self.server_subscribers = Gauge(
+            "server_subscribers", "Open Watch streams.", namespace=NAMESPACE, registry=reg
+        )
+        self.dispatched_events = Counter(
+            "broker_dispatched_events",
+            "Messages written to a Watch stream.",
+            ["kind", "type"],
+            namespace=NAMESPACE,
+            registry=reg,
+        )
+        self.api_server_received = Counter(
+            "collector_event_api_server_received",
+            "Object changes received from the API server.",
+            ["name", "source", "type"],
+            namespace=NAMESPACE,
+            registry=reg,
+        )
+        self.objects = Gauge(
+            "objects", "Objects held, by kind.", ["kind"], namespace=NAMESPACE, registry=reg
+        )
+        self.watch_events = Counter(
+            "watch_events",
+            "Watch events received, by kind and watch event type.",
+            ["kind", "type"],
+            namespace=NAMESPACE,
+            registry=reg,
+        )
+        self.watch_restarts = Counter(
+            "watch_restarts", "Watches restarted.", ["kind"], namespace=NAMESPACE, registry=reg
+        )
+        self.relists = Counter(
+            "relists",
+            "Full lists, by reason: initial, gone, error.",
+            ["kind", "reason"],
+            namespace=NAMESPACE,
+            registry=reg,
+        )
+        self.subscriber_queue_depth = Histogram(
+            "subscriber_queue_depth",
+            "Depth of a subscriber queue, sampled per publish.",
+            buckets=(0, 1, 10, 100, 1_000, 10_000, 100_000),
+            namespace=NAMESPACE,
+            registry=reg,
+        )
+        self.subscriber_overflows = Counter(
+            "subscriber_overflows",
+            "Streams aborted because their queue overflowed.",
+            namespace=NAMESPACE,
+            registry=reg,
+        )
+        self.event_latency = Histogram(
+            "event_latency_seconds",
+            "From an API change received to its events queued to subscribers.",
+            buckets=(0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+            namespace=NAMESPACE,
+            registry=reg,
+        )

@@ -1,0 +1,1 @@
+"""The gRPC side: Go-compatible encoding, the Watch servicer, the server (TLS, keepalive)."""

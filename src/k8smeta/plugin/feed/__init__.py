@@ -1,0 +1,1 @@
+"""The gRPC client that feeds the plugin: translate wire events, reconnect, resync."""
