@@ -1,8 +1,9 @@
 """Generate the committed protobuf/gRPC stubs in src/k8smeta/wire from proto/metadata.proto.
 
 `--check` regenerates into a temporary folder and fails if the committed files differ.
-The proto is mapped to the virtual path `k8smeta/wire/metadata.proto`, so the generated
-gRPC module imports its messages as `k8smeta.wire.metadata_pb2` (no post-processing).
+Type stubs come from mypy-protobuf. The proto is mapped to the virtual path
+`k8smeta/wire/metadata.proto`, so the generated gRPC module imports its messages as
+`k8smeta.wire.metadata_pb2` (no post-processing).
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from grpc_tools import protoc
 ROOT = Path(__file__).resolve().parent.parent
 PROTO_DIR = ROOT / "proto"
 WIRE_DIR = ROOT / "src" / "k8smeta" / "wire"
-GENERATED = ("metadata_pb2.py", "metadata_pb2.pyi", "metadata_pb2_grpc.py")
+GENERATED = ("metadata_pb2.py", "metadata_pb2.pyi", "metadata_pb2_grpc.py", "metadata_pb2_grpc.pyi")
+# mypy-protobuf's plugins, installed beside this interpreter
+PLUGIN_DIR = Path(sys.executable).parent
 
 
 def generate(out: Path) -> None:
@@ -31,8 +34,11 @@ def _run_protoc(stage: Path, out: Path) -> None:
         "protoc",
         f"-Ik8smeta/wire={PROTO_DIR}",
         f"--python_out={stage}",
-        f"--pyi_out={stage}",
         f"--grpc_python_out={stage}",
+        f"--plugin=protoc-gen-mypy={PLUGIN_DIR / 'protoc-gen-mypy'}",
+        f"--plugin=protoc-gen-mypy_grpc={PLUGIN_DIR / 'protoc-gen-mypy_grpc'}",
+        f"--mypy_out={stage}",
+        f"--mypy_grpc_out={stage}",
         "k8smeta/wire/metadata.proto",
     ]
     if protoc.main(args) != 0:

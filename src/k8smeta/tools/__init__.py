@@ -1,0 +1,4 @@
+"""Operator tools that speak the wire contract, e.g. `k8smeta watch`.
+
+Import only `k8smeta.wire`.
+"""
