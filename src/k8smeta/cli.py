@@ -7,11 +7,27 @@ import sys
 from collections.abc import Sequence
 
 
+def _collector(argv: Sequence[str]) -> int:
+    from k8smeta.collector.cli import main as collector_main
+
+    return collector_main(list(argv))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["collector"]:
+        return _collector(args[1:])
     parser = argparse.ArgumentParser(prog="k8smeta", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("collector", help="run the collector (see `k8smeta collector --help`)")
     sub.add_parser("demo", help="run the end-to-end demo on the bundled example cluster")
-    options = parser.parse_args(argv)
+    from k8smeta.tools import watch
+
+    watch_parser = sub.add_parser("watch", help="print what a collector streams to one node")
+    watch.add_arguments(watch_parser)
+    options = parser.parse_args(args)
+    if options.command == "watch":
+        return watch.run(watch.options_from(options), sys.stdout)
     if options.command == "demo":
         print(
             "k8smeta demo: not available yet. It will build libk8smeta.so, start the collector "
