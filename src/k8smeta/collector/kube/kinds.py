@@ -1,0 +1,63 @@
+"""The per-kind table: API path, watch mode and Accept headers (collector spec §12.3)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from k8smeta.collector.model import Kind
+
+JSON = "application/json"
+METADATA_LIST = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json"
+METADATA_WATCH = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json"
+
+
+@dataclass(frozen=True, slots=True)
+class KindInfo:
+    """How one kind is listed and watched."""
+
+    kind: Kind
+    path: str
+    metadata_only: bool
+
+    @property
+    def resource(self) -> str:
+        """The plural resource name (last path segment), as used in logs and RBAC."""
+        return self.path.rsplit("/", 1)[-1]
+
+    @property
+    def list_accept(self) -> str:
+        return METADATA_LIST if self.metadata_only else JSON
+
+    @property
+    def watch_accept(self) -> str:
+        return METADATA_WATCH if self.metadata_only else JSON
+
+    @property
+    def collector_name(self) -> str:
+        """Upstream's controller name, the `name` label of api_server_received."""
+        return f"{self.kind.value.lower()}-collector"
+
+
+KINDS: dict[Kind, KindInfo] = {
+    info.kind: info
+    for info in (
+        KindInfo(Kind.POD, "/api/v1/pods", metadata_only=False),
+        KindInfo(Kind.SERVICE, "/api/v1/services", metadata_only=False),
+        KindInfo(Kind.NAMESPACE, "/api/v1/namespaces", metadata_only=True),
+        KindInfo(Kind.REPLICATION_CONTROLLER, "/api/v1/replicationcontrollers", True),
+        KindInfo(Kind.DEPLOYMENT, "/apis/apps/v1/deployments", metadata_only=True),
+        KindInfo(Kind.REPLICA_SET, "/apis/apps/v1/replicasets", metadata_only=True),
+        KindInfo(Kind.DAEMON_SET, "/apis/apps/v1/daemonsets", metadata_only=True),
+    )
+}
+
+# Dependency order: owners before what they own, namespaces first (spec §3.2).
+DEPENDENCY_ORDER: tuple[Kind, ...] = (
+    Kind.NAMESPACE,
+    Kind.DEPLOYMENT,
+    Kind.REPLICA_SET,
+    Kind.REPLICATION_CONTROLLER,
+    Kind.DAEMON_SET,
+    Kind.SERVICE,
+    Kind.POD,
+)

@@ -1,0 +1,247 @@
+"""One kind's list+watch loop: API objects -> trimmed store -> batches (spec §12.3).
+
+List (paginated), replace (diff against the store, one batch), then watch from the list's
+resourceVersion; every event advances the version, BOOKMARK included. A normal end of a watch
+re-watches from there; 410 (HTTP or ERROR event) relists; any other failure is logged at
+ERROR and retried after a jittered doubling backoff. The loop never ends on its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+from k8smeta.collector.kube.diff import diff_stores
+from k8smeta.collector.kube.errors import (
+    ApiError,
+    GoneError,
+    TransportError,
+    TrimError,
+    status_error,
+)
+from k8smeta.collector.kube.kinds import KindInfo
+from k8smeta.collector.kube.policy import ReflectorPolicy
+from k8smeta.collector.kube.transport import Transport, status_message
+from k8smeta.collector.kube.trim import resource_version, trim, trim_meta
+from k8smeta.collector.model import Batch, BatchQueue, Change, ChangeType, KubeObject, Uid
+from k8smeta.collector.ops.metrics import CollectorMetrics
+
+log = logging.getLogger(__name__)
+
+_CHANGE_TYPES = {t.value: t for t in ChangeType}
+_RECEIVED_TYPE = {ChangeType.ADDED: "create", ChangeType.MODIFIED: "update",
+                  ChangeType.DELETED: "delete"}  # fmt: skip
+_EVENT_TYPES = frozenset({"ADDED", "MODIFIED", "DELETED", "BOOKMARK", "ERROR"})
+
+
+class Reflector:
+    """Keeps one kind's trimmed objects by UID in step with the API server."""
+
+    def __init__(
+        self,
+        info: KindInfo,
+        transport: Transport,
+        metrics: CollectorMetrics,
+        policy: ReflectorPolicy | None = None,
+    ) -> None:
+        self.info = info
+        self._transport = transport
+        self._metrics = metrics
+        self._policy = policy if policy is not None else ReflectorPolicy()
+        self._backoff = self._policy.backoff()
+        self._store: dict[Uid, KubeObject] = {}
+        self._rv = ""
+        self._synced = False
+        self.skipped = 0
+        """Objects skipped because they could not be trimmed (logged at WARNING)."""
+
+    @property
+    def resource_version(self) -> str:
+        return self._rv
+
+    @property
+    def synced(self) -> bool:
+        return self._synced
+
+    def objects(self) -> dict[Uid, KubeObject]:
+        """A copy of the store."""
+        return dict(self._store)
+
+    async def run(self, out: BatchQueue) -> None:
+        """List, replace and watch forever; only cancellation ends it."""
+        reason = "initial"
+        while True:
+            try:
+                await self._list_and_replace(out, reason)
+            except Exception as exc:  # never crash: any failure is retried
+                await self._failed("list", exc)
+                reason = "error"
+                continue
+            self._backoff.reset()
+            await self._watch_until_gone(out)
+            reason = "gone"
+
+    async def _watch_until_gone(self, out: BatchQueue) -> None:
+        kind = self.info.kind.value
+        while True:
+            try:
+                received = await self._watch_once(out)
+            except GoneError as exc:
+                log.info("watch %s: %s; relisting", self.info.resource, exc)
+                return
+            except Exception as exc:  # never crash: any failure is retried
+                await self._failed("watch", exc)
+            else:
+                if received:
+                    self._backoff.reset()
+                else:  # an empty watch that ends at once must not become a busy loop
+                    await asyncio.sleep(self._backoff.next_delay())
+            self._metrics.watch_restarts.labels(kind).inc()
+
+    async def _failed(self, what: str, exc: Exception) -> None:
+        delay = self._backoff.next_delay()
+        if isinstance(exc, ApiError):
+            log.error("%s %s failed: %s; retrying in %.1fs", what, self.info.resource, exc, delay)
+        else:
+            log.exception("%s %s: unexpected failure; retrying in %.1fs", what,
+                          self.info.resource, delay)  # fmt: skip
+        await asyncio.sleep(delay)
+
+    async def _list_and_replace(self, out: BatchQueue, reason: str) -> None:
+        self._metrics.relists.labels(self.info.kind.value, reason).inc()
+        store, rv = await self._list()
+        changes = diff_stores(self._store, store)
+        self._store, self._rv = store, rv
+        first = not self._synced
+        self._synced = True
+        self._publish_counts(changes)
+        log.info("listed %s: %d objects, %d changes (%s)", self.info.resource, len(store),
+                 len(changes), reason)  # fmt: skip
+        if changes or first:
+            await out.put(Batch(changes, synced=self.info.kind if first else None))
+
+    async def _list(self) -> tuple[dict[Uid, KubeObject], str]:
+        """All objects (trimmed, by UID) and the list's resourceVersion."""
+        store: dict[Uid, KubeObject] = {}
+        token, restarts = "", 0
+        while True:
+            query: list[tuple[str, str | int]] = [("limit", self._policy.page_limit)]
+            if token:
+                query.append(("continue", token))
+            try:
+                page = await self._transport.get_json(self.info.path, query, self.info.list_accept)
+            except GoneError:
+                if not token or restarts >= self._policy.max_list_restarts:
+                    raise
+                restarts += 1
+                log.info("list %s: continue token expired; restarting", self.info.resource)
+                store, token = {}, ""
+                continue
+            for obj in self._trimmed_items(page):
+                store[obj.uid] = obj
+            meta = page.get("metadata")
+            meta = meta if isinstance(meta, dict) else {}
+            token = meta.get("continue") or ""
+            if not token:
+                rv = meta.get("resourceVersion")
+                if not isinstance(rv, str) or not rv:
+                    raise TransportError(f"list {self.info.path}: no resourceVersion")
+                return store, rv
+
+    def _trimmed_items(self, page: dict[str, Any]) -> Iterator[KubeObject]:
+        items = page.get("items")
+        if not isinstance(items, list):
+            if items is not None:
+                raise TransportError(f"list {self.info.path}: items is not a list")
+            return
+        for raw in items:
+            obj = self._trim(raw)
+            if obj is not None:
+                yield obj
+
+    def _trim(self, raw: object) -> KubeObject | None:
+        try:
+            return trim(self.info.kind, raw)
+        except TrimError as exc:
+            self.skipped += 1
+            log.warning("skipping a %s object: %s", self.info.kind.value, exc)
+            return None
+
+    async def _watch_once(self, out: BatchQueue) -> int:
+        """One watch request from the current version; the number of events received."""
+        timeout = self._policy.next_watch_timeout()
+        query: list[tuple[str, str | int]] = [
+            ("watch", "1"),
+            ("resourceVersion", self._rv),
+            ("allowWatchBookmarks", "true"),
+            ("timeoutSeconds", timeout),
+        ]
+        received = 0
+        lines = self._transport.stream_lines(
+            self.info.path, query, self.info.watch_accept, timeout + self._policy.read_timeout
+        )
+        async for event in lines:
+            received += 1
+            change = self._on_event(event)
+            if change is not None:
+                self._publish_counts((change,))
+                await out.put(Batch((change,)))
+        return received
+
+    def _on_event(self, event: dict[str, Any]) -> Change | None:
+        """Apply one watch event to the store; the change to publish, if any."""
+        etype, obj = event.get("type"), event.get("object")
+        if not isinstance(etype, str) or etype not in _EVENT_TYPES:
+            raise TransportError(f"watch {self.info.path}: unknown event type {etype!r}")
+        self._metrics.watch_events.labels(self.info.kind.value, etype).inc()
+        if etype == "ERROR":
+            raise _watch_error(obj)
+        rv = resource_version(obj)
+        if rv:
+            self._rv = rv
+        if etype == "BOOKMARK":
+            return None
+        change_type = _CHANGE_TYPES[etype]
+        trimmed = self._trim(obj)
+        if trimmed is None:
+            return self._forget(obj) if change_type is ChangeType.DELETED else None
+        return self._apply(change_type, trimmed)
+
+    def _apply(self, change_type: ChangeType, obj: KubeObject) -> Change | None:
+        previous = self._store.get(obj.uid)
+        if change_type is ChangeType.DELETED:
+            if previous is None:
+                return None
+            del self._store[obj.uid]
+            return Change(ChangeType.DELETED, obj)
+        self._store[obj.uid] = obj
+        if previous is None:
+            return Change(ChangeType.ADDED, obj)
+        if previous.same_content(obj):
+            return None  # status churn, resourceVersion only: nothing the wire carries
+        return Change(ChangeType.MODIFIED, obj)
+
+    def _forget(self, raw: object) -> Change | None:
+        """A DELETED event we cannot trim: still delete by UID, with the last known state."""
+        try:
+            uid = trim_meta(raw.get("metadata") if isinstance(raw, dict) else None).uid
+        except TrimError:
+            return None
+        previous = self._store.pop(uid, None)
+        return None if previous is None else Change(ChangeType.DELETED, previous)
+
+    def _publish_counts(self, changes: tuple[Change, ...]) -> None:
+        received = self._metrics.api_server_received
+        for change in changes:
+            received.labels(self.info.collector_name, "api-server",
+                            _RECEIVED_TYPE[change.type]).inc()  # fmt: skip
+        self._metrics.objects.labels(self.info.kind.value).set(len(self._store))
+
+
+def _watch_error(obj: object) -> ApiError:
+    """The error an `ERROR` watch event stands for (its object is a Status)."""
+    code = obj.get("code") if isinstance(obj, dict) else None
+    message = status_message(obj) if isinstance(obj, dict) else ""
+    return status_error(code if isinstance(code, int) else 500, message or "watch ERROR event")

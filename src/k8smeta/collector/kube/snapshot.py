@@ -1,0 +1,148 @@
+"""`SnapshotSource`: serve objects from `kubectl get ... -o json` files instead of a live API.
+
+Each file holds a `List` (kubectl's `{"kind":"List","items":[...]}`, or a typed list such as
+`PodList` whose items lack `kind`) or a single object. Items are recognized by `kind`; other
+kinds are ignored (counted in `ignored`, DEBUG). Objects are trimmed exactly like live ones.
+
+Emission: one batch per kind in dependency order (Namespace first, Pod last), each carrying
+`synced=<kind>` and that kind's ADDED changes, also for kinds with no objects. Then the source
+waits; `request_reload()` (e.g. on SIGHUP) re-reads the files and publishes the difference as
+one batch, like a relist. A reload that fails keeps the current objects and logs an ERROR.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+import orjson
+
+from k8smeta.collector.kube.diff import diff_stores
+from k8smeta.collector.kube.errors import SnapshotError, TrimError
+from k8smeta.collector.kube.kinds import DEPENDENCY_ORDER
+from k8smeta.collector.kube.trim import trim
+from k8smeta.collector.model import Batch, BatchQueue, Change, ChangeType, Kind, KubeObject, Uid
+from k8smeta.collector.ops.metrics import CollectorMetrics
+
+log = logging.getLogger(__name__)
+
+Stores = dict[Kind, dict[Uid, KubeObject]]
+_KINDS = {kind.value: kind for kind in Kind}
+
+
+class SnapshotSource:
+    """A Source reading its objects from files; ready as soon as they are loaded."""
+
+    kinds: tuple[Kind, ...] = DEPENDENCY_ORDER
+
+    def __init__(self, paths: Sequence[str | Path], metrics: CollectorMetrics | None = None):
+        """Read and check the files now, so that a bad file is a start-up error."""
+        if not paths:
+            raise SnapshotError("no snapshot file given")
+        self.paths = tuple(Path(p) for p in paths)
+        self._metrics = metrics
+        self.ignored: Counter[str] = Counter()
+        self.skipped = 0
+        self._stores = self._load()
+        self._reload = asyncio.Event()
+
+    def objects(self) -> list[KubeObject]:
+        """Every object currently served, in dependency order."""
+        return [obj for kind in self.kinds for obj in self._stores[kind].values()]
+
+    def request_reload(self) -> None:
+        """Ask `run` to re-read the files (safe to call from a signal handler on the loop)."""
+        self._reload.set()
+
+    async def run(self, out: BatchQueue) -> None:
+        """Publish the snapshot, then publish reload differences until cancelled."""
+        for kind in self.kinds:
+            added = tuple(Change(ChangeType.ADDED, o) for o in self._stores[kind].values())
+            await out.put(Batch(added, synced=kind))
+        self._set_gauges()
+        while True:
+            await self._reload.wait()
+            self._reload.clear()
+            changes = self.reload()
+            if changes:
+                await out.put(Batch(changes))
+
+    def reload(self) -> tuple[Change, ...]:
+        """Re-read the files; the changes since the last load (empty when a file is bad)."""
+        try:
+            stores = self._load()
+        except SnapshotError as exc:
+            log.error("snapshot reload failed, keeping the previous objects: %s", exc)
+            return ()
+        changes: list[Change] = []
+        for kind in self.kinds:
+            changes.extend(diff_stores(self._stores[kind], stores[kind]))
+        self._stores = stores
+        self._set_gauges()
+        log.info("snapshot reloaded: %d changes", len(changes))
+        return _deletes_first(changes)
+
+    def _load(self) -> Stores:
+        stores: Stores = {kind: {} for kind in self.kinds}
+        for path in self.paths:
+            for kind, raw in _items(_read(path), path):
+                obj = self._trim(kind, raw, path)
+                if obj is not None:
+                    stores[obj.kind][obj.uid] = obj
+        log.info("snapshot loaded: %s", ", ".join(f"{k.value} {len(s)}" for k, s in stores.items()))
+        return stores
+
+    def _trim(self, kind_name: str, raw: object, path: Path) -> KubeObject | None:
+        kind = _KINDS.get(kind_name)
+        if kind is None:
+            self.ignored[kind_name] += 1
+            log.debug("%s: ignoring an object of kind %s", path, kind_name)
+            return None
+        try:
+            return trim(kind, raw)
+        except TrimError as exc:
+            self.skipped += 1
+            log.warning("%s: skipping a %s object: %s", path, kind_name, exc)
+            return None
+
+    def _set_gauges(self) -> None:
+        if self._metrics is not None:
+            for kind, store in self._stores.items():
+                self._metrics.objects.labels(kind.value).set(len(store))
+
+
+def _read(path: Path) -> dict[str, object]:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SnapshotError(f"snapshot {path}: cannot read: {exc.strerror or exc}") from exc
+    try:
+        value = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise SnapshotError(f"snapshot {path}: not JSON: {exc}") from exc
+    if not isinstance(value, dict) or not isinstance(value.get("kind"), str):
+        raise SnapshotError(f"snapshot {path}: not a Kubernetes object or List (no kind)")
+    return value
+
+
+def _items(document: dict[str, object], path: Path) -> Iterator[tuple[str, object]]:
+    """(kind, raw object) for a List, a typed list (`PodList`) or a single object."""
+    kind = str(document["kind"])
+    if kind != "List" and not kind.endswith("List"):
+        yield kind, document
+        return
+    items = document.get("items")
+    if not isinstance(items, list):
+        raise SnapshotError(f"snapshot {path}: {kind} without an items list")
+    item_kind = kind.removesuffix("List")
+    for item in items:
+        found = item.get("kind") if isinstance(item, dict) else None
+        yield (found if isinstance(found, str) else item_kind or "<no kind>"), item
+
+
+def _deletes_first(changes: Iterable[Change]) -> tuple[Change, ...]:
+    ordered = sorted(changes, key=lambda c: c.type is not ChangeType.DELETED)
+    return tuple(ordered)

@@ -1,0 +1,138 @@
+"""The one seam to the HTTP stack: GET a list page or a watch stream as decoded JSON.
+
+Requests go through kubernetes_asyncio's `ApiClient.call_api` (configuration, TLS and
+authentication are its job) with `_preload_content=False`, which hands back the raw aiohttp
+response; status checks and body reading are ours. Every failure leaves this module as an
+`ApiError` (see `errors`): callers never see an aiohttp exception or response.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import orjson
+from aiohttp.http_exceptions import HttpProcessingError
+
+from k8smeta.collector.kube.errors import ApiError, TransportError, status_error
+
+log = logging.getLogger(__name__)
+
+# A watch line holds one object; etcd caps objects at 1.5 MiB, JSON may inflate it. aiohttp's
+# default line limit is twice the read buffer (4 MiB with kubernetes_asyncio's 2 MiB).
+MAX_LINE = 16 * 2**20
+_MAX_ERROR_BODY = 64 * 2**10
+Query = Sequence[tuple[str, str | int]]
+
+
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    """Seconds: connecting, and the longest silence tolerated while reading a body."""
+
+    connect: float = 30.0
+    read: float = 60.0
+
+
+class Transport:
+    """GETs against the API server through a kubernetes_asyncio ApiClient."""
+
+    def __init__(self, api_client: Any, timeouts: Timeouts = Timeouts()) -> None:
+        self._api = api_client
+        self._timeouts = timeouts
+
+    async def get_json(self, path: str, query: Query, accept: str) -> dict[str, Any]:
+        """One request whose whole body is a JSON object (a list page)."""
+        async with self._request(path, query, accept, self._timeouts.read) as response:
+            try:
+                body = await response.read()
+            except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+                raise TransportError(f"reading {path}: {_describe(exc)}") from exc
+        return _decode_object(body, path)
+
+    async def stream_lines(
+        self, path: str, query: Query, accept: str, read_timeout: float
+    ) -> AsyncIterator[dict[str, Any]]:
+        """A watch: yields each line of the body decoded, until the server ends it."""
+        async with self._request(path, query, accept, read_timeout) as response:
+            while True:
+                try:
+                    line = await response.content.readline(max_line_length=MAX_LINE)
+                except (TimeoutError, aiohttp.ClientError, OSError, HttpProcessingError) as exc:
+                    raise TransportError(f"reading watch {path}: {_describe(exc)}") from exc
+                if not line:
+                    return
+                if line.strip():
+                    yield _decode_object(line, path)
+
+    @asynccontextmanager
+    async def _request(
+        self, path: str, query: Query, accept: str, read_timeout: float
+    ) -> AsyncIterator[aiohttp.ClientResponse]:
+        timeout = aiohttp.ClientTimeout(
+            sock_connect=self._timeouts.connect,
+            connect=self._timeouts.connect * 2,
+            sock_read=read_timeout,
+        )
+        try:
+            response: aiohttp.ClientResponse = await self._api.call_api(
+                path,
+                "GET",
+                query_params=list(query),
+                header_params={"Accept": accept},
+                auth_settings=["BearerToken"],
+                _preload_content=False,
+                _request_timeout=timeout,
+            )
+        except ApiError:
+            raise
+        except Exception as exc:  # any failure of the client stack is a transport failure
+            raise TransportError(f"GET {path}: {_describe(exc)}") from exc
+        try:
+            if response.status != 200:
+                raise status_error(response.status, await _error_message(response))
+            yield response
+        finally:
+            response.close()
+
+
+def _decode_object(data: bytes, path: str) -> dict[str, Any]:
+    try:
+        value = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise TransportError(f"{path}: response is not JSON ({exc})") from exc
+    if not isinstance(value, dict):
+        raise TransportError(f"{path}: response is not a JSON object")
+    return value
+
+
+async def _error_message(response: aiohttp.ClientResponse) -> str:
+    """The Status `message` of an error response, else the start of its body, else reason."""
+    try:
+        body = await response.content.read(_MAX_ERROR_BODY)
+    except (TimeoutError, aiohttp.ClientError, OSError):
+        return response.reason or ""
+    return status_message(body) or response.reason or ""
+
+
+def status_message(body: bytes | dict[str, Any]) -> str:
+    """The human part of a Kubernetes Status object (bytes or decoded)."""
+    value: object = body
+    if isinstance(body, bytes):
+        try:
+            value = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            return body[:200].decode("utf-8", "replace").strip()
+    if isinstance(value, dict):
+        message = value.get("message") or value.get("reason")
+        if isinstance(message, str):
+            return message
+    return ""
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
