@@ -1,0 +1,1 @@
+"""Tests of the metadata feed (`k8smeta.plugin.feed`) against real gRPC servers on loopback."""
