@@ -19,7 +19,7 @@ demo: venv
 	$(PY) -m k8smeta demo
 
 ## test: static checks, then the whole test suite
-test: check
+test: check plugin
 	$(PY) -m pytest
 
 ## check: lint, types, import layering, generated-code freshness
@@ -40,6 +40,10 @@ wire: venv
 
 wire-check: venv
 	$(PY) scripts/gen_wire.py --check
+
+## plugin: build/libk8smeta.so, the Falco plugin, from the virtualenv's Python (cffi embedding)
+plugin: venv
+	$(PY) -m k8smeta.plugin.abi.build build
 
 ## bench: the benchmarks under benchmarks/ (results go to docs/benchmarks.md by hand)
 bench: venv

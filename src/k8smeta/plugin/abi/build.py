@@ -1,0 +1,149 @@
+"""Build `build/libk8smeta.so` with cffi's embedding mode (spec section 21).
+
+Run as `python -m k8smeta.plugin.abi.build [output-dir]` from the project's virtualenv:
+the library is tied to that interpreter (libpython's directory goes into its RUNPATH) and
+to that virtualenv (found next to the library at run time, else at its build-time path).
+The static strings (`get_fields`, `get_init_schema`) are generated here from the core.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import sysconfig
+import tempfile
+from pathlib import Path
+from typing import Any, Final
+
+from cffi import FFI
+
+from k8smeta.plugin.abi.cdef import PLUGIN_API_CDEF, PLUGIN_API_CDEF_ALIGNED, c_header
+from k8smeta.plugin.core.fields import fields_json
+from k8smeta.plugin.core.schema import INIT_SCHEMA_JSON
+
+MODULE_NAME: Final = "_k8smeta_abi"
+LIBRARY_NAME: Final = "libk8smeta.so"
+
+#: The per-state C struct behind `ss_plugin_t*` (the handle points to the Python session).
+STATE_CDEF: Final = """
+typedef struct {
+    void* handle;
+    char last_error[1024];
+} k8smeta_state;
+"""
+
+#: Python functions called by the C wrappers, and C helpers called by Python.
+MODULE_CDEF: Final = """
+extern "Python" ss_plugin_rc k8smeta_py_init(k8smeta_state* s, const ss_plugin_init_input* in);
+extern "Python" void k8smeta_py_destroy(k8smeta_state* s);
+extern "Python" ss_plugin_rc k8smeta_py_extract(k8smeta_state* s,
+    const ss_plugin_event_input* evt, const ss_plugin_field_extract_input* in);
+extern "Python" ss_plugin_rc k8smeta_py_parse(k8smeta_state* s,
+    const ss_plugin_event_input* evt, const ss_plugin_event_parse_input* in);
+extern "Python" ss_plugin_rc k8smeta_py_set_async(k8smeta_state* s,
+    ss_plugin_owner_t* owner, ss_plugin_async_event_handler_t handler);
+extern "Python" ss_plugin_rc k8smeta_py_dump_state(k8smeta_state* s,
+    ss_plugin_owner_t* owner, ss_plugin_async_event_handler_t handler);
+extern "Python" ss_plugin_rc k8smeta_py_capture_open(k8smeta_state* s,
+    const ss_plugin_capture_listen_input* in);
+extern "Python" ss_plugin_metric* k8smeta_py_get_metrics(k8smeta_state* s, uint32_t* num);
+
+void k8smeta_set_ready(void);
+int k8smeta_read_thread_string(ss_plugin_table_reader_vtable_ext* r, ss_plugin_table_t* t,
+    ss_plugin_table_field_t* f, int64_t tid, char* out, int size);
+int k8smeta_read_cgroups(ss_plugin_table_reader_vtable_ext* r, ss_plugin_table_t* t,
+    ss_plugin_table_entry_t* e, ss_plugin_table_field_t* f_cgroups,
+    ss_plugin_table_field_t* f_second, char* out, int size);
+"""
+
+_INIT_CODE: Final = """
+import sys
+from {module} import ffi, lib
+if {site!r} not in sys.path:
+    import site
+    site.addsitedir({site!r})
+from k8smeta.plugin.abi.exports import attach
+attach(ffi, lib)
+lib.k8smeta_set_ready()
+"""
+
+
+def c_string(text: str) -> str:
+    """A C string literal holding `text` (UTF-8), one literal per line of ~96 characters."""
+    tokens: list[str] = []
+    for byte in text.encode():
+        char = chr(byte)
+        if char in '"\\':
+            tokens.append("\\" + char)
+        elif 32 <= byte < 127:
+            tokens.append(char)
+        else:
+            tokens.append(f"\\{byte:03o}")  # always 3 digits: never eats the next char
+    lines = ["".join(tokens[i : i + 96]) for i in range(0, len(tokens), 96)] or [""]
+    return "\n".join(f'"{line}"' for line in lines)
+
+
+def venv_python() -> str:
+    """The virtualenv's interpreter path (not resolved, so `pyvenv.cfg` is found)."""
+    return str(Path(sys.prefix) / "bin" / "python3")
+
+
+def preamble() -> str:
+    """The C source put into the cffi module: build-time values, declarations, code."""
+    header = c_header()
+    defines = "\n".join(
+        (
+            f"static const char K8SMETA_VENV_PYTHON[] = {c_string(venv_python())};",
+            f"static const char K8SMETA_INIT_SCHEMA[] = {c_string(INIT_SCHEMA_JSON)};",
+            f"static const char K8SMETA_FIELDS[] = {c_string(fields_json())};",
+        )
+    )
+    code = (Path(__file__).parent / "preamble.c").read_text()
+    return "\n".join((header, STATE_CDEF, defines, code))
+
+
+def make_ffi() -> Any:
+    """The cffi builder of the embedded module."""
+    ffi = FFI()
+    ffi.cdef(PLUGIN_API_CDEF, packed=True)
+    ffi.cdef(PLUGIN_API_CDEF_ALIGNED)
+    ffi.cdef(STATE_CDEF)
+    ffi.embedding_api("")
+    ffi.cdef(MODULE_CDEF)
+    libdir = sysconfig.get_config_var("LIBDIR") or str(Path(sys.base_prefix) / "lib")
+    ffi.set_source(
+        MODULE_NAME,
+        preamble(),
+        extra_compile_args=["-O2", "-fvisibility=hidden", "-Wall"],
+        extra_link_args=["-Wl,-z,nodelete", f"-Wl,-rpath,{libdir}"],
+    )
+    site = sysconfig.get_path("purelib")
+    ffi.embedding_init_code(_INIT_CODE.format(module=MODULE_NAME, site=site))
+    return ffi
+
+
+def build(output_dir: Path) -> Path:
+    """Compile the library into `output_dir` and return its path."""
+    output_dir.mkdir(parents=True, exist_ok=True)
+    ffi = make_ffi()
+    with tempfile.TemporaryDirectory(prefix="k8smeta-build-") as tmp:
+        built = Path(ffi.compile(tmpdir=tmp, target=LIBRARY_NAME, verbose=False))
+        target = output_dir / LIBRARY_NAME
+        partial = output_dir / (LIBRARY_NAME + ".tmp")
+        shutil.copyfile(built, partial)
+        os.chmod(partial, 0o755)
+        os.replace(partial, target)  # a process that has the old file mapped keeps it
+    return target
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: `python -m k8smeta.plugin.abi.build [output-dir]` (default `build`)."""
+    args = sys.argv[1:] if argv is None else argv
+    output = Path(args[0]) if args else Path("build")
+    print(build(output))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
