@@ -1,0 +1,160 @@
+"""The 25 `k8smeta.*` fields: one declarative table (field id = index) and `get_fields` JSON.
+
+Names, display names and descriptions are upstream's, verbatim (sic included, spec §12);
+`fields_json` reproduces upstream's serialization byte for byte: compact, keys sorted at
+every level.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+import orjson
+
+
+class Arg(Enum):
+    """The argument a field takes."""
+
+    NONE = "none"
+    KEY = "key"  # `field[key]`: required
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One extractable field; its id is its index in `FIELDS`."""
+
+    name: str
+    display: str
+    desc: str
+    is_list: bool = False
+    arg: Arg = Arg.NONE
+    add_output: bool = False
+
+
+_LABELS = "comma-separated key/value labels. E.g. '(foo1:bar1,foo2:bar2)'."
+
+FIELDS: tuple[Field, ...] = (
+    Field("k8smeta.pod.name", "Pod Name", "Kubernetes pod name.", add_output=True),
+    Field("k8smeta.pod.uid", "Pod UID", "Kubernetes pod UID."),
+    Field(
+        "k8smeta.pod.label",
+        "Pod Label",
+        "Kubernetes pod label. E.g. 'k8smeta.pod.label[foo]'.",
+        arg=Arg.KEY,
+    ),
+    Field("k8smeta.pod.labels", "Pod Labels", f"Kubernetes pod {_LABELS}", is_list=True),
+    Field("k8smeta.pod.ip", "Pod Ip", "Kubernetes pod ip"),
+    Field("k8smeta.ns.name", "Namespace Name", "Kubernetes namespace name.", add_output=True),
+    Field("k8smeta.ns.uid", "Namespace UID", "Kubernetes namespace UID."),
+    Field(
+        "k8smeta.ns.label",
+        "Namespace Label",
+        "Kubernetes namespace label. E.g. 'k8smeta.ns.label[foo]'.",
+        arg=Arg.KEY,
+    ),
+    Field("k8smeta.ns.labels", "Namespace Labels", f"Kubernetes namespace {_LABELS}", is_list=True),
+    Field("k8smeta.deployment.name", "Deployment Name", "Kubernetes deployment name."),
+    Field("k8smeta.deployment.uid", "Deployment UID", "Kubernetes deployment UID."),
+    Field(
+        "k8smeta.deployment.label",
+        "Deployment Label",
+        "Kubernetes deployment label. E.g. 'k8smeta.rs.label[foo]'.",  # sic (upstream)
+        arg=Arg.KEY,
+    ),
+    Field(
+        "k8smeta.deployment.labels",
+        "Deployment Labels",
+        f"Kubernetes deployment {_LABELS}",
+        is_list=True,
+    ),
+    Field(
+        "k8smeta.svc.name",
+        "Services Name",
+        "Kubernetes services name. Return a list with all the names of the services associated"
+        " with the current pod. E.g. '(service1,service2)'",
+        is_list=True,
+    ),
+    Field(
+        "k8smeta.svc.uid",
+        "Services UID",
+        "Kubernetes services UID. Return a list with all the UIDs of the services associated"
+        " with the current pod. E.g. '(88279776-941c-491e-8da1-95ef30f50fe8,"
+        "149e72f4-a570-4282-bfa0-25307c5007e8)'",
+        is_list=True,
+    ),
+    Field(
+        "k8smeta.svc.label",
+        "Services Label",
+        # sic (upstream): the closing quote is missing.
+        "Kubernetes services label. If the services associated with the current pod have a"
+        " label with this name, return the list of label's values. E.g. if the current pod"
+        " has 2 services associated and both have the 'foo' label, 'k8smeta.svc.label[foo]'"
+        " will return '(service1-label-value,service2-label-value)",
+        is_list=True,
+        arg=Arg.KEY,
+    ),
+    Field(
+        "k8smeta.svc.labels",
+        "Services Labels",
+        "Kubernetes services labels. Return a list with all the comma-separated key/value"
+        " labels of the services associated with the current pod. E.g. '(foo1:bar1,foo2:bar2)'",
+        is_list=True,
+    ),
+    Field("k8smeta.rs.name", "Replica Set Name", "Kubernetes replica set name."),
+    Field("k8smeta.rs.uid", "Replica Set UID", "Kubernetes replica set UID."),
+    Field(
+        "k8smeta.rs.label",
+        "Replica Set Label",
+        "Kubernetes replica set label. E.g. 'k8smeta.rs.label[foo]'.",
+        arg=Arg.KEY,
+    ),
+    Field(
+        "k8smeta.rs.labels", "Replica Set Labels", f"Kubernetes replica set {_LABELS}", is_list=True
+    ),
+    Field(
+        "k8smeta.rc.name",
+        "Replication Controller Name",
+        "Kubernetes replication controller name.",
+    ),
+    Field(
+        "k8smeta.rc.uid",
+        "Replication Controller UID",
+        "Kubernetes replication controller UID.",
+    ),
+    Field(
+        "k8smeta.rc.label",
+        "Replication Controller Label",
+        "Kubernetes replication controller label. E.g. 'k8smeta.rc.label[foo]'.",
+        arg=Arg.KEY,
+    ),
+    Field(
+        "k8smeta.rc.labels",
+        "Replication Controller Labels",
+        f"Kubernetes replication controller {_LABELS}",
+        is_list=True,
+    ),
+)
+
+#: field name -> field id
+FIELD_IDS: dict[str, int] = {field.name: index for index, field in enumerate(FIELDS)}
+
+
+def _entry(field: Field) -> dict[str, Any]:
+    key = field.arg is Arg.KEY
+    return {
+        "name": field.name,
+        "type": "string",
+        "isList": field.is_list,
+        "addOutput": field.add_output,
+        "display": field.display,
+        "desc": field.desc,
+        "arg": {"isKey": key, "isIndex": False, "isRequired": key},
+        "properties": [],
+    }
+
+
+def fields_json() -> str:
+    """The `get_fields` answer: a compact JSON array in id order, keys sorted."""
+    return orjson.dumps([_entry(f) for f in FIELDS], option=orjson.OPT_SORT_KEYS).decode()

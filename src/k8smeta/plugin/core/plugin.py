@@ -1,0 +1,167 @@
+"""The facade the C-ABI layer calls: one `PluginCore` per plugin state.
+
+Every method runs on the thread the spec assigns to its ABI entry point (§2): parsing and
+extraction on the event thread, `dump_payloads` and `metric_values` possibly elsewhere.
+Errors the ABI must report are raised as PluginError subclasses, already logged.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from k8smeta.plugin.core.cgroup import pod_uid_from_cgroup
+from k8smeta.plugin.core.config import Config
+from k8smeta.plugin.core.errors import PayloadError, UnknownKindError
+from k8smeta.plugin.core.extract import extract
+from k8smeta.plugin.core.host import ThreadTable, ThreadView, Tid
+from k8smeta.plugin.core.levels import TRACE
+from k8smeta.plugin.core.metrics import PluginMetrics
+from k8smeta.plugin.core.payload import KINDS, decode_payload, encode_payload
+from k8smeta.plugin.core.store import Store
+from k8smeta.plugin.core.values import Extracted
+
+logger = logging.getLogger(__name__)
+
+ASYNC_EVENT_NAME = "k8s"
+#: Process-event codes the plugin parses, with the syscall names its logs use.
+PROCESS_EVENTS: dict[int, str] = {
+    223: "clone",
+    225: "fork",
+    227: "vfork",
+    335: "clone3",
+    293: "execve",
+    331: "execveat",
+}
+_CGROUP_CACHE_LIMIT = 4096
+
+
+class PluginCore:
+    """Metadata store, thread tagging and extraction of one plugin state."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.metrics = PluginMetrics()
+        self.store = Store()
+        self._warned_kinds: set[str] = set()
+        self._uid_of_path: dict[str, str] = {}
+        # Steps 2-4 of §13.1 cached for the fields of one event: (evtnum, tid, pod uid).
+        self._cached: tuple[int, int, str | None] = (-1, 0, None)
+        for level, message in config.init_logs:
+            logger.log(level, "%s", message)
+
+    # -- parsing -----------------------------------------------------------------------
+    def parse_async(self, name: str, data: bytes) -> None:
+        """Apply one async event; a rejected `k8s` payload raises PayloadError (logged)."""
+        self._cached = (-1, 0, None)
+        if name != ASYNC_EVENT_NAME:
+            if logger.isEnabledFor(logging.DEBUG):
+                logger.debug("received an async event with name %s", name)
+            return
+        self.metrics.async_events_received += 1
+        try:
+            payload = decode_payload(data)
+        except UnknownKindError as exc:
+            self.metrics.parse_errors += 1
+            first = exc.kind not in self._warned_kinds
+            self._warned_kinds.add(exc.kind)
+            logger.log(logging.ERROR if first else logging.DEBUG, "%s", exc)
+            raise
+        except PayloadError as exc:
+            self.metrics.parse_errors += 1
+            logger.error("%s", exc)
+            raise
+        self.store.apply(payload)
+
+    def parse_process_event(self, table: ThreadTable, tid: Tid, res: int, code: int) -> None:
+        """Tag the event's thread with the pod UID of its cgroups (spec §14.1 steps 1b-3)."""
+        self._cached = (-1, 0, None)
+        if res < 0:
+            if logger.isEnabledFor(TRACE):
+                name = PROCESS_EVENTS.get(code, "?")
+                logger.log(TRACE, "failed %s(event: %d) for thread id '%d'", name, code, tid)
+            return
+        if not table.with_thread(tid, self._tag) and logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "cannot attach pod_uid to new process event for the thread id '%d': no such thread",
+                tid,
+            )
+
+    def capture_open(self, table: ThreadTable) -> None:
+        """Tag every thread libsinsp found before the capture opened (spec §11.3)."""
+        self._cached = (-1, 0, None)
+        logger.debug("enriching initial thread table entries")
+        table.for_each_thread(self._tag)
+
+    def _tag(self, thread: ThreadView) -> None:
+        """Write the first pod UID found in the thread's cgroups; keep the old one if none."""
+        try:
+            for path in thread.cgroup_paths():
+                uid = self._pod_uid_of(path) if path else ""
+                if uid:
+                    thread.set_pod_uid(uid)
+                    self.metrics.threads_tagged += 1
+                    return
+        except Exception as exc:  # the host table may fail in any way; nothing propagates
+            self.metrics.parse_errors += 1
+            logger.error("cannot attach pod_uid to process: %s", exc)
+
+    def _pod_uid_of(self, path: str) -> str:
+        uid = self._uid_of_path.get(path)
+        if uid is None:
+            uid = pod_uid_from_cgroup(path)
+            if len(self._uid_of_path) >= _CGROUP_CACHE_LIMIT:
+                self._uid_of_path.clear()
+            self._uid_of_path[path] = uid
+        return uid
+
+    # -- extraction --------------------------------------------------------------------
+    def extract(
+        self, table: ThreadTable, evtnum: int, tid: int, field_id: int, arg_key: str | None
+    ) -> Extracted | None:
+        """The value of one field for the event's thread, or None (spec §13.1)."""
+        if tid <= 0:
+            if logger.isEnabledFor(TRACE):
+                logger.log(TRACE, "unknown thread id for event num '%d'", evtnum)
+            return None
+        cached_evtnum, cached_tid, uid = self._cached
+        if cached_evtnum != evtnum or cached_tid != tid:
+            uid = table.pod_uid(Tid(tid))
+            self._cached = (evtnum, tid, uid)
+        if not uid:
+            self._log_no_uid(tid, uid)
+            return None
+        return extract(self.store, field_id, arg_key, uid)
+
+    @staticmethod
+    def _log_no_uid(tid: int, uid: str | None) -> None:
+        if uid is None:
+            if logger.isEnabledFor(logging.DEBUG):
+                logger.debug(
+                    "cannot extract the pod uid for the thread id '%d': no such thread", tid
+                )
+        elif logger.isEnabledFor(TRACE):
+            logger.log(TRACE, "no pod uid in the framework table for thread id '%d'", tid)
+
+    # -- state -------------------------------------------------------------------------
+    def dump_payloads(self) -> list[bytes]:
+        """Every record as a `Create` payload (+ NUL), in the `dump_state` order of §17."""
+        payloads: list[bytes] = []
+        for kind in KINDS:
+            for record in sorted(self.store.records(kind), key=lambda r: r.key):
+                p = record.payload
+                payloads.append(
+                    encode_payload(
+                        "Create",
+                        p.uid,
+                        p.kind,
+                        meta=p.meta,
+                        spec=p.spec,
+                        status=p.status,
+                        refs=p.refs,
+                    )
+                )
+        return payloads
+
+    def metric_values(self) -> list[tuple[str, bool, int]]:
+        """(name, monotonic, value) of every metric of §17 (names without `k8smeta.`)."""
+        return self.metrics.values(self.store.counts())

@@ -1,0 +1,150 @@
+"""Immutable store records and the per-pod service view, with every extractable value derived.
+
+Values are `Extracted` objects built at update time. When a rebuilt record or view would
+hold a value equal to the previous one, the previous `Extracted` object is reused, so the
+ABI's native copy of it (`abi_cache`) stays valid and extraction allocates nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from k8smeta.plugin.core.payload import (
+    DEPLOYMENT,
+    NAMESPACE,
+    REPLICA_SET,
+    REPLICATION_CONTROLLER,
+    SERVICE,
+    Payload,
+)
+from k8smeta.plugin.core.values import Extracted
+
+#: Kinds a pod names in `refs` whose first UID selects one resource (`ns.*`, `rs.*`...).
+OWNER_KINDS = (NAMESPACE, DEPLOYMENT, REPLICA_SET, REPLICATION_CONTROLLER)
+
+
+def reuse(old: Extracted | None, strings: tuple[bytes, ...]) -> Extracted:
+    """`old` when it already holds `strings`, else a new Extracted."""
+    if old is not None and old.strings == strings:
+        return old
+    return Extracted(strings)
+
+
+def _maybe(old: Extracted | None, value: str | None) -> Extracted | None:
+    return None if value is None else reuse(old, (value.encode(),))
+
+
+def _maybe_list(old: Extracted | None, strings: tuple[bytes, ...]) -> Extracted | None:
+    return reuse(old, strings) if strings else None
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One resource as last received, plus the values extraction returns for it."""
+
+    payload: Payload  # raw parts, for dump_state
+    uid: Extracted
+    name: Extracted | None
+    labels: Mapping[str, Extracted]  # key -> single value (`X.label[key]`)
+    label_values: Mapping[str, bytes]  # key -> value (`svc.label[key]`)
+    label_pairs: tuple[bytes, ...]  # b"key:value", descending by key bytes
+    labels_list: Extracted | None  # label_pairs; None when there are no labels
+    # Pods only (empty otherwise):
+    pod_ip: Extracted | None
+    namespace: Extracted | None
+    owners: Mapping[str, tuple[str, Extracted]]  # kind -> (refs[kind][0], its Extracted)
+    service_uids: tuple[str, ...]
+    svc_uid: Extracted | None
+
+    @property
+    def key(self) -> str:
+        """The resource UID the store files it under."""
+        return self.payload.uid
+
+
+def _labels(
+    labels: Mapping[str, str], old: Record | None
+) -> tuple[dict[str, Extracted], dict[str, bytes], tuple[bytes, ...]]:
+    old_single: Mapping[str, Extracted] = {} if old is None else old.labels
+    single: dict[str, Extracted] = {}
+    values: dict[str, bytes] = {}
+    for key, value in labels.items():
+        encoded = value.encode()
+        values[key] = encoded
+        single[key] = reuse(old_single.get(key), (encoded,))
+    order = sorted(labels, key=str.encode, reverse=True)
+    pairs = tuple(f"{key}:{labels[key]}".encode() for key in order)
+    return single, values, pairs
+
+
+def _owners(
+    refs: Mapping[str, tuple[str, ...]], old: Record | None
+) -> dict[str, tuple[str, Extracted]]:
+    owners: dict[str, tuple[str, Extracted]] = {}
+    for kind in OWNER_KINDS:
+        uids = refs.get(kind)
+        if uids:
+            previous = None if old is None else old.owners.get(kind)
+            value = reuse(None if previous is None else previous[1], (uids[0].encode(),))
+            owners[kind] = (uids[0], value)
+    return owners
+
+
+def build_record(payload: Payload, old: Record | None) -> Record:
+    """The record of a Create/Update payload, reusing `old`'s equal values."""
+    single, values, pairs = _labels(payload.labels, old)
+    refs = dict(payload.refs or ())
+    service_uids = refs.get(SERVICE, ())
+    return Record(
+        payload=payload,
+        uid=reuse(None if old is None else old.uid, (payload.uid.encode(),)),
+        name=_maybe(None if old is None else old.name, payload.name),
+        labels=single,
+        label_values=values,
+        label_pairs=pairs,
+        labels_list=_maybe_list(None if old is None else old.labels_list, pairs),
+        pod_ip=_maybe(None if old is None else old.pod_ip, payload.pod_ip),
+        namespace=_maybe(None if old is None else old.namespace, payload.namespace),
+        owners=_owners(refs, old),
+        service_uids=service_uids,
+        svc_uid=_maybe_list(
+            None if old is None else old.svc_uid, tuple(uid.encode() for uid in service_uids)
+        ),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceView:
+    """A pod's `svc.name`, `svc.label[key]` and `svc.labels`, from its known services."""
+
+    names: Extracted | None
+    label: Mapping[str, Extracted]
+    labels: Extracted | None
+
+
+def build_service_view(
+    service_uids: tuple[str, ...], services: Mapping[str, Record], old: ServiceView | None
+) -> ServiceView:
+    """Derive the view in refs order, skipping unknown services (spec §13.2)."""
+    names: list[bytes] = []
+    unnamed = False
+    by_key: dict[str, list[bytes]] = {}
+    pairs: list[bytes] = []
+    for uid in service_uids:
+        service = services.get(uid)
+        if service is None:
+            continue
+        if service.name is None:
+            unnamed = True  # upstream: a known service without name voids the whole field
+        else:
+            names.append(service.name.strings[0])
+        for key, value in service.label_values.items():
+            by_key.setdefault(key, []).append(value)
+        pairs.extend(service.label_pairs)
+    old_label: Mapping[str, Extracted] = {} if old is None else old.label
+    return ServiceView(
+        names=None if unnamed else _maybe_list(None if old is None else old.names, tuple(names)),
+        label={key: reuse(old_label.get(key), tuple(v)) for key, v in by_key.items()},
+        labels=_maybe_list(None if old is None else old.labels, tuple(pairs)),
+    )

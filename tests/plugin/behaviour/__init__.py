@@ -1,0 +1,1 @@
+"""Behaviour tests of the plugin, run on every FalcoHost implementation in conftest."""
