@@ -1,1 +1,48 @@
-"""The gRPC client that feeds the plugin: translate wire events, reconnect, resync."""
+"""The gRPC client that feeds the plugin: translate wire events, resync, reconnect (§15, §16).
+
+Owns: the Selector sent on `Watch`, the wire `Event` -> async payload translation, the
+resync bookkeeping (synthetic Deletes after a reconnect), the reconnect backoff and the
+feed thread. May import grpc, protobuf, orjson and `k8smeta.wire`; never cffi nor
+`k8smeta.plugin.abi`, and it does not depend on `k8smeta.plugin.core`.
+
+Public API:
+
+* `FeedSettings(target, node_name, root_certificates=None, certificate_chain=None,
+  private_key=None, quiet_period=5.0, sync_timeout=60.0, keepalive_time=360.0,
+  keepalive_timeout=20.0, backoff_unit=1.0, backoff_cap=120.0, mailbox_capacity=256)`:
+  frozen value; TLS when `root_certificates` is non-empty, mutual TLS with a client chain
+  and key.
+* `Feed(settings, sink, *, uniform=None, clock=time.monotonic, on_wait=None)`: the feed of
+  one plugin state. `sink(payload: bytes) -> str | None` pushes one NUL-terminated payload
+  and returns None when accepted, else the host's error text (logged, counted, skipped).
+  `start()` launches the feed thread (in a copy of the caller's contextvars context);
+  `stop(timeout=5.0) -> bool` ends it (no push starts after it returns; False and an
+  ERROR log on timeout); `start()` again resumes with the same `known` set. `stats` is a
+  `FeedStats` snapshot (pushed, rejected, streams, reconnects, stream_errors, swept,
+  last_wait); `known` is the set of (kind, uid) Falco holds as far as the feed knows.
+  `uniform` (jitter source) and `on_wait` (called with each backoff wait) serve tests.
+* `event_payload(event) -> bytes`, `delete_payload(kind, uid) -> bytes`: §15.2 payloads.
+* `watch_selector(node_name)`, `RESOURCE_KINDS`: the Selector of decision 1.
+* `Backoff`, `Resync`, `SnapshotTracker`: the pure policies the thread runs.
+"""
+
+from k8smeta.plugin.feed.backoff import Backoff
+from k8smeta.plugin.feed.client import Feed, FeedStats, Sink
+from k8smeta.plugin.feed.resync import Resync, SnapshotTracker
+from k8smeta.plugin.feed.selector import RESOURCE_KINDS, watch_selector
+from k8smeta.plugin.feed.settings import FeedSettings
+from k8smeta.plugin.feed.translate import delete_payload, event_payload
+
+__all__ = [
+    "RESOURCE_KINDS",
+    "Backoff",
+    "Feed",
+    "FeedSettings",
+    "FeedStats",
+    "Resync",
+    "Sink",
+    "SnapshotTracker",
+    "delete_payload",
+    "event_payload",
+    "watch_selector",
+]
