@@ -1,0 +1,1 @@
+"""Collector tests, mirroring src/k8smeta/collector."""

@@ -1,0 +1,51 @@
+"""Fixtures: a running API stand-in, a real kubernetes_asyncio client for it, a queue."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import AsyncIterator
+
+import pytest
+import pytest_asyncio
+from kubernetes_asyncio.client import ApiClient
+from prometheus_client import CollectorRegistry
+
+from k8smeta.collector.kube.policy import ReflectorPolicy
+from k8smeta.collector.model import Batch, BatchQueue
+from k8smeta.collector.ops.metrics import CollectorMetrics
+from tests.kubeapi.standin import KubeApiStandIn
+
+# Short delays so that retries and re-watches are fast in tests; the timeouts stay long.
+FAST = ReflectorPolicy(page_limit=3, backoff_initial=0.01, backoff_max=0.05, rng=random.Random(7))
+
+
+@pytest_asyncio.fixture
+async def api() -> AsyncIterator[KubeApiStandIn]:
+    async with KubeApiStandIn() as stand_in:
+        yield stand_in
+
+
+@pytest_asyncio.fixture
+async def client(api: KubeApiStandIn) -> AsyncIterator[ApiClient]:
+    api_client = api.client()
+    try:
+        yield api_client
+    finally:
+        await api_client.close()
+
+
+@pytest.fixture
+def metrics() -> CollectorMetrics:
+    return CollectorMetrics(CollectorRegistry())
+
+
+@pytest.fixture
+def queue() -> BatchQueue:
+    return asyncio.Queue()
+
+
+async def next_batch(queue: BatchQueue, timeout: float = 5.0) -> Batch:
+    """The next batch, or a test failure after `timeout` seconds."""
+    async with asyncio.timeout(timeout):
+        return await queue.get()

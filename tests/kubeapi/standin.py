@@ -1,0 +1,122 @@
+"""`KubeApiStandIn`: start/stop the stand-in server and drive it from a test."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from types import TracebackType
+from typing import Literal
+
+from aiohttp import web
+from kubernetes_asyncio.client import ApiClient
+
+from k8smeta.collector.kube.config import api_client_for
+from tests.kubeapi.server import KubeApiServer, RequestRecord
+from tests.kubeapi.state import ClusterState, Obj
+
+
+class KubeApiStandIn:
+    """A Kubernetes API on 127.0.0.1 with a Python control API.
+
+    Use as `async with KubeApiStandIn() as api:`; `api.url` and `api.token` configure a real
+    client (`api.client()` builds one). Mutations fill uid and resourceVersion and reach open
+    watches at once.
+    """
+
+    def __init__(self, token: str = "test-token") -> None:
+        self.state = ClusterState()
+        self._server = KubeApiServer(self.state, token)
+        self._runner: web.AppRunner | None = None
+        self.url = ""
+
+    async def __aenter__(self) -> KubeApiStandIn:
+        self._runner = web.AppRunner(self._server.app(), access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0, shutdown_timeout=1.0)
+        await site.start()
+        host, port = self._runner.addresses[0][:2]
+        self.url = f"http://{host}:{port}"
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.state.signal("close")
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def client(self, token: str | None = None) -> ApiClient:
+        """A kubernetes_asyncio ApiClient for this server (the caller closes it)."""
+        return api_client_for(self.url, self.token if token is None else token)
+
+    # --- protocol knobs -------------------------------------------------------------------
+    @property
+    def token(self) -> str:
+        return self._server.token
+
+    @token.setter
+    def token(self, value: str) -> None:
+        self._server.token = value
+
+    @property
+    def gone_as(self) -> Literal["http", "event"]:
+        """How a watch from a compacted version is refused: HTTP 410, or an ERROR event."""
+        return self._server.gone_as
+
+    @gone_as.setter
+    def gone_as(self, value: Literal["http", "event"]) -> None:
+        self._server.gone_as = value
+
+    @property
+    def requests(self) -> list[RequestRecord]:
+        return self._server.requests
+
+    # --- objects ------------------------------------------------------------------------
+    def add(self, obj: Obj) -> Obj:
+        return self.state.add(obj)
+
+    def update(self, kind: str, namespace: str, name: str, mutate: Callable[[Obj], None]) -> Obj:
+        return self.state.update(kind, namespace, name, mutate)
+
+    def delete(self, kind: str, namespace: str, name: str) -> Obj:
+        return self.state.delete(kind, namespace, name)
+
+    # --- faults and stream control ------------------------------------------------------
+    def compact(self) -> None:
+        """Forget history: older resourceVersions and continue tokens now get 410."""
+        self.state.compact()
+
+    def fail_next(self, count: int, status: int = 500, resource: str | None = None) -> None:
+        """Answer the next `count` requests (for `resource`, or any) with `status`."""
+        self._server.fail_next(count, status, resource)
+
+    def on_request(self, hook: Callable[[RequestRecord], None] | None) -> None:
+        """Call `hook` with each request as it arrives, before it is answered."""
+        self._server.on_request = hook
+
+    def close_watches(self, resource: str | None = None) -> int:
+        """End open watch streams normally (as a timeout does); returns how many."""
+        return self.state.signal("close", resource)
+
+    def expire_watches(self, resource: str | None = None) -> int:
+        """Send an `ERROR` event with Status code 410 on open watches, then end them."""
+        return self.state.signal("gone", resource)
+
+    def bookmark(self, resource: str | None = None) -> int:
+        """Send a BOOKMARK with the current resourceVersion to watches that allow them."""
+        return self.state.signal("bookmark", resource)
+
+    # --- observation --------------------------------------------------------------------
+    def watchers(self, resource: str | None = None) -> int:
+        return sum(1 for w in self.state.watchers if resource in (None, w.resource))
+
+    def requests_for(self, resource: str, *, watch: bool | None = None) -> list[RequestRecord]:
+        return [r for r in self.requests if r.resource == resource and watch in (None, r.watch)]
+
+    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+        """Wait until `predicate()` holds; re-checked after every request and watch change."""
+        async with asyncio.timeout(timeout), self._server.changed:
+            await self._server.changed.wait_for(predicate)
