@@ -1,0 +1,1 @@
+"""Unit tests of the pure plugin core (no host, no C)."""

@@ -1,0 +1,207 @@
+"""Init config: schema text, validation messages and interpretation (spec §10)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pytest
+
+from k8smeta.plugin.core.config import INIT_SCHEMA_JSON, parse_config
+from k8smeta.plugin.core.errors import ConfigError
+
+BASE = {"collectorHostname": "localhost", "collectorPort": 45000, "nodeName": "control-plane"}
+
+
+def config_text(**changes: object) -> str:
+    config: dict[str, object] = {**BASE, **changes}
+    return json.dumps({k: v for k, v in config.items() if v is not None})
+
+
+def test_schema_is_draft04_with_upstream_texts() -> None:
+    schema = json.loads(INIT_SCHEMA_JSON)
+    assert schema["$schema"] == "http://json-schema.org/draft-04/schema#"
+    assert schema["additionalProperties"] is False
+    assert schema["required"] == ["collectorHostname", "collectorPort", "nodeName"]
+    props = schema["properties"]
+    assert props["verbosity"] == {
+        "enum": ["trace", "debug", "info", "warning", "error", "critical"],
+        "title": "The plugin logging verbosity",
+        "description": "The verbosity that the plugin will use when printing logs.",
+    }
+    assert props["collectorPort"]["type"] == "integer"
+    assert props["nodeName"]["description"] == (
+        "The plugin collects k8s metadata only for the node on which Falco is deployed so"
+        " the node name must be specified."
+    )
+    assert props["hostProc"]["title"] == (
+        "[DEPRECATED] Path to reach the '/proc' folder we want to scan."
+    )
+    assert props["clientCertPEM"]["title"] == "The path to the PEM client certificate"
+    assert props["clientKeyPEM"]["title"] == "The path to the PEM client private key"
+    assert schema["dependencies"] == {
+        "clientCertPEM": ["clientKeyPEM", "caPEMBundle"],
+        "clientKeyPEM": ["clientCertPEM"],
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "cannot find the init config for the plugin"),
+        ("{", "invalid init config: "),
+        ("[]", "invalid init config: the config must be a JSON object"),
+        ("{}", "missing required init config key 'collectorHostname'"),
+        (
+            '{"collectorHostname":"h","collectorPort":"45000"}',
+            "missing required init config key 'nodeName'",
+        ),
+        (
+            config_text(collectorPort="45000"),
+            "invalid init config: key 'collectorPort' must be of type integer, not string",
+        ),
+        (
+            config_text(collectorPort=45000.5),
+            "invalid init config: key 'collectorPort' must be of type integer, not number",
+        ),
+        (
+            config_text(collectorPort=True),
+            "invalid init config: key 'collectorPort' must be of type integer, not boolean",
+        ),
+        (
+            config_text(nodeName=7),
+            "invalid init config: key 'nodeName' must be of type string, not integer",
+        ),
+        (
+            config_text(verbosity="warn"),
+            "invalid init config: key 'verbosity' must be one of trace, debug, info, warning,"
+            ' error, critical, not "warn"',
+        ),
+        (config_text(extra=1), "invalid init config: unknown key 'extra'"),
+        (
+            config_text(clientKeyPEM="/k"),
+            "invalid init config: key 'clientKeyPEM' requires key 'clientCertPEM'",
+        ),
+        (
+            config_text(clientCertPEM="/c", clientKeyPEM="/k"),
+            "invalid init config: key 'clientCertPEM' requires key 'caPEMBundle'",
+        ),
+    ],
+)
+def test_invalid_configs(text: str, message: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config(text, {})
+    assert str(info.value).startswith(message)
+
+
+def test_simple_config() -> None:
+    config = parse_config(config_text(), {})
+    assert (config.collector_hostname, config.collector_port) == ("localhost", 45000)
+    assert config.target == "localhost:45000"
+    assert config.node_name == "control-plane"
+    assert config.verbosity == "info"
+    assert config.ca_pem is None
+    assert not config.secure
+    assert config.host_proc == "/host"
+    assert config.init_logs == ((logging.DEBUG, "metadata are received from node 'control-plane'"),)
+
+
+@pytest.mark.parametrize(
+    ("raw", "environ", "expected", "warned"),
+    [
+        (" ${FALCO_NODE_NAME} ", {"FALCO_NODE_NAME": "node-1"}, "node-1", []),
+        ("node-${X}", {"X": "a"}, "node-a", []),
+        ("  n1  ", {}, "n1", []),
+        ("${A}-${B}", {"A": "x", "B": "y"}, "x-y", []),
+        ("n-${UNSET}", {}, "n-", ["UNSET"]),
+        ("$UNBRACED", {"UNBRACED": "no"}, "$UNBRACED", []),
+    ],
+)
+def test_node_name_expansion(
+    raw: str, environ: dict[str, str], expected: str, warned: list[str]
+) -> None:
+    config = parse_config(config_text(nodeName=raw), environ)
+    assert config.node_name == expected
+    assert config.raw_node_name == raw
+    warnings = [msg for level, msg in config.init_logs if level == logging.WARNING]
+    assert warnings == [f"environment variable '{name}' is not set" for name in warned]
+
+
+@pytest.mark.parametrize("raw", ["${UNSET_VAR}", "", "   ", " ${EMPTY} "])
+def test_empty_node_name_fails(raw: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config(config_text(nodeName=raw), {"EMPTY": ""})
+    assert str(info.value) == (
+        f"nodeName is empty after expanding environment variables (configured value: '{raw}')"
+    )
+
+
+@pytest.mark.parametrize("port", [0, 65536, -1])
+def test_port_out_of_range_is_critical_but_accepted(port: int) -> None:
+    config = parse_config(config_text(collectorPort=port), {})
+    assert (logging.CRITICAL, f"collectorPort {port} is not a valid TCP port") in config.init_logs
+
+
+def test_host_proc_is_deprecated() -> None:
+    config = parse_config(config_text(hostProc="/host"), {})
+    assert (
+        logging.WARNING,
+        "hostProc init config key is deprecated since it is no more in use",
+    ) in config.init_logs
+
+
+def test_ca_bundle_is_read(tmp_path: Path) -> None:
+    bundle = tmp_path / "ca.pem"
+    bundle.write_bytes(b"-----BEGIN CERTIFICATE-----\n")
+    config = parse_config(config_text(caPEMBundle=str(bundle)), {})
+    assert config.ca_pem == b"-----BEGIN CERTIFICATE-----\n"
+    assert config.secure
+
+
+@pytest.mark.parametrize("name", ["missing.pem", "."])
+def test_unreadable_ca_bundle_means_insecure(tmp_path: Path, name: str) -> None:
+    path = str(tmp_path / name)
+    config = parse_config(config_text(caPEMBundle=path), {})
+    assert config.ca_pem is None
+    assert (
+        logging.ERROR,
+        f"Cannot open any PEM bundle at '{path}'. Proceed with insecure connection",
+    ) in config.init_logs
+
+
+def test_empty_ca_bundle_path_means_insecure() -> None:
+    config = parse_config(config_text(caPEMBundle=""), {})
+    assert config.ca_pem is None
+    assert all(level < logging.WARNING for level, _ in config.init_logs)
+
+
+def test_client_certificate_and_key_are_read(tmp_path: Path) -> None:
+    for name in ("ca", "cert", "key"):
+        (tmp_path / name).write_bytes(name.encode())
+    config = parse_config(
+        config_text(
+            caPEMBundle=str(tmp_path / "ca"),
+            clientCertPEM=str(tmp_path / "cert"),
+            clientKeyPEM=str(tmp_path / "key"),
+        ),
+        {},
+    )
+    assert (config.ca_pem, config.client_cert_pem, config.client_key_pem) == (
+        b"ca",
+        b"cert",
+        b"key",
+    )
+
+
+@pytest.mark.parametrize("unreadable", ["clientCertPEM", "clientKeyPEM"])
+def test_unreadable_client_files_fail(tmp_path: Path, unreadable: str) -> None:
+    paths = {key: tmp_path / key for key in ("caPEMBundle", "clientCertPEM", "clientKeyPEM")}
+    for key, path in paths.items():
+        if key != unreadable:
+            path.write_bytes(b"pem")
+    with pytest.raises(ConfigError) as info:
+        parse_config(config_text(**{k: str(p) for k, p in paths.items()}), {})
+    assert str(info.value) == (
+        f"cannot read {unreadable} '{paths[unreadable]}': No such file or directory"
+    )
