@@ -25,7 +25,15 @@ from k8smeta.collector.kube.kinds import KindInfo
 from k8smeta.collector.kube.policy import ReflectorPolicy
 from k8smeta.collector.kube.transport import Transport, status_message
 from k8smeta.collector.kube.trim import resource_version, trim, trim_meta
-from k8smeta.collector.model import Batch, BatchQueue, Change, ChangeType, KubeObject, Uid
+from k8smeta.collector.model import (
+    Batch,
+    BatchQueue,
+    Change,
+    ChangeType,
+    Kind,
+    KubeObject,
+    Uid,
+)
 from k8smeta.collector.ops.metrics import CollectorMetrics
 
 log = logging.getLogger(__name__)
@@ -37,7 +45,8 @@ _EVENT_TYPES = frozenset({"ADDED", "MODIFIED", "DELETED", "BOOKMARK", "ERROR"})
 
 
 class Reflector:
-    """Keeps one kind's trimmed objects by UID in step with the API server."""
+    """Keeps one kind's trimmed objects by UID in step with the API server (a Source of one
+    kind)."""
 
     def __init__(
         self,
@@ -47,6 +56,7 @@ class Reflector:
         policy: ReflectorPolicy | None = None,
     ) -> None:
         self.info = info
+        self.kinds: tuple[Kind, ...] = (info.kind,)
         self._transport = transport
         self._metrics = metrics
         self._policy = policy if policy is not None else ReflectorPolicy()
