@@ -1,4 +1,18 @@
 """Pure relationship index.
 
-Pods by node/namespace/owner, owner chains, services by selector, refs.
+Owns: pods by node/namespace/controller owner, ReplicaSets by owner, Services by namespace,
+namespace name -> UID; a pod's refs (spec §6) and the objects its node needs (spec §7).
+May import: `k8smeta.collector.model` only (no asyncio, grpc, wire).
 """
+
+from k8smeta.collector.index.relations import OWNER_KINDS, PodRelations, Refs, selector_matches
+from k8smeta.collector.index.store import Affected, RelationshipIndex
+
+__all__ = [
+    "OWNER_KINDS",
+    "Affected",
+    "PodRelations",
+    "Refs",
+    "RelationshipIndex",
+    "selector_matches",
+]

@@ -1,1 +1,25 @@
-"""Pure per-node views: what node N must hold, and the Create/Update/Delete diffs."""
+"""Pure per-node views: what node N must hold, and the Create/Update/Delete diffs.
+
+Owns: the views of subscribed nodes, one serialized body per held object, event order.
+May import: `k8smeta.collector.model`, `k8smeta.collector.index` (no asyncio, grpc, wire;
+serialization comes in through the `Encoder` protocol).
+"""
+
+from k8smeta.collector.views.messages import (
+    DELETE_ORDER,
+    DEPENDENCY_ORDER,
+    Encoder,
+    Reason,
+    WireEvent,
+)
+from k8smeta.collector.views.viewset import NodeView, ViewSet
+
+__all__ = [
+    "DELETE_ORDER",
+    "DEPENDENCY_ORDER",
+    "Encoder",
+    "NodeView",
+    "Reason",
+    "ViewSet",
+    "WireEvent",
+]

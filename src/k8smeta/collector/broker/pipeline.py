@@ -1,0 +1,84 @@
+"""The single pipeline task: batch -> index -> views of subscribed nodes -> broker."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+
+from k8smeta.collector.broker.hub import Broker
+from k8smeta.collector.index import Affected, RelationshipIndex
+from k8smeta.collector.model import Batch, Kind
+from k8smeta.collector.ops.metrics import CollectorMetrics
+from k8smeta.collector.views import ViewSet
+
+log = logging.getLogger(__name__)
+
+
+class StampedBatchQueue(asyncio.Queue[Batch]):
+    """The sources' BatchQueue, remembering when each batch was put (event latency)."""
+
+    def __init__(self, maxsize: int = 0) -> None:
+        super().__init__(maxsize)
+        self._stamps: deque[float] = deque()
+        self.last_stamp = 0.0
+
+    def put_nowait(self, item: Batch) -> None:
+        super().put_nowait(item)
+        self._stamps.append(time.monotonic())
+
+    def get_nowait(self) -> Batch:
+        item = super().get_nowait()
+        self.last_stamp = self._stamps.popleft()
+        return item
+
+
+class Pipeline:
+    """Applies batches in order; the only writer of the index, the views and the queues."""
+
+    def __init__(
+        self,
+        index: RelationshipIndex,
+        views: ViewSet,
+        broker: Broker,
+        metrics: CollectorMetrics,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._index = index
+        self._views = views
+        self._broker = broker
+        self._metrics = metrics
+        self._clock = clock
+        self.synced: set[Kind] = set()
+        self.last_progress = clock()
+        self.batches = 0
+
+    async def run(self, queue: StampedBatchQueue) -> None:
+        """Consume `queue` forever (until cancelled)."""
+        while True:
+            batch = await queue.get()
+            try:
+                self.process(batch, queue.last_stamp)
+            except Exception:
+                log.exception("pipeline: failed to apply a batch of %d changes", len(batch.changes))
+            finally:
+                queue.task_done()
+
+    def process(self, batch: Batch, received: float | None = None) -> None:
+        """Apply one batch and queue the resulting events to the subscribers."""
+        affected = Affected()
+        kinds: set[Kind] = set()
+        for change in batch.changes:
+            self._index.apply(change, affected)
+            kinds.add(change.obj.kind)
+        self._broker.publish(self._views.update(affected))
+        if batch.synced is not None:
+            self.synced.add(batch.synced)
+        for kind in kinds:
+            self._metrics.objects.labels(kind.value).set(self._index.count(kind))
+        self.batches += 1
+        self.last_progress = now = self._clock()
+        if received is not None and batch.changes:
+            self._metrics.event_latency.observe(max(0.0, now - received))

@@ -1,0 +1,42 @@
+"""A Watch request's selector -> what the subscriber gets (spec §2)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from k8smeta.collector.model import Kind, NodeName
+
+SYNC_KEY = "k8smeta/sync"
+# Upstream k8smeta <= 0.4.1 asks for "ReplicaController"; we serve it RCs (spec §2).
+_ALIASES = {"ReplicaController": Kind.REPLICATION_CONTROLLER}
+_KINDS = {kind.value: kind for kind in Kind}
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """The node, the selected kinds, the Sync opt-in, and the keys that were ignored."""
+
+    node: NodeName
+    kinds: frozenset[Kind]
+    sync: bool
+    unknown_keys: tuple[str, ...] = ()
+
+    @property
+    def wants_objects(self) -> bool:
+        """Whether any resource event can reach this subscriber (`""` matches no pod)."""
+        return bool(self.node) and bool(self.kinds)
+
+
+def parse_selection(node_name: str, resource_kinds: Mapping[str, str]) -> Selection:
+    """Kind keys select (values ignored); `k8smeta/sync: "true"` opts in to `Sync`."""
+    kinds: set[Kind] = set()
+    unknown: list[str] = []
+    for key in sorted(resource_kinds):
+        kind = _KINDS.get(key) or _ALIASES.get(key)
+        if kind is not None:
+            kinds.add(kind)
+        elif key != SYNC_KEY:
+            unknown.append(key)
+    sync = resource_kinds.get(SYNC_KEY) == "true"
+    return Selection(NodeName(node_name), frozenset(kinds), sync, tuple(unknown))

@@ -1,0 +1,194 @@
+"""The relationship index: every trimmed object by UID, plus the lookups refs need.
+
+Pure and synchronous. `apply` records which pods and objects a change may affect; the views
+re-evaluate exactly those (spec §6 "Recomputation", §7, §12.3).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from k8smeta.collector.index.relations import (
+    OWNER_KINDS,
+    PodRelations,
+    selector_matches,
+)
+from k8smeta.collector.model import Change, ChangeType, Kind, KubeObject, NodeName, Uid
+
+
+@dataclass(slots=True)
+class Affected:
+    """What a batch touched: pods to re-evaluate, objects whose own content may have changed."""
+
+    pods: set[Uid] = field(default_factory=set)
+    objects: set[Uid] = field(default_factory=set)
+
+
+def _add(table: dict[str, set[Uid]], key: str, uid: Uid) -> None:
+    table.setdefault(key, set()).add(uid)
+
+
+def _discard(table: dict[str, set[Uid]], key: str, uid: Uid) -> None:
+    members = table.get(key)
+    if members is not None:
+        members.discard(uid)
+        if not members:
+            del table[key]
+
+
+class RelationshipIndex:
+    """Pods by node/namespace/controller owner, ReplicaSets by owner, Services by namespace."""
+
+    def __init__(self) -> None:
+        self._objects: dict[Uid, KubeObject] = {}
+        self._pods_by_node: dict[str, set[Uid]] = {}
+        self._pods_by_namespace: dict[str, set[Uid]] = {}
+        self._pods_by_owner: dict[str, set[Uid]] = {}
+        self._replica_sets_by_owner: dict[str, set[Uid]] = {}
+        self._services_by_namespace: dict[str, set[Uid]] = {}
+        self._namespace_uids: dict[str, Uid] = {}
+        self._counts: Counter[Kind] = Counter()
+
+    def get(self, uid: Uid) -> KubeObject | None:
+        return self._objects.get(uid)
+
+    def count(self, kind: Kind) -> int:
+        return self._counts[kind]
+
+    def pods_on_node(self, node: NodeName) -> Iterable[Uid]:
+        return tuple(self._pods_by_node.get(node, ()))
+
+    def namespace_uid(self, name: str) -> Uid | None:
+        return self._namespace_uids.get(name)
+
+    def apply(self, change: Change, affected: Affected) -> None:
+        """Apply one change (MODIFIED of an unknown UID adds, DELETED of one is ignored)."""
+        uid = change.obj.uid
+        old = self._objects.get(uid)
+        new = None if change.type is ChangeType.DELETED else change.obj
+        if old is None and new is None:
+            return
+        if old is not None:
+            self._unlink(old)
+        if new is not None:
+            self._objects[uid] = new
+            self._link(new)
+        else:
+            del self._objects[uid]
+        if new is None or new.kind is not Kind.POD:
+            affected.objects.add(uid)
+        self._affect_pods(old, new, affected)
+
+    def _link(self, obj: KubeObject) -> None:
+        uid, meta = obj.uid, obj.meta
+        self._counts[obj.kind] += 1
+        if obj.kind is Kind.POD:
+            if obj.node_name:
+                _add(self._pods_by_node, obj.node_name, uid)
+            _add(self._pods_by_namespace, meta.namespace, uid)
+            owner = meta.controller()
+            if owner is not None:
+                _add(self._pods_by_owner, owner.uid, uid)
+        elif obj.kind is Kind.NAMESPACE:
+            self._namespace_uids[meta.name] = uid
+        elif obj.kind is Kind.SERVICE:
+            _add(self._services_by_namespace, meta.namespace, uid)
+        elif obj.kind is Kind.REPLICA_SET:
+            owner = meta.controller()
+            if owner is not None:
+                _add(self._replica_sets_by_owner, owner.uid, uid)
+
+    def _unlink(self, obj: KubeObject) -> None:
+        uid, meta = obj.uid, obj.meta
+        self._counts[obj.kind] -= 1
+        if obj.kind is Kind.POD:
+            _discard(self._pods_by_node, obj.node_name, uid)
+            _discard(self._pods_by_namespace, meta.namespace, uid)
+            owner = meta.controller()
+            if owner is not None:
+                _discard(self._pods_by_owner, owner.uid, uid)
+        elif obj.kind is Kind.NAMESPACE:
+            if self._namespace_uids.get(meta.name) == uid:
+                del self._namespace_uids[meta.name]
+        elif obj.kind is Kind.SERVICE:
+            _discard(self._services_by_namespace, meta.namespace, uid)
+        elif obj.kind is Kind.REPLICA_SET:
+            owner = meta.controller()
+            if owner is not None:
+                _discard(self._replica_sets_by_owner, owner.uid, uid)
+
+    def _affect_pods(self, old: KubeObject | None, new: KubeObject | None, out: Affected) -> None:
+        """Pods whose refs or needs may change: only on arrival, departure or relinking."""
+        obj = new if new is not None else old
+        assert obj is not None
+        if obj.kind is Kind.POD:
+            out.pods.add(obj.uid)
+        elif old is not None and new is not None and not _relinks(old, new):
+            return
+        elif obj.kind is Kind.NAMESPACE:
+            for namespace in {o.meta.name for o in (old, new) if o is not None}:
+                out.pods.update(self._pods_by_namespace.get(namespace, ()))
+        elif obj.kind is Kind.SERVICE:
+            self._affect_selected(old, out)
+            self._affect_selected(new, out)
+        else:
+            out.pods.update(self._pods_by_owner.get(obj.uid, ()))
+            for replica_set in self._replica_sets_by_owner.get(obj.uid, ()):
+                out.pods.update(self._pods_by_owner.get(replica_set, ()))
+
+    def _affect_selected(self, service: KubeObject | None, out: Affected) -> None:
+        if service is None or not service.selector:
+            return
+        for pod_uid in self._pods_by_namespace.get(service.meta.namespace, ()):
+            pod = self._objects[pod_uid]
+            if selector_matches(service.selector, pod.meta.labels):
+                out.pods.add(pod_uid)
+
+    def relations(self, pod_uid: Uid) -> PodRelations | None:
+        """A scheduled pod whose namespace is known: its node, refs and needs; else None."""
+        pod = self._objects.get(pod_uid)
+        if pod is None or pod.kind is not Kind.POD or not pod.node_name:
+            return None
+        namespace_uid = self._namespace_uids.get(pod.meta.namespace)
+        if namespace_uid is None:
+            return None
+        refs: dict[str, tuple[Uid, ...]] = {}
+        needs = {namespace_uid}
+        owner = pod.meta.controller()
+        for _level in range(2):
+            if owner is None:
+                break
+            refs[owner.kind] = (owner.uid,)
+            known = self._known_owner(owner.kind, owner.uid)
+            if known is None:
+                break
+            needs.add(owner.uid)
+            # Only a pod's ReplicaSet is followed one level up (normally to its Deployment).
+            owner = known.meta.controller() if known.kind is Kind.REPLICA_SET else None
+        refs[Kind.NAMESPACE.value] = (namespace_uid,)
+        services = tuple(sorted(self._services_selecting(pod)))
+        refs[Kind.SERVICE.value] = services
+        needs.update(services)
+        return PodRelations(NodeName(pod.node_name), tuple(sorted(refs.items())), frozenset(needs))
+
+    def _known_owner(self, kind: str, uid: Uid) -> KubeObject | None:
+        known = self._objects.get(uid)
+        if known is None or known.kind not in OWNER_KINDS or known.kind.value != kind:
+            return None
+        return known
+
+    def _services_selecting(self, pod: KubeObject) -> Iterable[Uid]:
+        for uid in self._services_by_namespace.get(pod.meta.namespace, ()):
+            if selector_matches(self._objects[uid].selector, pod.meta.labels):
+                yield uid
+
+
+def _relinks(old: KubeObject, new: KubeObject) -> bool:
+    """Whether a modification changes relationships (not just the object's own message)."""
+    if old.kind is Kind.NAMESPACE:
+        return old.meta.name != new.meta.name
+    if old.kind is Kind.SERVICE:
+        return old.selector != new.selector or old.meta.namespace != new.meta.namespace
+    return old.meta.controller() != new.meta.controller() or old.kind != new.kind

@@ -1,0 +1,85 @@
+"""Structured logging of the collector: zap-compatible JSON lines (or text) on stderr.
+
+JSON lines carry `level`, `ts` (epoch seconds), `logger`, `msg`, then the record's fields
+in call order (spec §8.2), compact. Fields are passed as `extra={"fields": {...}}`.
+Logger names are shown without the `k8smeta.collector.` prefix, so the logger
+`k8smeta.collector.broker.grpc-server` appears as upstream's `broker.grpc-server`.
+Nothing is configured at import; `configure_logging` is called by the command only.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from collections.abc import Mapping
+from typing import Any, TextIO
+
+import orjson
+
+PREFIX = "k8smeta.collector."
+LEVELS = {
+    "debug": logging.DEBUG,
+    "info": logging.INFO,
+    "warn": logging.WARNING,
+    "warning": logging.WARNING,
+    "error": logging.ERROR,
+}
+FORMATS = ("json", "text")
+_ZAP_LEVELS = {"WARNING": "warn", "CRITICAL": "fatal"}
+
+
+def display_name(name: str) -> str:
+    return name.removeprefix(PREFIX)
+
+
+def record_fields(record: logging.LogRecord) -> Mapping[str, Any]:
+    fields = getattr(record, "fields", None)
+    return fields if isinstance(fields, Mapping) else {}
+
+
+class JsonFormatter(logging.Formatter):
+    """One compact JSON object per record, keys in zap's order."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        level = record.levelname
+        document: dict[str, Any] = {
+            "level": _ZAP_LEVELS.get(level, level.lower()),
+            "ts": record.created,
+            "logger": display_name(record.name),
+            "msg": record.getMessage(),
+        }
+        for key, value in record_fields(record).items():
+            document.setdefault(str(key), value)
+        if record.exc_info:
+            document.setdefault("error", self.formatException(record.exc_info))
+        return orjson.dumps(document, default=str).decode()
+
+
+class TextFormatter(logging.Formatter):
+    """`<ISO time> <level> <logger> <msg> key=value ...` for humans."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+        parts = [
+            f"{stamp}.{int(record.msecs):03d}Z",
+            _ZAP_LEVELS.get(record.levelname, record.levelname.lower()),
+            display_name(record.name),
+            record.getMessage(),
+        ]
+        parts.extend(f"{key}={value!r}" for key, value in record_fields(record).items())
+        line = "\t".join(parts)
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+
+def configure_logging(level: str = "info", fmt: str = "json", stream: TextIO | None = None) -> None:
+    """Route every log record to `stream` (stderr) in the chosen format and level."""
+    handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
+    handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(LEVELS[level])

@@ -1,0 +1,80 @@
+"""The `metadata.Metadata/Watch` handler: subscribe, then drain this stream's own queue.
+
+Messages are already serialized (the method is registered with an identity response
+serializer), so each handler only writes bytes. A stream never ends with OK: it ends when
+the client goes away, with RESOURCE_EXHAUSTED on overflow, or UNAVAILABLE on shutdown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import grpc
+
+from k8smeta.collector.broker import Broker, StreamEnd, Subscription, parse_selection
+from k8smeta.collector.ops.metrics import CollectorMetrics
+from k8smeta.collector.views import WireEvent
+from k8smeta.wire import metadata_pb2
+
+log = logging.getLogger(__name__)
+# Upstream's lifecycle logger name and messages (spec §8.2); see logs.display_name.
+lifecycle = logging.getLogger("k8smeta.collector.broker.grpc-server")
+
+
+class WatchServicer:
+    """Serves Watch streams from the broker; counts what it writes."""
+
+    def __init__(self, broker: Broker, metrics: CollectorMetrics) -> None:
+        self._broker = broker
+        self._metrics = metrics
+        self._counters: dict[tuple[str, str], Any] = {}
+        self._active = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    @property
+    def active_streams(self) -> int:
+        return self._active
+
+    async def wait_idle(self) -> None:
+        """Until no Watch handler runs any more."""
+        await self._idle.wait()
+
+    async def watch(self, request: metadata_pb2.Selector, context: Any) -> None:
+        selection = parse_selection(request.nodeName, request.resourceKinds)
+        sub = self._broker.subscribe(selection)
+        fields = {"node": selection.node, "subscriber UID": sub.uid}
+        lifecycle.info("received watch request", extra={"fields": fields})
+        if selection.unknown_keys:
+            keys = list(selection.unknown_keys)
+            log.debug("ignoring unknown selector keys", extra={"fields": {"keys": keys}})
+        self._active += 1
+        self._idle.clear()
+        try:
+            # Headers right away: a client knows it is registered before any event.
+            await context.send_initial_metadata(())
+            await self._stream(sub, context)
+        finally:
+            self._broker.unsubscribe(sub)
+            self._active -= 1
+            if not self._active:
+                self._idle.set()
+            lifecycle.info("stream deleted", extra={"fields": {"subscriber": selection.node}})
+
+    async def _stream(self, sub: Subscription, context: Any) -> None:
+        while True:
+            item = await sub.next()
+            if isinstance(item, StreamEnd):
+                await context.abort(getattr(grpc.StatusCode, item.code), item.details)
+                return
+            await context.write(item.data)
+            self._counter(item).inc()
+
+    def _counter(self, event: WireEvent) -> Any:
+        key = (event.kind.value if event.kind is not None else "", event.reason.value)
+        counter = self._counters.get(key)
+        if counter is None:
+            counter = self._counters[key] = self._metrics.dispatched_events.labels(*key)
+        return counter

@@ -1,0 +1,59 @@
+"""Serialized wire events as the views emit them, and the encoder seam they are built with."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from k8smeta.collector.model import Kind, KubeObject, Uid
+
+
+class Reason(enum.StrEnum):
+    CREATE = "Create"
+    UPDATE = "Update"
+    DELETE = "Delete"
+    SYNC = "Sync"
+
+
+@dataclass(frozen=True, slots=True)
+class WireEvent:
+    """One serialized `metadata.Event`; the same instance is queued to every subscriber."""
+
+    reason: Reason
+    kind: Kind | None
+    uid: Uid
+    data: bytes
+
+
+class Encoder(Protocol):
+    """Serializes events (implemented by `rpc.encode.EventEncoder`)."""
+
+    def body(self, obj: KubeObject, refs: Sequence[tuple[str, Sequence[Uid]]] | None) -> bytes:
+        """Every field of a Create/Update but `reason`; equal bodies = equal messages."""
+        ...
+
+    def framed(self, reason: str, body: bytes) -> bytes: ...
+
+    def delete(self, kind: Kind, uid: Uid) -> bytes: ...
+
+    def sync(self) -> bytes: ...
+
+
+# Creates/Updates (and snapshots) go in dependency order, Deletes in the reverse one (§3.2).
+DEPENDENCY_ORDER: dict[Kind, int] = {
+    kind: rank
+    for rank, kind in enumerate(
+        (
+            Kind.NAMESPACE,
+            Kind.DEPLOYMENT,
+            Kind.REPLICA_SET,
+            Kind.REPLICATION_CONTROLLER,
+            Kind.DAEMON_SET,
+            Kind.SERVICE,
+            Kind.POD,
+        )
+    )
+}
+DELETE_ORDER: dict[Kind, int] = {kind: -rank for kind, rank in DEPENDENCY_ORDER.items()}

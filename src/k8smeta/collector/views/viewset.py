@@ -1,0 +1,265 @@
+"""The views of the subscribed nodes: what each must hold, and the events that keep it so.
+
+A node holds the visible pods scheduled on it plus, reference-counted, the known objects
+those pods need (spec §7). Messages are global (a pod's refs do not depend on the node),
+so every held object has one current body; a node that held it before a batch and still
+does gets an Update when the body changed, a node that starts holding it a Create, a node
+that stops holding it a Delete (spec §3.2). Only affected pods and objects are touched.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from k8smeta.collector.index import Affected, PodRelations, RelationshipIndex
+from k8smeta.collector.model import Kind, NodeName, Uid
+from k8smeta.collector.views.messages import (
+    DELETE_ORDER,
+    DEPENDENCY_ORDER,
+    Encoder,
+    Reason,
+    WireEvent,
+)
+
+
+@dataclass(slots=True)
+class _Held:
+    """An object held by at least one view, with its current body and cached frames."""
+
+    kind: Kind
+    uid: Uid
+    body: bytes
+    holders: set[NodeName] = field(default_factory=set)
+    create: WireEvent | None = None
+    update: WireEvent | None = None
+
+
+@dataclass(slots=True)
+class NodeView:
+    """Pods of one node (with what each needs) and reference counts of the needed objects."""
+
+    pods: dict[Uid, frozenset[Uid]] = field(default_factory=dict)
+    counts: dict[Uid, int] = field(default_factory=dict)
+
+    def holds(self, uid: Uid) -> bool:
+        return uid in self.pods or uid in self.counts
+
+
+@dataclass(slots=True)
+class _Pass:
+    """Bookkeeping of one update: first-touch state per (node, uid), bodies before changes."""
+
+    touched: dict[NodeName, dict[Uid, tuple[bool, Kind]]] = field(default_factory=dict)
+    old_bodies: dict[Uid, bytes] = field(default_factory=dict)
+
+    def touch(self, node: NodeName, uid: Uid, view: NodeView, kind: Kind) -> None:
+        records = self.touched.setdefault(node, {})
+        if uid not in records:
+            records[uid] = (view.holds(uid), kind)
+
+
+class ViewSet:
+    """Node views for the subscribed nodes only, sharing one body per object."""
+
+    def __init__(self, index: RelationshipIndex, encoder: Encoder) -> None:
+        self._index = index
+        self._encoder = encoder
+        self._views: dict[NodeName, NodeView] = {}
+        self._held: dict[Uid, _Held] = {}
+        self._pod_nodes: dict[Uid, NodeName] = {}
+
+    def __contains__(self, node: object) -> bool:
+        return node in self._views
+
+    def held_count(self) -> int:
+        return len(self._held)
+
+    def open(self, node: NodeName) -> None:
+        """Materialize the view of `node` from the index (no-op if already open)."""
+        if node in self._views:
+            return
+        view = self._views[node] = NodeView()
+        for uid in self._index.pods_on_node(node):
+            relations = self._index.relations(uid)
+            if relations is not None:
+                self._place_pod(node, view, uid, relations, None)
+
+    def close(self, node: NodeName) -> None:
+        """Discard the view of `node` (its last subscriber left)."""
+        view = self._views.pop(node, None)
+        if view is None:
+            return
+        for uid in view.pods:
+            del self._pod_nodes[uid]
+            self._release(uid, node)
+        for uid in view.counts:
+            self._release(uid, node)
+
+    def snapshot(self, node: NodeName) -> list[WireEvent]:
+        """Creates of everything `node` holds, in dependency order, by UID within a kind."""
+        view = self._views.get(node)
+        if view is None:
+            return []
+        held = [self._held[uid] for uid in (*view.pods, *view.counts)]
+        held.sort(key=lambda h: (DEPENDENCY_ORDER[h.kind], h.uid))
+        return [self._create(h) for h in held]
+
+    def update(self, affected: Affected) -> dict[NodeName, list[WireEvent]]:
+        """Re-evaluate what a batch affected; the events per node, in batch order."""
+        state = _Pass()
+        for uid in affected.objects:
+            self._refresh_object(uid, state)
+        for uid in affected.pods:
+            self._reevaluate_pod(uid, state)
+        return self._emit(state)
+
+    def _refresh_object(self, uid: Uid, state: _Pass) -> None:
+        held = self._held.get(uid)
+        obj = self._index.get(uid)
+        if held is None or obj is None or obj.kind is Kind.POD:
+            return  # a vanished object leaves the views through the pods that needed it
+        self._set_body(held, self._encoder.body(obj, None), state)
+
+    def _set_body(self, held: _Held, body: bytes, state: _Pass) -> None:
+        if held.body != body:
+            state.old_bodies.setdefault(held.uid, held.body)
+            held.body = body
+            held.create = held.update = None
+
+    def _reevaluate_pod(self, uid: Uid, state: _Pass) -> None:
+        old_node = self._pod_nodes.get(uid)
+        pod = self._index.get(uid)
+        if old_node is None and (pod is None or pod.node_name not in self._views):
+            return  # not on a subscribed node before nor after: skip computing refs
+        relations = self._index.relations(uid)
+        new_node = relations.node if relations and relations.node in self._views else None
+        if old_node is not None and old_node != new_node:
+            self._remove_pod(old_node, uid, state)
+        if new_node is not None and relations is not None:
+            self._place_pod(new_node, self._views[new_node], uid, relations, state)
+
+    def _place_pod(
+        self,
+        node: NodeName,
+        view: NodeView,
+        uid: Uid,
+        relations: PodRelations,
+        state: _Pass | None,
+    ) -> None:
+        pod = self._index.get(uid)
+        assert pod is not None
+        body = self._encoder.body(pod, relations.refs)
+        if state is not None:
+            state.touch(node, uid, view, Kind.POD)
+        held = self._held.get(uid)
+        if held is None:
+            held = self._held[uid] = _Held(Kind.POD, uid, body)
+        elif state is not None:
+            self._set_body(held, body, state)
+        held.holders.add(node)
+        previous = view.pods.get(uid, frozenset())
+        view.pods[uid] = relations.needs
+        self._pod_nodes[uid] = node
+        for need in relations.needs - previous:
+            self._incref(node, view, need, state)
+        for need in previous - relations.needs:
+            self._decref(node, view, need, state)
+
+    def _remove_pod(self, node: NodeName, uid: Uid, state: _Pass) -> None:
+        view = self._views[node]
+        state.touch(node, uid, view, Kind.POD)
+        needs = view.pods.pop(uid)
+        del self._pod_nodes[uid]
+        self._release(uid, node)
+        for need in needs:
+            self._decref(node, view, need, state)
+
+    def _incref(self, node: NodeName, view: NodeView, uid: Uid, state: _Pass | None) -> None:
+        held = self._held.get(uid)
+        if held is None:
+            obj = self._index.get(uid)
+            assert obj is not None, "relations only name known objects"
+            held = self._held[uid] = _Held(obj.kind, uid, self._encoder.body(obj, None))
+        if state is not None:
+            state.touch(node, uid, view, held.kind)
+        count = view.counts.get(uid, 0)
+        view.counts[uid] = count + 1
+        if count == 0:
+            held.holders.add(node)
+
+    def _decref(self, node: NodeName, view: NodeView, uid: Uid, state: _Pass | None) -> None:
+        if state is not None:
+            state.touch(node, uid, view, self._held[uid].kind)
+        count = view.counts[uid] - 1
+        if count:
+            view.counts[uid] = count
+        else:
+            del view.counts[uid]
+            self._release(uid, node)
+
+    def _release(self, uid: Uid, node: NodeName) -> None:
+        held = self._held[uid]
+        held.holders.discard(node)
+        if not held.holders:
+            del self._held[uid]
+
+    def _emit(self, state: _Pass) -> dict[NodeName, list[WireEvent]]:
+        updates: dict[NodeName, list[_Held]] = defaultdict(list)
+        for uid, old_body in state.old_bodies.items():
+            held = self._held.get(uid)
+            if held is None or held.body == old_body:
+                continue
+            for node in held.holders:
+                record = state.touched.get(node, {}).get(uid)
+                if record is None or record[0]:
+                    updates[node].append(held)
+        deletes: dict[tuple[Kind, Uid], WireEvent] = {}
+        out: dict[NodeName, list[WireEvent]] = {}
+        for node in state.touched.keys() | updates.keys():
+            events = self._node_events(node, state.touched.get(node, {}), updates[node], deletes)
+            if events:
+                out[node] = events
+        return out
+
+    def _node_events(
+        self,
+        node: NodeName,
+        touched: dict[Uid, tuple[bool, Kind]],
+        updates: list[_Held],
+        deletes: dict[tuple[Kind, Uid], WireEvent],
+    ) -> list[WireEvent]:
+        view = self._views[node]
+        gone: list[tuple[Kind, Uid]] = []
+        ordered = [(DEPENDENCY_ORDER[h.kind], h.uid, self._update(h)) for h in updates]
+        for uid, (was_held, kind) in touched.items():
+            now_held = view.holds(uid)
+            if was_held and not now_held:
+                gone.append((kind, uid))
+            elif now_held and not was_held:
+                held = self._held[uid]
+                ordered.append((DEPENDENCY_ORDER[held.kind], uid, self._create(held)))
+        gone.sort(key=lambda item: (DELETE_ORDER[item[0]], item[1]))
+        ordered.sort(key=lambda item: (item[0], item[1]))
+        events = [self._delete(kind, uid, deletes) for kind, uid in gone]
+        events.extend(event for _rank, _uid, event in ordered)
+        return events
+
+    def _create(self, held: _Held) -> WireEvent:
+        if held.create is None:
+            data = self._encoder.framed(Reason.CREATE, held.body)
+            held.create = WireEvent(Reason.CREATE, held.kind, held.uid, data)
+        return held.create
+
+    def _update(self, held: _Held) -> WireEvent:
+        if held.update is None:
+            data = self._encoder.framed(Reason.UPDATE, held.body)
+            held.update = WireEvent(Reason.UPDATE, held.kind, held.uid, data)
+        return held.update
+
+    def _delete(self, kind: Kind, uid: Uid, cache: dict[tuple[Kind, Uid], WireEvent]) -> WireEvent:
+        event = cache.get((kind, uid))
+        if event is None:
+            data = self._encoder.delete(kind, uid)
+            event = cache[(kind, uid)] = WireEvent(Reason.DELETE, kind, uid, data)
+        return event

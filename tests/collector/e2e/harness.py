@@ -1,0 +1,145 @@
+"""A running collector fed by a scripted in-memory Source, and real gRPC Watch clients."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Iterable, Sequence
+from dataclasses import dataclass, replace
+
+import grpc
+
+from k8smeta.collector.app import Collector, CollectorConfig
+from k8smeta.collector.model import Batch, BatchQueue, Change, ChangeType, Kind, KubeObject
+from k8smeta.wire import metadata_pb2, metadata_pb2_grpc
+
+LOOPBACK = "127.0.0.1:0"
+ALL_KINDS = tuple(kind.value for kind in Kind)
+UPSTREAM_SELECTOR = ("Pod", "Namespace", "Deployment", "Service", "ReplicaSet", "ReplicaController")
+TIMEOUT = 10.0
+ORDER = (
+    Kind.NAMESPACE,
+    Kind.DEPLOYMENT,
+    Kind.REPLICA_SET,
+    Kind.REPLICATION_CONTROLLER,
+    Kind.DAEMON_SET,
+    Kind.SERVICE,
+    Kind.POD,
+)
+
+
+class ScriptedSource:
+    """A Source at protocol level: lists `initial` (one synced batch per kind), then emits
+    whatever the test scripts."""
+
+    kinds = ORDER
+
+    def __init__(self, initial: Iterable[KubeObject] = ()) -> None:
+        self._initial = tuple(initial)
+        self._out: BatchQueue | None = None
+        self.attached = asyncio.Event()
+
+    async def run(self, out: BatchQueue) -> None:
+        self._out = out
+        for kind in self.kinds:
+            changes = tuple(
+                Change(ChangeType.ADDED, obj) for obj in self._initial if obj.kind is kind
+            )
+            await out.put(Batch(changes, synced=kind))
+        self.attached.set()
+        await asyncio.Event().wait()
+
+    async def emit(self, batch: Batch) -> None:
+        assert self._out is not None
+        await self._out.put(batch)
+
+
+def short(event: metadata_pb2.Event) -> str:
+    """`Reason Kind uid` (`Sync` alone), for readable exact-sequence assertions."""
+    if event.reason == "Sync":
+        return "Sync"
+    return f"{event.reason} {event.kind} {event.uid}"
+
+
+@dataclass
+class WatchClient:
+    """One real gRPC Watch stream."""
+
+    call: grpc.aio.UnaryStreamCall[metadata_pb2.Selector, metadata_pb2.Event]
+
+    async def take(self, count: int) -> list[metadata_pb2.Event]:
+        events = []
+        for _ in range(count):
+            event = await asyncio.wait_for(self.call.read(), TIMEOUT)
+            assert event is not grpc.aio.EOF, f"stream ended after {events}"
+            events.append(event)
+        return events
+
+    async def rest(self) -> tuple[list[metadata_pb2.Event], grpc.StatusCode]:
+        """Everything until the stream ends, and its status code."""
+        events = []
+        with contextlib.suppress(grpc.aio.AioRpcError):
+            while True:
+                event = await asyncio.wait_for(self.call.read(), TIMEOUT)
+                if event is grpc.aio.EOF:
+                    break
+                events.append(event)
+        return events, await asyncio.wait_for(self.call.code(), TIMEOUT)
+
+    async def registered(self) -> WatchClient:
+        """Until the server has registered this stream (it sends headers right after)."""
+        await asyncio.wait_for(self.call.initial_metadata(), TIMEOUT)
+        return self
+
+    def cancel(self) -> None:
+        self.call.cancel()
+
+
+@dataclass
+class Harness:
+    collector: Collector
+    source: ScriptedSource
+    channel: grpc.aio.Channel
+
+    def watch(
+        self, node: str, kinds: Sequence[str] = ALL_KINDS, *, sync: bool = False
+    ) -> WatchClient:
+        selector = {kind: "true" for kind in kinds}
+        if sync:
+            selector["k8smeta/sync"] = "true"
+        stub = metadata_pb2_grpc.MetadataStub(self.channel)
+        return WatchClient(stub.Watch(metadata_pb2.Selector(nodeName=node, resourceKinds=selector)))
+
+    async def emit(self, *changes: Change | tuple[Change, ...]) -> None:
+        """Emit one batch and wait until the collector has applied and published it."""
+        flat: list[Change] = []
+        for item in changes:
+            flat.extend(item if isinstance(item, tuple) else (item,))
+        await self.source.emit(Batch(tuple(flat)))
+        await self.collector.wait_idle()
+
+    async def finish(self) -> None:
+        """Shut the collector down: every stream drains and ends (UNAVAILABLE)."""
+        await self.collector.stop()
+
+
+def loopback_config(**overrides: object) -> CollectorConfig:
+    config = CollectorConfig(broker_bind=LOOPBACK, metrics_bind=LOOPBACK, health_bind=LOOPBACK)
+    return replace(config, **overrides)  # type: ignore[arg-type]
+
+
+@contextlib.asynccontextmanager
+async def running(
+    initial: Iterable[KubeObject] = (), **overrides: object
+) -> AsyncIterator[Harness]:
+    source = ScriptedSource(initial)
+    collector = Collector(loopback_config(**overrides), [source])
+    await collector.start()
+    channel = grpc.aio.insecure_channel(f"127.0.0.1:{collector.grpc_port}")
+    try:
+        await asyncio.wait_for(source.attached.wait(), TIMEOUT)
+        await collector.wait_idle()
+        yield Harness(collector, source, channel)
+    finally:
+        await collector.stop()
+        await channel.close()
