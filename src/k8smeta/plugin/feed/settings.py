@@ -50,11 +50,18 @@ class FeedSettings:
 
 
 def channel_options(settings: FeedSettings) -> list[tuple[str, int]]:
-    """Keepalive only while a call is active: grpc-go servers punish frequent pings."""
+    """Channel arguments: keepalive, and a fresh connection for every attempt.
+
+    Keepalive pings only while a call is active: grpc-go servers punish frequent pings.
+    A channel-local subchannel pool keeps a new channel from reusing a connection that
+    gRPC's process-wide pool still holds from the previous attempt (to a server that may
+    be gone), so each attempt really reconnects.
+    """
     return [
         ("grpc.keepalive_time_ms", round(settings.keepalive_time * 1000)),
         ("grpc.keepalive_timeout_ms", round(settings.keepalive_timeout * 1000)),
         ("grpc.keepalive_permit_without_calls", 0),
+        ("grpc.use_local_subchannel_pool", 1),
     ]
 
 
