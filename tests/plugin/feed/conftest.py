@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -26,12 +27,14 @@ class RecordingSink:
         self._verdict = verdict
         self._cond = threading.Condition()
         self.payloads: list[bytes] = []
+        self.times: list[float] = []
         self.accepted: list[bytes] = []
 
     def __call__(self, payload: bytes) -> str | None:
         with self._cond:
             index = len(self.payloads)
             self.payloads.append(payload)
+            self.times.append(time.monotonic())
             self._cond.notify_all()
             error = self._verdict(index, payload) if self._verdict else None
             if error is None:

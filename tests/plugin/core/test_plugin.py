@@ -1,0 +1,179 @@
+"""The PluginCore facade: caching, no JSON at extraction, level checks, table failures."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable
+
+import orjson
+import pytest
+
+from k8smeta.plugin.core import payload as payload_module
+from k8smeta.plugin.core import plugin as plugin_module
+from k8smeta.plugin.core.config import parse_config
+from k8smeta.plugin.core.errors import FieldError, PayloadError, TableError
+from k8smeta.plugin.core.fields import FIELD_IDS, FIELDS
+from k8smeta.plugin.core.host import ThreadView, Tid
+from k8smeta.plugin.core.plugin import PluginCore
+from tests.conftest import load_collector_stream
+from tests.host.inprocess import FakeThread, FakeThreadTable
+
+POD = "5eaeeca9-2277-460b-a4bf-5a0783f6d49f"
+CONFIG = '{"collectorHostname":"h","collectorPort":1,"nodeName":"n"}'
+
+
+class CountingTable(FakeThreadTable):
+    """The in-memory table, counting `pod_uid` reads (the costly ABI call)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads = 0
+
+    def pod_uid(self, tid: Tid) -> str | None:
+        self.reads += 1
+        return super().pod_uid(tid)
+
+
+class BrokenView:
+    def cgroup_paths(self) -> Iterable[str]:
+        raise TableError("can't get subtable")
+
+    def set_pod_uid(self, uid: str) -> None:
+        raise AssertionError("unreachable")
+
+
+class BrokenTable(FakeThreadTable):
+    def with_thread(self, tid: Tid, visit: Callable[[ThreadView], None]) -> bool:
+        visit(BrokenView())
+        return True
+
+
+@pytest.fixture
+def core() -> PluginCore:
+    core = PluginCore(parse_config(CONFIG, {}))
+    for event in load_collector_stream():
+        core.parse_async("k8s", orjson.dumps(event))
+    return core
+
+
+@pytest.fixture
+def table() -> CountingTable:
+    table = CountingTable()
+    table.threads[1] = FakeThread(pod_uid=POD)
+    return table
+
+
+def test_thread_lookup_is_cached_per_event(core: PluginCore, table: CountingTable) -> None:
+    for field_id in range(len(FIELDS)):
+        core.extract(table, 10, 1, field_id, "k8s-app")
+    assert table.reads == 1
+    core.extract(table, 11, 1, 0, None)
+    core.extract(table, 11, 2, 0, None)
+    assert table.reads == 3
+
+
+def test_parsing_invalidates_the_cache(core: PluginCore, table: CountingTable) -> None:
+    assert core.extract(table, 10, 1, FIELD_IDS["k8smeta.pod.name"], None) is not None
+    core.parse_async("k8s", orjson.dumps({"reason": "Delete", "uid": POD, "kind": "Pod"}))
+    assert core.extract(table, 10, 1, FIELD_IDS["k8smeta.pod.name"], None) is None
+
+
+def test_extraction_returns_the_same_objects(core: PluginCore, table: CountingTable) -> None:
+    first = [core.extract(table, 1, 1, i, "k8s-app") for i in range(len(FIELDS))]
+    second = [core.extract(table, 2, 1, i, "k8s-app") for i in range(len(FIELDS))]
+    assert all(a is b for a, b in zip(first, second, strict=True))
+
+
+def test_extraction_decodes_no_json(
+    core: PluginCore, table: CountingTable, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = [core.extract(table, 2, 1, i, "k8s-app") for i in range(len(FIELDS))]
+
+    def forbidden(*args: object, **kwargs: object) -> object:
+        raise AssertionError("JSON decoded during extraction")
+
+    assert vars(payload_module)["orjson"] is orjson  # the decoder the core uses
+    monkeypatch.setattr(orjson, "loads", forbidden)
+    monkeypatch.setattr(json, "loads", forbidden)
+    monkeypatch.setattr(json.JSONDecoder, "decode", forbidden)
+    values = [core.extract(table, 3, 1, i, "k8s-app") for i in range(len(FIELDS))]
+    assert values == expected
+    assert sum(v is not None for v in values) == 20  # rc.* and ns.label[k8s-app] have none
+
+
+@pytest.mark.parametrize("field_id", [-1, 25, 1000])
+def test_unknown_field_id_is_an_error(
+    core: PluginCore, table: CountingTable, field_id: int
+) -> None:
+    with pytest.raises(FieldError):
+        core.extract(table, 1, 1, field_id, None)
+
+
+def test_hot_path_checks_the_level_before_formatting(
+    core: PluginCore, table: CountingTable, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At info, no record is created (nor any argument formatted) on the hot path."""
+    calls: list[str] = []
+    logger = plugin_module.logger
+    monkeypatch.setattr(logger, "_log", lambda *a, **k: calls.append(str(a[1])))
+    logging.getLogger("k8smeta").setLevel(logging.INFO)
+    try:
+        table.threads[2] = FakeThread()
+        for tid in (0, 2, 3):
+            core.extract(table, 5, tid, 0, None)
+        core.parse_process_event(table, Tid(3), 0, 293)
+        core.parse_process_event(table, Tid(2), -1, 293)
+    finally:
+        logging.getLogger("k8smeta").setLevel(logging.NOTSET)
+    assert calls == []
+
+
+def test_table_failures_are_logged_and_counted(
+    core: PluginCore, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.ERROR, logger="k8smeta"):
+        core.parse_process_event(BrokenTable(), Tid(1), 0, 293)
+    assert [r.getMessage() for r in caplog.records] == [
+        "cannot attach pod_uid to process: can't get subtable"
+    ]
+    assert core.metrics.parse_errors == 1
+
+
+def test_rejected_payload_raises_and_counts(core: PluginCore) -> None:
+    with pytest.raises(PayloadError):
+        core.parse_async("k8s", b"{")
+    assert core.metrics.parse_errors == 1
+    assert core.metrics.async_events_received == 44
+
+
+def test_metric_values_shape(core: PluginCore) -> None:
+    core.metrics.reconnects += 2
+    core.metrics.async_events_rejected += 1
+    values = core.metric_values()
+    assert [name for name, _, _ in values] == [
+        "resources_pod",
+        "resources_namespace",
+        "resources_deployment",
+        "resources_replicaset",
+        "resources_replicationcontroller",
+        "resources_daemonset",
+        "resources_service",
+        "async_events_received",
+        "async_events_rejected",
+        "reconnects",
+        "parse_errors",
+        "threads_tagged",
+    ]
+    assert [monotonic for _, monotonic, _ in values] == [False] * 7 + [True] * 5
+    assert {n: v for n, _, v in values}["reconnects"] == 2
+
+
+def test_init_logs_are_emitted_by_the_core(caplog: pytest.LogCaptureFixture) -> None:
+    config = parse_config(CONFIG.replace("}", ',"hostProc":"/host"}'), {})
+    with caplog.at_level(logging.DEBUG, logger="k8smeta"):
+        PluginCore(config)
+    assert [(r.levelno, r.getMessage()) for r in caplog.records] == [
+        (logging.DEBUG, "metadata are received from node 'n'"),
+        (logging.WARNING, "hostProc init config key is deprecated since it is no more in use"),
+    ]
