@@ -48,6 +48,8 @@ extern "Python" ss_plugin_rc k8smeta_py_dump_state(k8smeta_state* s,
 extern "Python" ss_plugin_rc k8smeta_py_capture_open(k8smeta_state* s,
     const ss_plugin_capture_listen_input* in);
 extern "Python" ss_plugin_metric* k8smeta_py_get_metrics(k8smeta_state* s, uint32_t* num);
+extern "Python" ss_plugin_bool k8smeta_py_visit_thread(ss_plugin_table_iterator_state_t* s,
+    ss_plugin_table_entry_t* e);
 
 void k8smeta_set_ready(void);
 int k8smeta_read_thread_string(ss_plugin_table_reader_vtable_ext* r, ss_plugin_table_t* t,

@@ -209,9 +209,11 @@ K8SMETA_EXPORT void plugin_destroy(ss_plugin_t* s) {
     free(state);
 }
 
-#define K8SMETA_WRAP(call)                                                       \
-    if (s == NULL || ((k8smeta_state*)s)->handle == NULL || !k8smeta_python_usable()) \
-        return k8smeta_unavailable(s);                                          \
+/* A state whose init failed keeps its init error; other calls on it fail. */
+#define K8SMETA_WRAP(call)                                       \
+    if (s == NULL) return 1;                                     \
+    if (!k8smeta_python_usable()) return k8smeta_unavailable(s); \
+    if (((k8smeta_state*)s)->handle == NULL) return 1;           \
     return call
 
 K8SMETA_EXPORT ss_plugin_rc plugin_extract_fields(

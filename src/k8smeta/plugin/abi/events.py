@@ -1,0 +1,80 @@
+"""The binary event layout (spec section 7): read process/async events, build async ones.
+
+Process events use 16-bit length slots, the async event 402 32-bit ones. Readers take the
+header's `nparams` and `len` at face value and never read past `len`.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from typing import Any, Final
+
+HEADER: Final = struct.Struct("<QQIHI")  # ts, tid, len, type, nparams (26 bytes, packed)
+HEADER_SIZE: Final = 26
+ASYNC_EVENT: Final = 402
+ASYNC_PAYLOAD_OFFSET: Final = 42  # 26 + 3 slots of 4 bytes + plugin_id
+_SLOTS_402: Final = struct.Struct("<III")
+_RES: Final = struct.Struct("<q")
+_LEN16: Final = struct.Struct("<H")
+_NO_ID: Final = 0xFFFFFFFFFFFFFFFF
+
+
+class MalformedEventError(ValueError):
+    """An event whose layout contradicts its header; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class AsyncEvent:
+    """Name and data of a 402 event; data is delimited by its slot, one NUL stripped."""
+
+    name: str
+    data: bytes
+
+
+def process_res(ffi: Any, evt: Any) -> int | None:
+    """Param 0 (`res`) of a process event; None when absent or not 8 bytes long."""
+    length = int(evt.len)
+    nparams = int(evt.nparams)
+    start = HEADER_SIZE + 2 * nparams
+    if nparams < 1 or length < start + 8:
+        return None
+    raw = ffi.buffer(evt, start + 8)
+    if _LEN16.unpack_from(raw, HEADER_SIZE)[0] != 8:
+        return None
+    res: int = _RES.unpack_from(raw, start)[0]
+    return res
+
+
+def read_async(ffi: Any, evt: Any) -> AsyncEvent:
+    """Name and data of a 402 event (spec 14.2 step 1); raises MalformedEventError."""
+    length = int(evt.len)
+    if int(evt.nparams) != 3 or length < ASYNC_PAYLOAD_OFFSET:
+        raise MalformedEventError("async event with a malformed header")
+    raw = ffi.buffer(evt, length)
+    id_len, name_len, data_len = _SLOTS_402.unpack_from(raw, HEADER_SIZE)
+    if id_len != 4 or name_len < 1 or length < ASYNC_PAYLOAD_OFFSET + name_len + data_len:
+        raise MalformedEventError("async event parameters exceed the event length")
+    name_end = ASYNC_PAYLOAD_OFFSET + name_len
+    name = raw[ASYNC_PAYLOAD_OFFSET:name_end]
+    if name[-1:] != b"\0":
+        raise MalformedEventError("async event name is not NUL-terminated")
+    data = raw[name_end : name_end + data_len]
+    if data.endswith(b"\0"):
+        data = data[:-1]
+    return AsyncEvent(name.split(b"\0", 1)[0].decode("utf-8", "replace"), data)
+
+
+def async_event(name: str, data: bytes) -> bytes:
+    """A PPME_ASYNCEVENT_E event (spec 7.2) carrying `data` (already NUL-terminated)."""
+    name_bytes = name.encode() + b"\0"
+    length = ASYNC_PAYLOAD_OFFSET + len(name_bytes) + len(data)
+    return b"".join(
+        (
+            HEADER.pack(_NO_ID, _NO_ID, length, ASYNC_EVENT, 3),
+            _SLOTS_402.pack(4, len(name_bytes), len(data)),
+            b"\0\0\0\0",
+            name_bytes,
+            data,
+        )
+    )

@@ -1,0 +1,22 @@
+"""plugin_parse_event."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from k8smeta.plugin.abi.cdef import SS_PLUGIN_FAILURE
+from k8smeta.plugin.abi.exports.guard import on_error
+from k8smeta.plugin.abi.session import Session
+
+
+def register(ffi: Any, lib: Any) -> None:
+    """Attach the body to the embedded module."""
+
+    def parse_event(cstate: Any, evt: Any, inp: Any) -> int:
+        """Event thread. The event and the vtables belong to the host, for this call only."""
+        session: Session = ffi.from_handle(cstate.handle)
+        return session.parse(evt, inp)
+
+    ffi.def_extern(
+        name="k8smeta_py_parse", error=SS_PLUGIN_FAILURE, onerror=on_error(ffi, "parse_event")
+    )(parse_event)

@@ -1,0 +1,174 @@
+"""The core's ThreadTable/ThreadView over libsinsp's table vtables (spec section 11).
+
+`setup_threads_table` runs the init sequence of 11.1 and returns the accessors kept for
+the plugin's lifetime. `VtableThreads` is one per state and is re-bound to the reader and
+writer vtables of each call (they live on libsinsp's stack for that call only). Hot paths
+are single C calls (`k8smeta_read_thread_string`, `k8smeta_read_cgroups`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from k8smeta.plugin.abi.cdef import SS_PLUGIN_ST_INT64, SS_PLUGIN_ST_STRING, SS_PLUGIN_ST_TABLE
+from k8smeta.plugin.abi.marshal import c_text
+from k8smeta.plugin.core.errors import TableError
+from k8smeta.plugin.core.host import ThreadView, Tid
+
+_UID_BUFFER = 256
+_CGROUPS_BUFFER = 16384
+
+
+class TableSetupError(Exception):
+    """The threads table does not offer what the plugin needs; the message says what."""
+
+
+@dataclass(frozen=True, slots=True)
+class Accessors:
+    """Table handle and field accessors, valid for the plugin's lifetime."""
+
+    table: Any
+    f_cgroups: Any
+    f_second: Any
+    f_pod: Any
+
+
+def setup_threads_table(ffi: Any, inp: Any) -> Accessors:
+    """Steps 1-4 of spec 11.1 with the vtables of the init input."""
+    tables = inp.tables
+    if tables == ffi.NULL or not tables.fields_ext:
+        raise TableSetupError("the host offers no table API")
+    table = tables.get_table(inp.owner, b"threads", SS_PLUGIN_ST_INT64)
+    if table == ffi.NULL:
+        raise TableSetupError(f"can't get table: {owner_error(ffi, inp)}")
+    fields, reader, writer = tables.fields_ext, tables.reader_ext, tables.writer_ext
+    f_cgroups = fields.get_table_field(table, b"cgroups", SS_PLUGIN_ST_TABLE)
+    if f_cgroups == ffi.NULL:
+        raise TableSetupError(f"can't get the cgroups field: {owner_error(ffi, inp)}")
+    entry = writer.create_table_entry(table)
+    if entry == ffi.NULL:
+        raise TableSetupError(f"can't create a thread entry: {owner_error(ffi, inp)}")
+    try:
+        out = ffi.new("ss_plugin_state_data*")
+        if reader.read_entry_field(table, entry, f_cgroups, out) != 0:
+            raise TableSetupError(f"can't read the cgroups table: {owner_error(ffi, inp)}")
+        f_second = fields.get_table_field(out.table, b"second", SS_PLUGIN_ST_STRING)
+    finally:
+        writer.destroy_table_entry(table, entry)
+    if f_second == ffi.NULL:
+        raise TableSetupError(f"can't get the cgroups 'second' field: {owner_error(ffi, inp)}")
+    f_pod = fields.add_table_field(table, b"pod_uid", SS_PLUGIN_ST_STRING)
+    if f_pod == ffi.NULL:
+        raise TableSetupError(owner_error(ffi, inp))
+    return Accessors(table, f_cgroups, f_second, f_pod)
+
+
+def owner_error(ffi: Any, inp: Any) -> str:
+    """The owner's last error, from an input struct that has `owner` and the getter."""
+    getter = inp.get_owner_last_error
+    return "" if getter == ffi.NULL else c_text(ffi, getter(inp.owner))
+
+
+class _Entry:
+    """ThreadView over one entry of the current call."""
+
+    __slots__ = ("_entry", "_threads")
+
+    def __init__(self, threads: VtableThreads, entry: Any) -> None:
+        self._threads = threads
+        self._entry = entry
+
+    def cgroup_paths(self) -> Iterable[str]:
+        return self._threads.cgroup_paths(self._entry)
+
+    def set_pod_uid(self, uid: str) -> None:
+        self._threads.write_pod_uid(self._entry, uid)
+
+
+class VtableThreads:
+    """The core's ThreadTable over the vtables of the current call (one per state)."""
+
+    def __init__(self, ffi: Any, lib: Any, accessors: Accessors, owner_errors: Any) -> None:
+        self._ffi = ffi
+        self._lib = lib
+        self._acc = accessors
+        self._owner_errors = owner_errors  # an input struct with owner + error getter
+        self._uid = ffi.new("char[]", _UID_BUFFER)
+        self._cgroups = ffi.new("char[]", _CGROUPS_BUFFER)
+        self._key = ffi.new("ss_plugin_state_data*")
+        self._value = ffi.new("ss_plugin_state_data*")
+        self.reader: Any = ffi.NULL
+        self.writer: Any = ffi.NULL
+        self._visit: Callable[[ThreadView], None] | None = None
+        self._handle = ffi.new_handle(self)
+
+    def bind(self, reader: Any, writer: Any, owner_errors: Any) -> VtableThreads:
+        """Use these vtables (and this input's owner error getter) for the current call."""
+        self.reader = reader
+        self.writer = writer
+        self._owner_errors = owner_errors
+        return self
+
+    def pod_uid(self, tid: Tid) -> str | None:
+        n = self._lib.k8smeta_read_thread_string(
+            self.reader, self._acc.table, self._acc.f_pod, tid, self._uid, _UID_BUFFER
+        )
+        if n == -1:
+            return None
+        if n < 0:
+            raise TableError(f"cannot read pod_uid: {self._error()}")
+        return bytes(self._ffi.buffer(self._uid, n)).decode("utf-8", "replace")
+
+    def with_thread(self, tid: Tid, visit: Callable[[ThreadView], None]) -> bool:
+        self._key.s64 = tid
+        entry = self.reader.get_table_entry(self._acc.table, self._key)
+        if entry == self._ffi.NULL:
+            return False
+        try:
+            visit(_Entry(self, entry))
+        finally:
+            self.reader.release_table_entry(self._acc.table, entry)
+        return True
+
+    def for_each_thread(self, visit: Callable[[ThreadView], None]) -> None:
+        self._visit = visit
+        try:
+            self.reader.iterate_entries(
+                self._acc.table, self._lib.k8smeta_py_visit_thread, self._handle
+            )
+        finally:
+            self._visit = None
+
+    def visit_entry(self, entry: Any) -> bool:
+        """Iterator callback body: visit one entry; True to continue."""
+        if self._visit is not None:
+            self._visit(_Entry(self, entry))
+        return True
+
+    def cgroup_paths(self, entry: Any) -> list[str]:
+        acc = self._acc
+        n = self._lib.k8smeta_read_cgroups(
+            self.reader,
+            acc.table,
+            entry,
+            acc.f_cgroups,
+            acc.f_second,
+            self._cgroups,
+            _CGROUPS_BUFFER,
+        )
+        if n < 0:
+            raise TableError("can't get subtable")
+        raw = bytes(self._ffi.buffer(self._cgroups, n))
+        return [p.decode("utf-8", "replace") for p in raw.split(b"\0")[:-1]]
+
+    def write_pod_uid(self, entry: Any, uid: str) -> None:
+        text = self._ffi.new("char[]", uid.encode())
+        self._value.str = text
+        rc = self.writer.write_entry_field(self._acc.table, entry, self._acc.f_pod, self._value)
+        if rc != 0:
+            raise TableError(f"cannot write pod_uid: {self._error()}")
+
+    def _error(self) -> str:
+        return owner_error(self._ffi, self._owner_errors)

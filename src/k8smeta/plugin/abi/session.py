@@ -1,0 +1,115 @@
+"""The state behind one `ss_plugin_t*`: the core, the table accessors, the feed, and the
+per-state storage of what the C side was handed (valid until the next call of a symbol).
+
+`open_session` is plugin_init; each method is one plugin_* call; the C struct
+`k8smeta_state` holds the handle of the session and the last error text.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from k8smeta.plugin.abi.calls import extract_fields, log_emitter, metric_array, parse_event
+from k8smeta.plugin.abi.cdef import SS_PLUGIN_FAILURE, SS_PLUGIN_SUCCESS
+from k8smeta.plugin.abi.host_tables import (
+    Accessors,
+    TableSetupError,
+    VtableThreads,
+    setup_threads_table,
+)
+from k8smeta.plugin.abi.logsink import LogRoute, register, routed, unregister
+from k8smeta.plugin.abi.marshal import c_text, write_error
+from k8smeta.plugin.abi.pusher import AsyncPusher
+from k8smeta.plugin.core.config import parse_config
+from k8smeta.plugin.core.errors import ConfigError
+from k8smeta.plugin.core.levels import VERBOSITY_LEVELS
+from k8smeta.plugin.core.plugin import PluginCore
+
+logger = logging.getLogger(__name__)
+
+#: Sessions alive (between init and destroy); keeps each handle's target alive.
+LIVE: set[Session] = set()
+
+
+class Session:
+    """One plugin state."""
+
+    def __init__(
+        self, ffi: Any, lib: Any, cstate: Any, *, core: PluginCore, acc: Accessors, route: LogRoute
+    ) -> None:
+        self.ffi = ffi
+        self.cstate = cstate
+        self.core = core
+        self.route = route
+        self.threads = VtableThreads(ffi, lib, acc, ffi.NULL)
+        self.pusher = AsyncPusher(ffi, core)
+        self.kept_extract: list[object] = []  # previous extract_fields results
+        self.kept_metrics: list[object] = []  # previous get_metrics arrays
+        self.handle = ffi.new_handle(self)
+
+    def fail(self, text: str) -> int:
+        """Record `text` as the last error; FAILURE."""
+        write_error(self.ffi, self.cstate, text)
+        return SS_PLUGIN_FAILURE
+
+    def extract(self, evt: Any, inp: Any) -> int:
+        with routed(self.route):
+            return extract_fields(self, evt, inp)
+
+    def parse(self, evt: Any, inp: Any) -> int:
+        with routed(self.route):
+            return parse_event(self, evt, inp)
+
+    def capture_open(self, inp: Any) -> int:
+        with routed(self.route):
+            threads = self.threads.bind(inp.table_reader_ext, inp.table_writer_ext, inp)
+            self.core.capture_open(threads)
+        return SS_PLUGIN_SUCCESS
+
+    def set_async_handler(self, owner: Any, handler: Any) -> int:
+        with routed(self.route):
+            self.pusher.set_handler(owner, handler)
+        return SS_PLUGIN_SUCCESS
+
+    def dump_state(self, owner: Any, handler: Any) -> int:
+        with routed(self.route):
+            self.pusher.dump(owner, handler)
+        return SS_PLUGIN_SUCCESS
+
+    def metrics(self, num: Any) -> Any:
+        return metric_array(self, num)
+
+    def close(self) -> None:
+        """plugin_destroy: stop the feed, forget the state (never calls the handler)."""
+        with routed(self.route):
+            self.pusher.set_handler(self.ffi.NULL, self.ffi.NULL)
+        unregister(self.route)
+        LIVE.discard(self)
+        self.cstate.handle = self.ffi.NULL
+
+
+def open_session(ffi: Any, lib: Any, cstate: Any, inp: Any) -> int:
+    """plugin_init: config, tables (11.1), core; the state's handle is set on success."""
+    route = LogRoute(logging.INFO, log_emitter(ffi, inp.owner, inp.log_fn))
+    try:
+        config = parse_config(c_text(ffi, inp.config), os.environ)
+    except ConfigError as exc:
+        write_error(ffi, cstate, str(exc))
+        return SS_PLUGIN_FAILURE
+    route.level = VERBOSITY_LEVELS[config.verbosity]
+    register(route)
+    with routed(route):
+        try:
+            accessors = setup_threads_table(ffi, inp)
+        except TableSetupError as exc:
+            text = f"cannot add the 'pod_uid' field into the 'threads' table: {exc}"
+            logger.critical("%s", text)
+            unregister(route)
+            write_error(ffi, cstate, text)
+            return SS_PLUGIN_FAILURE
+        session = Session(ffi, lib, cstate, core=PluginCore(config), acc=accessors, route=route)
+    LIVE.add(session)
+    cstate.handle = session.handle
+    return SS_PLUGIN_SUCCESS
