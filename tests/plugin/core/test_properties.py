@@ -20,7 +20,11 @@ KINDS = ["Pod", "Namespace", "Service", "Deployment", "DeamonSet", "", "ReplicaS
 REASONS = ["Create", "Update", "Delete", "Sync", "Patch", ""]
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63), 2**64 - 1)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=8),
     lambda inner: (
         st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
     ),

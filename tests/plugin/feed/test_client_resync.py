@@ -55,6 +55,9 @@ def test_resources_not_resent_are_deleted(
     assert sink.payloads[-1] == delete_payload(*sorted(gone)[-1])
     assert feed.known == _keys(subset)
     assert feed.stats.swept == len(gone)
+    if marker == "quiet-period":
+        silence = sink.times[FIRST + len(subset)] - sink.times[FIRST + len(subset) - 1]
+        assert silence >= quiet - 0.05
 
 
 def test_a_stream_ending_before_completion_removes_nothing(
@@ -83,7 +86,6 @@ def test_after_a_sync_a_stream_without_one_sweeps_only_after_the_sync_timeout(
     sink = RecordingSink()
     gone = _keys(first) - _keys(subset)
     sync_timeout = 0.8
-    settings = fast_settings("unused:0", quiet_period=0.1, sync_timeout=sync_timeout)
     with serving(collector) as target:
         settings = fast_settings(target, quiet_period=0.1, sync_timeout=sync_timeout)
         feed = make_feed(settings, sink)
