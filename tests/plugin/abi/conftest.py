@@ -1,0 +1,64 @@
+"""Fixtures: the built library, and the C test host compiled with the system compiler."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from k8smeta.plugin.abi.cdef import c_header
+
+ROOT = Path(__file__).resolve().parents[3]
+LIBRARY = ROOT / "build" / "libk8smeta.so"
+C_SOURCES = ROOT / "tests" / "host" / "c"
+
+
+def library_path() -> Path:
+    """build/libk8smeta.so; skipped outside CI when it was not built (`make plugin`)."""
+    if not LIBRARY.exists():
+        if os.environ.get("CI"):
+            pytest.fail("build/libk8smeta.so is missing: CI must run `make plugin` first")
+        pytest.skip("build/libk8smeta.so is not built: run `make plugin`")
+    return LIBRARY
+
+
+@pytest.fixture(scope="session")
+def library() -> Path:
+    return library_path()
+
+
+def compile_c(out_dir: Path, name: str, sources: list[Path], optimize: str = "-O2") -> Path:
+    """Compile a C program against our API header (generated from `cdef`)."""
+    compiler = shutil.which("cc") or shutil.which("gcc")
+    if compiler is None:
+        pytest.skip("no C compiler")
+    (out_dir / "plugin_api.h").write_text(c_header())
+    binary = out_dir / name
+    subprocess.run(
+        [
+            compiler,
+            optimize,
+            "-Wall",
+            "-Werror",
+            f"-I{out_dir}",
+            f"-I{C_SOURCES}",
+            "-o",
+            str(binary),
+            *map(str, sources),
+            "-ldl",
+            "-lpthread",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    return binary
+
+
+@pytest.fixture(scope="session")
+def cold_start_binary(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("c-host")
+    return compile_c(out, "cold_start", [C_SOURCES / "cold_start.c", C_SOURCES / "fakesinsp.c"])

@@ -1,0 +1,60 @@
+"""libk8smeta.so loaded by a C program without Python, as Falco loads it (spec 21)."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import orjson
+import pytest
+
+from tests.conftest import load_collector_stream
+
+
+@pytest.fixture(scope="module")
+def payloads(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("payloads") / "stream.jsonl"
+    path.write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in load_collector_stream()))
+    return path
+
+
+def run_host(binary: Path, library: Path, mode: str, payloads: Path, cycles: int) -> dict[str, str]:
+    """Run the C host in an empty environment (no PYTHON*, no venv on PATH)."""
+    proc = subprocess.run(
+        ["/usr/bin/env", "-i", str(binary), str(library), mode, str(payloads), str(cycles)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    values = dict(line.split("=", 1) for line in proc.stdout.splitlines() if "=" in line)
+    assert proc.returncode == 0, (values.get("error"), proc.stderr[-2000:])
+    return values
+
+
+@pytest.mark.parametrize("mode", ["lazy", "local-now"])
+def test_cold_start(cold_start_binary: Path, library: Path, payloads: Path, mode: str) -> None:
+    out = run_host(cold_start_binary, library, mode, payloads, 1)
+    assert out["static"] == "ok"
+    assert out["bad_init_error"] == "cannot find the init config for the plugin"
+    assert out["parsed_async"] == "43"
+    assert out["field.pod.name"] == "metrics-server-85d6fcf458-tqkcv"
+    assert out["field.pod.uid"] == "5eaeeca9-2277-460b-a4bf-5a0783f6d49f"
+    assert out["field.pod.label[k8s-app]"] == "metrics-server"
+    assert out["field.svc.name"] == "metrics-server"
+    assert out["field.ns.labels"] == "kubernetes.io/metadata.name:kube-system"
+    assert out["field.state2.pod.name"] == "<NA>"  # the second state holds nothing
+    assert out["metric.resources_pod"] == "10"
+    assert out["metric.async_events_received"] == "43"
+    assert out["done"] == "ok"
+
+
+def test_reload_cycles_keep_memory_bounded(
+    cold_start_binary: Path, library: Path, payloads: Path
+) -> None:
+    cycles = 30
+    out = run_host(cold_start_binary, library, "local-now", payloads, cycles)
+    rss = [int(out[f"rss_kb.{i}"]) for i in range(cycles)]
+    # After the first cycle (interpreter and imports), each reload adds little.
+    growth_per_cycle = (rss[-1] - rss[1]) / (cycles - 2)
+    assert growth_per_cycle < 200, rss
