@@ -9,6 +9,7 @@ ERROR and retried after a jittered doubling backoff. The loop never ends on its 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Iterator
 from typing import Any
@@ -192,12 +193,13 @@ class Reflector:
         lines = self._transport.stream_lines(
             self.info.path, query, self.info.watch_accept, timeout + self._policy.read_timeout
         )
-        async for event in lines:
-            received += 1
-            change = self._on_event(event)
-            if change is not None:
-                self._publish_counts((change,))
-                await out.put(Batch((change,)))
+        async with contextlib.aclosing(lines):  # an ERROR event ends the stream at once
+            async for event in lines:
+                received += 1
+                change = self._on_event(event)
+                if change is not None:
+                    self._publish_counts((change,))
+                    await out.put(Batch((change,)))
         return received
 
     def _on_event(self, event: dict[str, Any]) -> Change | None:

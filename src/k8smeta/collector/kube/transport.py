@@ -9,7 +9,7 @@ response; status checks and body reading are ours. Every failure leaves this mod
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -55,7 +55,7 @@ class Transport:
 
     async def stream_lines(
         self, path: str, query: Query, accept: str, read_timeout: float
-    ) -> AsyncIterator[dict[str, Any]]:
+    ) -> AsyncGenerator[dict[str, Any], None]:
         """A watch: yields each line of the body decoded, until the server ends it."""
         async with self._request(path, query, accept, read_timeout) as response:
             while True:
@@ -95,8 +95,10 @@ class Transport:
             if response.status != 200:
                 raise status_error(response.status, await _error_message(response))
             yield response
-        finally:
-            response.close()
+        except BaseException:
+            response.close()  # mid-body (cancelled, failed): drop the connection
+            raise
+        response.release()  # body read to the end: the connection can be reused
 
 
 def _decode_object(data: bytes, path: str) -> dict[str, Any]:
