@@ -32,7 +32,7 @@ class ScriptedSource:
     """A Source at protocol level: lists `initial` (one synced batch per kind), then emits
     whatever the test scripts."""
 
-    kinds = ORDER
+    kinds: tuple[Kind, ...] = ORDER
 
     def __init__(self, initial: Iterable[KubeObject] = ()) -> None:
         self._initial = tuple(initial)
@@ -68,20 +68,20 @@ class WatchClient:
     call: grpc.aio.UnaryStreamCall[metadata_pb2.Selector, metadata_pb2.Event]
 
     async def take(self, count: int) -> list[metadata_pb2.Event]:
-        events = []
+        events: list[metadata_pb2.Event] = []
         for _ in range(count):
             event = await asyncio.wait_for(self.call.read(), TIMEOUT)
-            assert event is not grpc.aio.EOF, f"stream ended after {events}"
+            assert isinstance(event, metadata_pb2.Event), f"stream ended after {events}"
             events.append(event)
         return events
 
     async def rest(self) -> tuple[list[metadata_pb2.Event], grpc.StatusCode]:
         """Everything until the stream ends, and its status code."""
-        events = []
+        events: list[metadata_pb2.Event] = []
         with contextlib.suppress(grpc.aio.AioRpcError):
             while True:
                 event = await asyncio.wait_for(self.call.read(), TIMEOUT)
-                if event is grpc.aio.EOF:
+                if not isinstance(event, metadata_pb2.Event):
                     break
                 events.append(event)
         return events, await asyncio.wait_for(self.call.code(), TIMEOUT)
@@ -104,7 +104,7 @@ class Harness:
     def watch(
         self, node: str, kinds: Sequence[str] = ALL_KINDS, *, sync: bool = False
     ) -> WatchClient:
-        selector = {kind: "true" for kind in kinds}
+        selector = dict.fromkeys(kinds, "true")
         if sync:
             selector["k8smeta/sync"] = "true"
         stub = metadata_pb2_grpc.MetadataStub(self.channel)
@@ -142,4 +142,4 @@ async def running(
         yield Harness(collector, source, channel)
     finally:
         await collector.stop()
-        await channel.close()
+        await channel.close(None)

@@ -77,7 +77,7 @@ class RelationshipIndex:
             self._link(new)
         else:
             del self._objects[uid]
-        if new is None or new.kind is not Kind.POD:
+        if change.obj.kind is not Kind.POD:
             affected.objects.add(uid)
         self._affect_pods(old, new, affected)
 

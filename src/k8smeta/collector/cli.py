@@ -1,0 +1,221 @@
+"""`k8smeta-collector` (also `k8smeta collector`): flags of spec §8.2 -> a running collector.
+
+Exit codes: 0 after SIGTERM/SIGINT, 2 for bad flags or unreadable certificates/snapshots,
+1 when the collector cannot start or a source fails for good.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import re
+import signal
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from k8smeta.collector.app import Collector, CollectorConfig
+from k8smeta.collector.broker import DEFAULT_QUEUE_SIZE
+from k8smeta.collector.logs import FORMATS, LEVELS, configure_logging
+from k8smeta.collector.model import Source
+from k8smeta.collector.ops.address import AddressError, parse_bind_address
+from k8smeta.collector.ops.metrics import CollectorMetrics
+from k8smeta.collector.rpc.server import Keepalive, ServerStartError, TlsConfig
+
+log = logging.getLogger(__name__)
+PROG = "k8smeta-collector"
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
+_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+class UsageError(Exception):
+    """A flag value that cannot be used; reported as `k8smeta-collector: <message>`, exit 2."""
+
+
+def parse_duration(text: str) -> float:
+    """Go-style durations (`30s`, `1m30s`, `500ms`) or plain seconds."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        parts = _DURATION.findall(text)
+        if not parts or "".join(n + u for n, u in parts) != text:
+            raise argparse.ArgumentTypeError(f"invalid duration {text!r}") from None
+        seconds = sum(float(number) * _UNITS[unit] for number, unit in parts)
+    if seconds < 0:
+        raise argparse.ArgumentTypeError(f"negative duration {text!r}")
+    return seconds
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return int(text)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=PROG, description="Kubernetes metadata collector.")
+    add = parser.add_argument
+    add("--broker-bind-address", default=":45000", help="gRPC listener (default :45000)")
+    add("--metrics-bind-address", default=":8080", help="/metrics listener (default :8080)")
+    add("--health-probe-bind-address", default=":8081", help="/healthz, /readyz (default :8081)")
+    add("--broker-server-cert", help="PEM certificate chain for server TLS (needs the key)")
+    add("--broker-server-key", help="PEM private key for server TLS (needs the cert)")
+    add("--broker-client-ca", help="PEM CA: require client certificates (mutual TLS)")
+    add("--kubeconfig", help="kubeconfig file (default: $KUBECONFIG, in-cluster, ~/.kube/config)")
+    add(
+        "--snapshot",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="serve a `kubectl get ... -o json` dump instead of a live API (repeatable)",
+    )
+    add(
+        "--subscriber-queue-size",
+        type=_positive,
+        default=DEFAULT_QUEUE_SIZE,
+        help="live events buffered per subscriber before its stream is aborted",
+    )
+    add("--keepalive-time", type=parse_duration, default=30.0, help="server pings (30s)")
+    add("--keepalive-timeout", type=parse_duration, default=10.0, help="ping timeout (10s)")
+    add("--log-level", "--zap-log-level", dest="log_level", default="info", choices=LEVELS)
+    add(
+        "--log-format",
+        "--zap-encoder",
+        dest="log_format",
+        default="json",
+        choices=(*FORMATS, "console"),
+        help="json (zap-compatible) or text",
+    )
+    add("--shutdown-grace", type=parse_duration, default=5.0, help="time for shutdown (5s)")
+    return parser
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    config: CollectorConfig
+    snapshot: tuple[str, ...]
+    kubeconfig: str | None
+
+
+def _read(flag: str, path: str) -> bytes:
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read {flag} {path}: {exc.strerror or exc}") from exc
+    if b"-----BEGIN" not in data:
+        raise UsageError(f"{flag} {path}: not a PEM file")
+    return data
+
+
+def _tls(args: argparse.Namespace) -> TlsConfig | None:
+    cert, key, ca = args.broker_server_cert, args.broker_server_key, args.broker_client_ca
+    if bool(cert) != bool(key):
+        raise UsageError("--broker-server-cert and --broker-server-key go together")
+    if ca and not cert:
+        raise UsageError("--broker-client-ca needs server TLS (--broker-server-cert/-key)")
+    if not cert:
+        return None
+    client_ca = _read("--broker-client-ca", ca) if ca else None
+    return TlsConfig(
+        _read("--broker-server-cert", cert), _read("--broker-server-key", key), client_ca
+    )
+
+
+def options_from(args: argparse.Namespace) -> Options:
+    for flag in ("broker_bind_address", "metrics_bind_address", "health_probe_bind_address"):
+        try:
+            parse_bind_address(getattr(args, flag))
+        except AddressError as exc:
+            raise UsageError(f"--{flag.replace('_', '-')}: {exc}") from exc
+    config = CollectorConfig(
+        broker_bind=args.broker_bind_address,
+        metrics_bind=args.metrics_bind_address,
+        health_bind=args.health_probe_bind_address,
+        tls=_tls(args),
+        queue_size=args.subscriber_queue_size,
+        keepalive=Keepalive(args.keepalive_time, args.keepalive_timeout),
+        shutdown_grace=args.shutdown_grace,
+    )
+    return Options(config, tuple(args.snapshot), args.kubeconfig)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["run"]:  # upstream's `meta-collector run`
+        arguments = arguments[1:]
+    args = build_parser().parse_args(arguments)
+    try:
+        options = options_from(args)
+    except UsageError as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return 2
+    fmt = "text" if args.log_format == "console" else args.log_format
+    configure_logging(args.log_level, fmt)
+    return asyncio.run(serve(options))
+
+
+async def serve(options: Options, metrics: CollectorMetrics | None = None) -> int:
+    """Run until SIGTERM/SIGINT (exit 0) or a failure (exit 1/2)."""
+    metrics = metrics if metrics is not None else CollectorMetrics()
+    try:
+        sources, api_client = await _sources(options, metrics)
+    except Exception as exc:  # configuration errors of the sources, reported once
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return 2
+    collector = Collector(options.config, sources, metrics)
+    try:
+        return await _run(collector)
+    finally:
+        if api_client is not None:
+            await api_client.close()
+
+
+async def _sources(options: Options, metrics: CollectorMetrics) -> tuple[list[Source], Any]:
+    # Imported here: kubernetes_asyncio is only loaded by the command that needs it.
+    from k8smeta.collector.kube.config import load_api_client
+    from k8smeta.collector.kube.snapshot import SnapshotSource
+    from k8smeta.collector.kube.source import KubeSource
+
+    if options.snapshot:
+        return [SnapshotSource(options.snapshot, metrics)], None
+    api_client = await load_api_client(options.kubeconfig)
+    return [KubeSource(api_client, metrics)], api_client
+
+
+async def _run(collector: Collector) -> int:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await collector.start()
+    except (ServerStartError, OSError) as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return 1
+    code = await _until_stopped(collector, stop)
+    log.info("shutting down")
+    await collector.stop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.remove_signal_handler(signum)
+    return code
+
+
+async def _until_stopped(collector: Collector, stop: asyncio.Event) -> int:
+    """0 when asked to stop; 1 when a pipeline or source task fails for good."""
+    waiter = asyncio.create_task(stop.wait())
+    while not stop.is_set():
+        await asyncio.wait({waiter}, timeout=1.0)
+        failed = collector.failed_task()
+        if failed is not None:
+            error = None if failed.cancelled() else failed.exception()
+            log.error("task %s failed: %r", failed.get_name(), error)
+            waiter.cancel()
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,209 @@
+"""Refs and needs of a pod (spec §6, §7), and which pods each change affects."""
+
+from __future__ import annotations
+
+import pytest
+
+from k8smeta.collector.index import Affected, RelationshipIndex
+from k8smeta.collector.model import Change, Kind, KubeObject, NodeName, Uid
+from tests.collector.index.objects import (
+    added,
+    deleted,
+    modified,
+    namespace,
+    pod,
+    ref,
+    service,
+    workload,
+)
+
+NS = namespace("default", "ns-1")
+DEP = workload(Kind.DEPLOYMENT, "web", "dep-1")
+RS = workload(Kind.REPLICA_SET, "web-1", "rs-1", owner=ref(Kind.DEPLOYMENT, "web", "dep-1"))
+RC = workload(Kind.REPLICATION_CONTROLLER, "old", "rc-1")
+DS = workload(Kind.DAEMON_SET, "agent", "ds-1")
+SVC_B = service("b", "svc-b", selector={"app": "web"})
+SVC_A = service("a", "svc-a", selector={"app": "web", "tier": "front"})
+SVC_NONE = service("none", "svc-none", selector=None)
+SVC_EMPTY = service("empty", "svc-empty", selector={})
+LABELS = {"app": "web", "tier": "front"}
+
+
+def build(*objects: KubeObject) -> RelationshipIndex:
+    index = RelationshipIndex()
+    for change in added(*objects):
+        index.apply(change, Affected())
+    return index
+
+
+def refs_of(index: RelationshipIndex, uid: str) -> dict[str, list[str]] | None:
+    relations = index.relations(Uid(uid))
+    return None if relations is None else {k: list(v) for k, v in relations.refs}
+
+
+@pytest.mark.parametrize(
+    ("objects", "expected_refs", "expected_needs"),
+    [
+        pytest.param(
+            [NS, pod("p", "p-1")],
+            {"Namespace": ["ns-1"], "Service": []},
+            {"ns-1"},
+            id="bare pod",
+        ),
+        pytest.param(
+            [NS, DEP, RS, pod("p", "p-1", owner=ref(Kind.REPLICA_SET, "web-1", "rs-1"))],
+            {"Deployment": ["dep-1"], "Namespace": ["ns-1"], "ReplicaSet": ["rs-1"], "Service": []},
+            {"ns-1", "rs-1", "dep-1"},
+            id="rs and deployment known",
+        ),
+        pytest.param(
+            [NS, RS, pod("p", "p-1", owner=ref(Kind.REPLICA_SET, "web-1", "rs-1"))],
+            {"Deployment": ["dep-1"], "Namespace": ["ns-1"], "ReplicaSet": ["rs-1"], "Service": []},
+            {"ns-1", "rs-1"},
+            id="deployment unknown: in refs, not needed",
+        ),
+        pytest.param(
+            [NS, DEP, pod("p", "p-1", owner=ref(Kind.REPLICA_SET, "web-1", "rs-1"))],
+            {"Namespace": ["ns-1"], "ReplicaSet": ["rs-1"], "Service": []},
+            {"ns-1"},
+            id="rs unknown: no deployment key",
+        ),
+        pytest.param(
+            [NS, RC, pod("p", "p-1", owner=ref(Kind.REPLICATION_CONTROLLER, "old", "rc-1"))],
+            {"Namespace": ["ns-1"], "ReplicationController": ["rc-1"], "Service": []},
+            {"ns-1", "rc-1"},
+            id="replication controller",
+        ),
+        pytest.param(
+            [NS, DS, pod("p", "p-1", owner=ref(Kind.DAEMON_SET, "agent", "ds-1"))],
+            {"DaemonSet": ["ds-1"], "Namespace": ["ns-1"], "Service": []},
+            {"ns-1", "ds-1"},
+            id="daemon set",
+        ),
+        pytest.param(
+            [NS, pod("p", "p-1", owner=ref("StatefulSet", "db", "sts-1"))],
+            {"Namespace": ["ns-1"], "Service": [], "StatefulSet": ["sts-1"]},
+            {"ns-1"},
+            id="stateful set: refs only",
+        ),
+        pytest.param(
+            [NS, DS, pod("p", "p-1", owner=ref(Kind.DAEMON_SET, "x", "ds-1", controller=False))],
+            {"Namespace": ["ns-1"], "Service": []},
+            {"ns-1"},
+            id="non-controller owner ignored",
+        ),
+        pytest.param(
+            [NS, SVC_B, SVC_A, SVC_NONE, SVC_EMPTY, pod("p", "p-1", labels=LABELS)],
+            {"Namespace": ["ns-1"], "Service": ["svc-a", "svc-b"]},
+            {"ns-1", "svc-a", "svc-b"},
+            id="services sorted, selectorless never",
+        ),
+        pytest.param(
+            [NS, SVC_A, pod("p", "p-1", labels={"app": "web"})],
+            {"Namespace": ["ns-1"], "Service": []},
+            {"ns-1"},
+            id="partial selector match",
+        ),
+        pytest.param(
+            [
+                NS,
+                service("other", "svc-o", namespace="kube-system", selector={"app": "web"}),
+                pod("p", "p-1", labels=LABELS),
+            ],
+            {"Namespace": ["ns-1"], "Service": []},
+            {"ns-1"},
+            id="service of another namespace",
+        ),
+    ],
+)
+def test_refs_and_needs(
+    objects: list[KubeObject], expected_refs: dict[str, list[str]], expected_needs: set[str]
+) -> None:
+    index = build(*objects)
+    assert refs_of(index, "p-1") == expected_refs
+    relations = index.relations(Uid("p-1"))
+    assert relations is not None
+    assert relations.node == "node-a"
+    assert relations.needs == expected_needs
+
+
+@pytest.mark.parametrize(
+    "objects",
+    [
+        pytest.param([pod("p", "p-1")], id="namespace unknown"),
+        pytest.param([NS, pod("p", "p-1", node="")], id="unscheduled"),
+        pytest.param([NS], id="absent"),
+    ],
+)
+def test_invisible_pods_have_no_relations(objects: list[KubeObject]) -> None:
+    assert build(*objects).relations(Uid("p-1")) is None
+
+
+OWNED = pod("p", "p-1", owner=ref(Kind.REPLICA_SET, "web-1", "rs-1"), labels=LABELS)
+OTHER = pod("q", "p-2", labels={"app": "db"})
+BASE = [NS, DEP, RS, SVC_A, OWNED, OTHER]
+
+
+@pytest.mark.parametrize(
+    ("changes", "pods", "objects"),
+    [
+        pytest.param(added(pod("r", "p-3")), {"p-3"}, set(), id="pod added"),
+        pytest.param(deleted(OWNED), {"p-1"}, set(), id="pod deleted"),
+        pytest.param(deleted(pod("r", "p-9")), set(), set(), id="unknown delete ignored"),
+        pytest.param(
+            modified(namespace("default", "ns-1", {"a": "b"})), set(), {"ns-1"}, id="ns labels"
+        ),
+        pytest.param(deleted(NS), {"p-1", "p-2"}, {"ns-1"}, id="ns deleted"),
+        pytest.param(deleted(DEP), {"p-1"}, {"dep-1"}, id="deployment deleted"),
+        pytest.param(
+            modified(workload(Kind.DEPLOYMENT, "web", "dep-1", labels={"x": "y"})),
+            set(),
+            {"dep-1"},
+            id="deployment labels",
+        ),
+        pytest.param(
+            modified(
+                workload(Kind.REPLICA_SET, "web-1", "rs-1", owner=ref("Deployment", "n", "d2"))
+            ),
+            {"p-1"},
+            {"rs-1"},
+            id="rs adopted",
+        ),
+        pytest.param(
+            modified(service("a", "svc-a", selector={"app": "db"})),
+            {"p-1", "p-2"},
+            {"svc-a"},
+            id="selector change: old and new matches",
+        ),
+        pytest.param(
+            modified(service("a", "svc-a", selector=SVC_A.selector, labels={"l": "1"})),
+            set(),
+            {"svc-a"},
+            id="service labels only",
+        ),
+        pytest.param(added(service("n", "svc-n")), set(), {"svc-n"}, id="selectorless service"),
+    ],
+)
+def test_affected(changes: tuple[Change, ...], pods: set[str], objects: set[str]) -> None:
+    index = build(*BASE)
+    affected = Affected()
+    for change in changes:
+        index.apply(change, affected)
+    assert affected.pods == pods
+    assert affected.objects == objects
+
+
+def test_namespace_uid_reuse_keeps_the_new_mapping() -> None:
+    index = build(NS, pod("p", "p-1"))
+    index.apply(added(namespace("default", "ns-2"))[0], Affected())
+    index.apply(deleted(NS)[0], Affected())
+    assert index.namespace_uid("default") == "ns-2"
+    assert refs_of(index, "p-1") == {"Namespace": ["ns-2"], "Service": []}
+
+
+def test_pod_moving_node_is_reindexed() -> None:
+    index = build(NS, pod("p", "p-1", node="node-a"))
+    index.apply(modified(pod("p", "p-1", node="node-b"))[0], Affected())
+    assert list(index.pods_on_node(NodeName("node-a"))) == []
+    assert list(index.pods_on_node(NodeName("node-b"))) == ["p-1"]
+    assert index.count(Kind.POD) == 1
