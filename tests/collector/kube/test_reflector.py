@@ -276,3 +276,25 @@ async def test_accept_header_per_kind(
     else:
         assert {r.accept for r in lists} == {METADATA_LIST}
         assert {r.accept for r in watches} == {METADATA_WATCH}
+
+
+@pytest.mark.asyncio
+async def test_long_lines_and_odd_objects_in_a_watch(
+    api: KubeApiStandIn, client: ApiClient, metrics: CollectorMetrics, queue: BatchQueue
+) -> None:
+    reflector = pod_reflector(client, metrics)
+    async with running(reflector, queue):
+        await next_batch(queue)
+        big = objects.pod("big")
+        big["metadata"]["annotations"]["blob"] = "x" * (5 * 2**20)  # over aiohttp's 4 MiB
+        api.add(big)
+        (added,) = (await next_batch(queue)).changes
+        odd = objects.pod("odd", uid="")
+        odd["metadata"]["labels"] = {"n": 1}
+        api.add(odd)
+        api.add(objects.pod("after"))
+        (after,) = (await next_batch(queue)).changes
+    assert added.obj.meta.name == "big"
+    assert after.obj.meta.name == "after"
+    assert reflector.skipped == 1
+    assert reflector.resource_version == str(api.state.rv)
