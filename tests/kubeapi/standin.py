@@ -30,9 +30,9 @@ class KubeApiStandIn:
         self.url = ""
 
     async def __aenter__(self) -> KubeApiStandIn:
-        self._runner = web.AppRunner(self._server.app(), access_log=None)
+        self._runner = web.AppRunner(self._server.app(), access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0, shutdown_timeout=1.0)
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
         host, port = self._runner.addresses[0][:2]
         self.url = f"http://{host}:{port}"
