@@ -40,8 +40,8 @@ def test_resources_not_resent_are_deleted(
     collector = ScriptedCollector([play(first, "ok"), second])
     sink = RecordingSink()
     gone = _keys(first) - _keys(subset)
-    assert gone and {k for k, _ in gone} == {"Deployment", "ReplicaSet", "Service",
-                                             "ReplicationController", "DaemonSet"}  # fmt: skip
+    swept_kinds = {"Deployment", "ReplicaSet", "Service", "ReplicationController", "DaemonSet"}
+    assert {kind for kind, _ in gone} == swept_kinds
     quiet = 30.0 if marker == "sync" else 0.2
     with serving(collector) as target:
         feed = make_feed(fast_settings(target, quiet_period=quiet), sink)

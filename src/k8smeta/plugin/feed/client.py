@@ -35,6 +35,9 @@ Sink = Callable[[bytes], str | None]
 
 Clock = Callable[[], float]
 
+_DRAIN_TIMEOUT = 1.0
+"""Seconds a stopped feed waits for its cancelled call to report its end (for the log)."""
+
 
 @dataclass(frozen=True, slots=True)
 class FeedStats:
@@ -202,14 +205,13 @@ class Feed:
 
     def _attempt(self, run: _Run) -> bool:
         """One connection attempt; True when its stream completed a snapshot."""
-        tracker: SnapshotTracker | None = None
         mailbox = Mailbox(self._settings.mailbox_capacity)
-        reader: threading.Thread | None = None
         channel = open_channel(self._settings)
+        reader: threading.Thread | None = None
+        tracker: SnapshotTracker | None = None
         try:
             call: WatchCall = metadata_pb2_grpc.MetadataStub(channel).Watch(self._selector)
-            if not self._register(run, call):
-                return False
+            self._register(run, call)
             tracker = self._resync.open_stream(self._clock())
             reader = threading.Thread(
                 target=contextvars.copy_context().run,
@@ -218,11 +220,7 @@ class Feed:
                 daemon=True,
             )
             reader.start()
-            end = self._consume(_Stream(run, tracker), mailbox)
-            if end is not None:
-                self._log_end(end)
-        except _StoppedError:
-            pass
+            self._read(_Stream(run, tracker), mailbox)
         except Exception as exc:
             logger.exception("Error in the metadata stream, reconnecting: %s", exc)
             self._count(stream_errors=1)
@@ -234,21 +232,30 @@ class Feed:
                 reader.join(1.0)
         return tracker is not None and tracker.completed
 
-    def _register(self, run: _Run, call: WatchCall) -> bool:
+    def _register(self, run: _Run, call: WatchCall) -> None:
+        self._count(streams=1, reconnects=1 if self._stats.streams else 0)
         with self._push_lock:
-            if run.stopping:
-                call.cancel()
-                return False
             run.call = call
-        n = self._stats.streams
-        self._count(streams=1, reconnects=1 if n > 0 else 0)
-        return True
+            stopping = run.stopping
+        if stopping:  # stop() came while the call was being created: end it the same way
+            call.cancel()
 
     def _unregister(self, run: _Run) -> None:
         with self._push_lock:
             call, run.call = run.call, None
         if call is not None:
             call.cancel()
+
+    def _read(self, stream: _Stream, mailbox: Mailbox) -> None:
+        """Process the stream until it ends, then log how it ended."""
+        try:
+            end = self._consume(stream, mailbox)
+        except _StoppedError:
+            end = None
+        if end is None:  # stopped: the call is cancelled, its end follows promptly
+            end = _drain(mailbox, _DRAIN_TIMEOUT)
+        if end is not None:
+            self._log_end(end)
 
     def _consume(self, stream: _Stream, mailbox: Mailbox) -> StreamEnd | None:
         """Process the stream's messages until it ends (its StreamEnd) or stop (None)."""
@@ -257,12 +264,12 @@ class Feed:
             deadline = tracker.deadline()
             timeout = None if deadline is None else max(0.0, deadline - self._clock())
             item = mailbox.get(timeout)
+            if isinstance(item, StreamEnd):
+                return item
             if run.is_stopping():
-                return item if isinstance(item, StreamEnd) else None
+                return None
             if item is None:
                 self._sweep(stream, tracker.poll(self._clock()))
-            elif isinstance(item, StreamEnd):
-                return item
             else:
                 self._handle(stream, item)
 
@@ -324,3 +331,12 @@ class Feed:
         self._stats = replace(
             stats, **{name: getattr(stats, name) + n for name, n in increments.items()}
         )
+
+
+def _drain(mailbox: Mailbox, timeout: float) -> StreamEnd | None:
+    """Skip what is left of a cancelled stream up to its end; None if it takes too long."""
+    deadline = time.monotonic() + timeout
+    while (item := mailbox.get(max(0.0, deadline - time.monotonic()))) is not None:
+        if isinstance(item, StreamEnd):
+            return item
+    return None
