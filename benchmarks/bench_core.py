@@ -1,0 +1,188 @@
+"""Cost of the pure plugin core: ns per extraction, µs per applied update, bytes per pod.
+
+Run: `.venv/bin/python benchmarks/bench_core.py [--repeat R] [--calls N]`. Loads 110 pods
+plus N namespaces, N services (and N ReplicaSets) for N = 1,000 and 10,000 through
+`PluginCore.parse_async` (the ABI's path), then times `PluginCore.extract` on a dict-backed
+threads table: once per new event (thread look-up included) and within one event (cached
+look-up). Figures are the best of R runs of N calls, loop overhead included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import time
+import tracemalloc
+from collections.abc import Callable
+
+import orjson
+
+from k8smeta.plugin.core.config import parse_config
+from k8smeta.plugin.core.fields import FIELD_IDS
+from k8smeta.plugin.core.host import ThreadView, Tid
+from k8smeta.plugin.core.payload import encode_payload
+from k8smeta.plugin.core.plugin import PluginCore
+
+PODS = 110
+CONFIG = '{"collectorHostname":"localhost","collectorPort":45000,"nodeName":"node-1"}'
+FIELDS = [
+    ("k8smeta.pod.name", None),
+    ("k8smeta.pod.uid", None),
+    ("k8smeta.pod.labels", None),
+    ("k8smeta.ns.name", None),
+    ("k8smeta.ns.labels", None),
+    ("k8smeta.ns.label", "team"),
+    ("k8smeta.deployment.name", None),
+    ("k8smeta.rs.labels", None),
+    ("k8smeta.svc.name", None),
+    ("k8smeta.svc.labels", None),
+]
+
+
+class DictThreads:
+    """A minimal ThreadTable: tid -> pod_uid."""
+
+    def __init__(self, uids: dict[int, str]) -> None:
+        self.uids = uids
+
+    def pod_uid(self, tid: Tid) -> str | None:
+        return self.uids.get(tid)
+
+    def with_thread(self, tid: Tid, visit: Callable[[ThreadView], None]) -> bool:
+        return False
+
+    def for_each_thread(self, visit: Callable[[ThreadView], None]) -> None:
+        return None
+
+
+def uid(kind: str, i: int) -> str:
+    return f"{i:08x}-{kind[:4].lower():0>4}-4000-8000-000000000000"
+
+
+def meta(name: str, namespace: str | None, labels: dict[str, str]) -> str:
+    body: dict[str, object] = {"name": name, "labels": labels}
+    if namespace is not None:
+        body["namespace"] = namespace
+    return orjson.dumps(body).decode()
+
+
+def resource(kind: str, i: int, reason: str = "Create") -> bytes:
+    labels = {"app": f"app-{i}", "team": f"team-{i % 7}", "kubernetes.io/metadata.name": f"r{i}"}
+    namespace = None if kind == "Namespace" else "ns-0"
+    return encode_payload(reason, uid(kind, i), kind, meta=meta(f"{kind}-{i}", namespace, labels))
+
+
+def pod(i: int, extra: int, reason: str = "Create") -> bytes:
+    labels = {"app": "web", "pod-template-hash": "7d4b9c", "tier": f"t{i % 3}"}
+    refs = (
+        ("Namespace", (uid("Namespace", i % extra),)),
+        ("Deployment", (uid("Deployment", i % 10),)),
+        ("ReplicaSet", (uid("ReplicaSet", i % extra),)),
+        ("Service", (uid("Service", i % extra), uid("Service", (i + 1) % extra))),
+    )
+    return encode_payload(
+        reason,
+        uid("Pod", i),
+        "Pod",
+        meta=meta(f"web-{i:05d}", f"ns-{i % extra}", labels),
+        status=orjson.dumps({"podIP": f"10.0.{i // 256}.{i % 256}"}).decode(),
+        refs=refs,
+    )
+
+
+def loaded_core(extra: int) -> PluginCore:
+    core = PluginCore(parse_config(CONFIG, {}))
+    for i in range(extra):
+        for kind in ("Namespace", "Service", "ReplicaSet"):
+            core.parse_async("k8s", resource(kind, i))
+    for i in range(10):
+        core.parse_async("k8s", resource("Deployment", i))
+    for i in range(PODS):
+        core.parse_async("k8s", pod(i, extra))
+    return core
+
+
+def best_ns(repeat: int, calls: int, run: Callable[[int], None]) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        gc.collect()
+        start = time.perf_counter_ns()
+        run(calls)
+        best = min(best, (time.perf_counter_ns() - start) / calls)
+    return best
+
+
+def extraction_ns(core: PluginCore, repeat: int, calls: int) -> dict[str, tuple[float, float]]:
+    """field -> (ns per call with a new event each call, ns per call within one event)."""
+    threads = DictThreads({tid: uid("Pod", tid % PODS) for tid in range(1, 1001)})
+    extract = core.extract
+    results: dict[str, tuple[float, float]] = {}
+    for name, arg in FIELDS:
+        field_id = FIELD_IDS[name]
+        assert extract(threads, 1, 5, field_id, arg) is not None, name
+
+        def new_events(n: int, field_id: int = field_id, arg: str | None = arg) -> None:
+            for evtnum in range(n):
+                extract(threads, evtnum, 5, field_id, arg)
+
+        def same_event(n: int, field_id: int = field_id, arg: str | None = arg) -> None:
+            for _ in range(n):
+                extract(threads, 7, 5, field_id, arg)
+
+        label = name if arg is None else f"{name}[{arg}]"
+        results[label] = (best_ns(repeat, calls, new_events), best_ns(repeat, calls, same_event))
+    return results
+
+
+def apply_us(repeat: int, payloads: list[bytes], core_of: Callable[[], PluginCore]) -> float:
+    """µs per parse_async of each payload on a fresh core (decode, validate, apply)."""
+    best = float("inf")
+    for _ in range(repeat):
+        core = core_of()
+        gc.collect()
+        start = time.perf_counter()
+        for data in payloads:
+            core.parse_async("k8s", data)
+        best = min(best, (time.perf_counter() - start) / len(payloads) * 1e6)
+    return best
+
+
+def bytes_per_pod(count: int, extra: int) -> float:
+    """Memory the store holds per pod (payload strings and derived values), tracemalloc."""
+    payloads = [pod(i, extra) for i in range(count)]
+    core = PluginCore(parse_config(CONFIG, {}))
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    for data in payloads:
+        core.parse_async("k8s", data)
+    gc.collect()
+    after = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    return (after - before) / count
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--calls", type=int, default=200_000)
+    args = parser.parse_args()
+    for extra in (1_000, 10_000):
+        core = loaded_core(extra)
+        print(f"\n## extraction, {PODS} pods + {extra:,} namespaces/services/replicasets")
+        print("| field | ns/call, new event | ns/call, same event |\n|---|---|---|")
+        for name, (new, same) in extraction_ns(core, args.repeat, args.calls).items():
+            print(f"| {name} | {new:.0f} | {same:.0f} |")
+    print("\n## updates (µs per applied payload, parse_async: decode + validate + apply)")
+    cases = {
+        "pod Create": [pod(i, 1_000) for i in range(2_000)],
+        "pod Update": [pod(i % PODS, 1_000, reason="Update") for i in range(2_000)],
+        "service Update": [resource("Service", i % 1_000, reason="Update") for i in range(2_000)],
+    }
+    for case, payloads in cases.items():
+        print(f"| {case} | {apply_us(args.repeat, payloads, lambda: loaded_core(1_000)):.2f} |")
+    print(f"\n## store memory: {bytes_per_pod(5_000, 1_000):.0f} bytes per pod (5,000 pods)")
+
+
+if __name__ == "__main__":
+    main()
