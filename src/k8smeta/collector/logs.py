@@ -62,7 +62,7 @@ class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
         parts = [
-            f"{stamp}.{int(record.msecs):03d}Z",
+            f"{stamp}.{int(record.created % 1 * 1000):03d}Z",
             _ZAP_LEVELS.get(record.levelname, record.levelname.lower()),
             display_name(record.name),
             record.getMessage(),

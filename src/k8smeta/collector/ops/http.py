@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -9,6 +10,15 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 
 from k8smeta.collector.ops.address import parse_bind_address
 from k8smeta.collector.ops.health import HealthState
+
+# prometheus_client writes integral values as `100.0`; Go's client (upstream) writes `100`,
+# and upstream's tooling greps the line `meta_collector_server_subscribers 100`.
+_INTEGRAL = re.compile(rb"^([^#\n][^\n]* -?\d+)\.0$", re.MULTILINE)
+
+
+def go_exposition(registry: CollectorRegistry) -> bytes:
+    """The text exposition with integral sample values written as Go does."""
+    return _INTEGRAL.sub(rb"\1", generate_latest(registry))
 
 
 def _answer(problems: list[str]) -> web.Response:
@@ -19,7 +29,7 @@ def _answer(problems: list[str]) -> web.Response:
 
 def metrics_app(registry: CollectorRegistry) -> web.Application:
     async def metrics(_request: web.Request) -> web.Response:
-        body = generate_latest(registry)
+        body = go_exposition(registry)
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     app = web.Application()
