@@ -20,6 +20,7 @@ HostFactory = Callable[[], FalcoHost]
 
 HOST_FACTORIES: list[tuple[str, HostFactory]] = [
     ("inprocess", InProcessHost),
+    ("shared_lib", __import__("tests.host.shared_lib", fromlist=["make_host"]).make_host),
 ]
 
 #: The init config of spec §20.

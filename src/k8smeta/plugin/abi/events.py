@@ -26,7 +26,7 @@ class MalformedEventError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class AsyncEvent:
-    """Name and data of a 402 event; data is delimited by its slot, one NUL stripped."""
+    """Name and data of a 402 event; data is exactly the bytes of its length slot."""
 
     name: str
     data: bytes
@@ -59,9 +59,7 @@ def read_async(ffi: Any, evt: Any) -> AsyncEvent:
     name = raw[ASYNC_PAYLOAD_OFFSET:name_end]
     if name[-1:] != b"\0":
         raise MalformedEventError("async event name is not NUL-terminated")
-    data = raw[name_end : name_end + data_len]
-    if data.endswith(b"\0"):
-        data = data[:-1]
+    data = raw[name_end : name_end + data_len]  # the core strips the one trailing NUL
     return AsyncEvent(name.split(b"\0", 1)[0].decode("utf-8", "replace"), data)
 
 
