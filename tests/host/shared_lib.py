@@ -143,7 +143,7 @@ def _list_tables(owner: Any, n: Any) -> Any:
 @_callback("ss_plugin_table_t*(ss_plugin_owner_t*, const char*, ss_plugin_state_type)")
 def _get_table(owner: Any, name: Any, key_type: int) -> Any:
     host: SharedLibHost = ffi.from_handle(owner)
-    if ffi.string(name) == b"threads" and key_type == ST_INT64:
+    if ffi.string(name) == b"threads" and key_type == ST_INT64 and not host.hide_threads_table:
         return host.threads.table.handle
     host.owner_error = b"table not found"
     return ffi.NULL
@@ -350,6 +350,9 @@ class SharedLibHost:
         self.queue_changed = threading.Condition()
         self.async_accepted = 0
         self.reject_async: str | None = None  # error text to refuse pushes with
+        self.refused = 0
+        self.hide_threads_table = False  # a host without the table the plugin needs
+        self.with_log_fn = True  # False: like a host that passes no log function
         self.handler_set = False
         self._evtnum = 0
         self._last_error = ""
@@ -396,7 +399,8 @@ class SharedLibHost:
         tables.fields_ext, tables.reader_ext, tables.writer_ext = fields, reader, writer
         config = ffi.new("char[]", config_json.encode())
         init_input = ffi.new(
-            "ss_plugin_init_input*", [config, self.handle, _owner_error, tables, _log]
+            "ss_plugin_init_input*",
+            [config, self.handle, _owner_error, tables, _log if self.with_log_fn else ffi.NULL],
         )
         rc = ffi.new("ss_plugin_rc*")
         with self._call():
@@ -498,6 +502,9 @@ class SharedLibHost:
         if event[42 : 42 + name_len] != b"k8s\0":
             return _refuse(err, b"async event name is not registered")
         if self.reject_async is not None:
+            with self.queue_changed:
+                self.refused += 1
+                self.queue_changed.notify_all()
             return _refuse(err, self.reject_async.encode())
         with self.queue_changed:
             if len(self.queue) < QUEUE_CAPACITY:  # else dropped with a warning only
@@ -523,6 +530,11 @@ class SharedLibHost:
         """Wait until `count` events were accepted in total."""
         with self.queue_changed:
             return self.queue_changed.wait_for(lambda: self.async_accepted >= count, timeout)
+
+    def wait_refused(self, count: int, timeout: float) -> bool:
+        """Wait until `count` pushes were refused in total."""
+        with self.queue_changed:
+            return self.queue_changed.wait_for(lambda: self.refused >= count, timeout)
 
     def drain(self) -> int:
         """Deliver the queued async events through parse_event (the event thread)."""
