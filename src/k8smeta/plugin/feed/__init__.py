@@ -27,10 +27,11 @@ Public API:
 """
 
 from k8smeta.plugin.feed.backoff import Backoff
-from k8smeta.plugin.feed.client import Feed, FeedStats, Sink
+from k8smeta.plugin.feed.client import Feed, Sink
 from k8smeta.plugin.feed.resync import Resync, SnapshotTracker
 from k8smeta.plugin.feed.selector import RESOURCE_KINDS, watch_selector
 from k8smeta.plugin.feed.settings import FeedSettings
+from k8smeta.plugin.feed.stats import FeedStats
 from k8smeta.plugin.feed.translate import delete_payload, event_payload
 
 __all__ = [

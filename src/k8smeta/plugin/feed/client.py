@@ -16,7 +16,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 
 import grpc
 
@@ -24,6 +23,7 @@ from k8smeta.plugin.feed.backoff import Backoff, Uniform
 from k8smeta.plugin.feed.resync import Key, Resync, SnapshotTracker
 from k8smeta.plugin.feed.selector import watch_selector
 from k8smeta.plugin.feed.settings import FeedSettings, open_channel
+from k8smeta.plugin.feed.stats import Counters, FeedStats
 from k8smeta.plugin.feed.stream import Mailbox, StreamEnd, WatchCall, pump, status_number
 from k8smeta.plugin.feed.translate import REASON_DELETE, REASON_SYNC, delete_payload, event_payload
 from k8smeta.wire import metadata_pb2, metadata_pb2_grpc
@@ -37,26 +37,6 @@ Clock = Callable[[], float]
 
 _DRAIN_TIMEOUT = 1.0
 """Seconds a stopped feed waits for its cancelled call to report its end (for the log)."""
-
-
-@dataclass(frozen=True, slots=True)
-class FeedStats:
-    """Counters since the feed was created (across restarts)."""
-
-    pushed: int = 0
-    """Payloads the sink accepted (synthetic Deletes included)."""
-    rejected: int = 0
-    """Payloads the sink refused (each logged, then skipped)."""
-    streams: int = 0
-    """Watch calls started."""
-    reconnects: int = 0
-    """Watch calls started after the first one."""
-    stream_errors: int = 0
-    """Streams ended by an error status or by an exception in the feed."""
-    swept: int = 0
-    """Synthetic Deletes the sink accepted (resync)."""
-    last_wait: float | None = None
-    """The latest backoff wait, in seconds."""
 
 
 class _StoppedError(Exception):
@@ -124,12 +104,12 @@ class Feed:
         self._push_lock = threading.RLock()
         self._control_lock = threading.Lock()
         self._run: _Run | None = None
-        self._stats = FeedStats()
+        self._counters = Counters()
 
     @property
     def stats(self) -> FeedStats:
         """A snapshot of the counters."""
-        return self._stats
+        return self._counters.snapshot()
 
     @property
     def known(self) -> frozenset[Key]:
@@ -197,7 +177,7 @@ class Feed:
     def _pause(self, run: _Run) -> bool:
         """Wait the backoff; True when stop interrupted the wait."""
         wait = self._backoff.next_wait()
-        self._stats = replace(self._stats, last_wait=wait)
+        self._counters.last_wait = wait
         logger.info("Retry after '%.3f' seconds", wait)
         if self._on_wait is not None:
             self._on_wait(wait)
@@ -206,10 +186,11 @@ class Feed:
     def _attempt(self, run: _Run) -> bool:
         """One connection attempt; True when its stream completed a snapshot."""
         mailbox = Mailbox(self._settings.mailbox_capacity)
-        channel = open_channel(self._settings)
+        channel: grpc.Channel | None = None
         reader: threading.Thread | None = None
         tracker: SnapshotTracker | None = None
         try:
+            channel = open_channel(self._settings)
             call: WatchCall = metadata_pb2_grpc.MetadataStub(channel).Watch(self._selector)
             self._register(run, call)
             tracker = self._resync.open_stream(self._clock())
@@ -223,17 +204,18 @@ class Feed:
             self._read(_Stream(run, tracker), mailbox)
         except Exception as exc:
             logger.exception("Error in the metadata stream, reconnecting: %s", exc)
-            self._count(stream_errors=1)
+            self._counters.stream_errors += 1
         finally:
             self._unregister(run)
             mailbox.close()
-            channel.close()
+            if channel is not None:
+                channel.close()
             if reader is not None:
                 reader.join(1.0)
         return tracker is not None and tracker.completed
 
     def _register(self, run: _Run, call: WatchCall) -> None:
-        self._count(streams=1, reconnects=1 if self._stats.streams else 0)
+        self._counters.streams += 1
         with self._push_lock:
             run.call = call
             stopping = run.stopping
@@ -289,7 +271,7 @@ class Feed:
         logger.info("Resync: deleting %d resources the collector did not re-send", len(keys))
         for kind, uid in keys:
             if self._deliver(stream, delete_payload(kind, uid), REASON_DELETE, kind, uid):
-                self._count(swept=1)
+                self._counters.swept += 1
 
     def _deliver(self, stream: _Stream, payload: bytes, reason: str, kind: str, uid: str) -> bool:
         """Push one payload under the push lock; True when the sink accepted it."""
@@ -299,9 +281,9 @@ class Feed:
             error = self._sink(payload)
             if error is None:
                 self._resync.accepted(reason, kind, uid)
-                self._count(pushed=1)
+                self._counters.pushed += 1
                 return True
-            self._count(rejected=1)
+            self._counters.rejected += 1
         if not stream.rejected:
             stream.rejected = True
             logger.error("The async event was rejected: %s", error)
@@ -312,7 +294,7 @@ class Feed:
     def _log_end(self, end: StreamEnd) -> None:
         if end.error is not None:
             logger.error("Error reading the metadata stream: %s", end.error, exc_info=end.error)
-            self._count(stream_errors=1)
+            self._counters.stream_errors += 1
         elif end.code is grpc.StatusCode.OK:
             logger.info("gRPC call correctly terminated.")
         elif end.code is grpc.StatusCode.CANCELLED:
@@ -323,14 +305,7 @@ class Feed:
                 status_number(end.code),
                 end.details,
             )
-            self._count(stream_errors=1)
-
-    def _count(self, **increments: int) -> None:
-        # Only the feed thread updates counters; readers get an immutable snapshot.
-        stats = self._stats
-        self._stats = replace(
-            stats, **{name: getattr(stats, name) + n for name, n in increments.items()}
-        )
+            self._counters.stream_errors += 1
 
 
 def _drain(mailbox: Mailbox, timeout: float) -> StreamEnd | None:
