@@ -1,24 +1,37 @@
 """Per-event decode cost of the reflector's ingest path on realistic ~6 KB pod watch events.
 
-Run: `.venv/bin/python -m benchmarks.bench_trim [--events N] [--repeat R]`. Reports µs per
-event (best of R runs) for: stdlib json.loads, orjson.loads, orjson + trim (the reflector's
-path), and the memory retained per trimmed pod versus the full decoded dict.
+Run: `.venv/bin/python -m benchmarks.bench_trim [--events N] [--repeat R] [--list-pods P]`.
+Reports µs per event (best of R runs) for: stdlib json.loads, orjson.loads, orjson + trim
+(the reflector's path), and the memory retained per trimmed pod versus the full decoded dict.
+With `--list-pods P`, also the initial list of P pods through the real client stack (a
+Reflector over kubernetes_asyncio, pages of 500 served by a separate process): wall time,
+this process's CPU time and its resident memory growth.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
+import multiprocessing
+import os
 import time
 import tracemalloc
 from collections.abc import Callable
 from typing import Any
 
 import orjson
+from aiohttp import web
+from prometheus_client import CollectorRegistry
 from tests.kubeapi import objects
 
+from k8smeta.collector.kube.config import api_client_for
+from k8smeta.collector.kube.kinds import KINDS
+from k8smeta.collector.kube.reflector import Reflector
+from k8smeta.collector.kube.transport import Transport
 from k8smeta.collector.kube.trim import trim
-from k8smeta.collector.model import Kind
+from k8smeta.collector.model import BatchQueue, Kind
+from k8smeta.collector.ops.metrics import CollectorMetrics
 
 
 def watch_lines(count: int) -> list[bytes]:
@@ -67,10 +80,92 @@ def retained_bytes(lines: list[bytes], keep: Callable[[bytes], object]) -> float
     return (after - before) / len(lines)
 
 
+PAGE = 500
+MARK = b"@@@@@@@@"
+
+
+def page_template() -> bytes:
+    """One list page of PAGE pods whose uids and names contain MARK (replaced per page)."""
+    items = []
+    for raw in watch_lines(PAGE):
+        pod = orjson.loads(raw)["object"]
+        meta = pod["metadata"]
+        meta["uid"] = meta["uid"][:-12] + MARK.decode() + meta["uid"][-4:]
+        meta["name"] = f"{meta['name']}-{MARK.decode()}"
+        items.append({k: v for k, v in pod.items() if k not in ("kind", "apiVersion")})
+    body = {
+        "kind": "PodList",
+        "apiVersion": "v1",
+        "metadata": {"resourceVersion": "1", "continue": "NEXT"},
+        "items": items,
+    }
+    return orjson.dumps(body)
+
+
+def serve_pages(pages: int, port_out: Any) -> None:
+    """Child process: GET /api/v1/pods pages (continue = page number); watches stay open."""
+    template = page_template()
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        if request.query.get("watch"):
+            response = web.StreamResponse()
+            await response.prepare(request)
+            await asyncio.Event().wait()
+        index = int(request.query.get("continue") or 0)
+        nxt = b"" if index + 1 >= pages else str(index + 1).encode()
+        body = template.replace(MARK, b"%08d" % index).replace(b"NEXT", nxt)
+        return web.Response(body=body, content_type="application/json")
+
+    async def run() -> None:
+        app = web.Application()
+        app.router.add_get("/api/v1/pods", handle)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port_out.put(runner.addresses[0][1])
+        await asyncio.Event().wait()
+
+    asyncio.run(run())
+
+
+def rss_mib() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+async def measure_list(pods: int) -> None:
+    """Initial list of `pods` pods through ApiClient + Reflector; prints time, CPU, memory."""
+    pages = max(1, pods // PAGE)
+    ports: Any = multiprocessing.Queue()
+    server = multiprocessing.Process(target=serve_pages, args=(pages, ports), daemon=True)
+    server.start()
+    client = api_client_for(f"http://127.0.0.1:{ports.get(timeout=60)}", "bench")
+    metrics = CollectorMetrics(CollectorRegistry())
+    reflector = Reflector(KINDS[Kind.POD], Transport(client), metrics)
+    queue: BatchQueue = asyncio.Queue()
+    before, cpu, wall = rss_mib(), time.process_time(), time.perf_counter()
+    task = asyncio.create_task(reflector.run(queue))
+    batch = await queue.get()
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    grown = rss_mib() - before
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    await client.close()
+    server.terminate()
+    count = len(batch.changes)
+    print(f"list of {count} pods ({pages} pages of {PAGE}) through kubernetes_asyncio + Reflector:")
+    print(
+        f"  wall {wall:.2f} s, client CPU {cpu:.2f} s ({cpu / count * 1e6:.1f} µs/pod), "
+        f"RSS +{grown:.0f} MiB ({grown * 1024 / count:.2f} KiB/pod incl. the batch)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=2000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--list-pods", type=int, default=0)
     args = parser.parse_args()
     lines = watch_lines(args.events)
     size = sum(len(line) for line in lines) / len(lines)
@@ -86,6 +181,8 @@ def main() -> None:
     full = retained_bytes(lines, lambda line: orjson.loads(line)["object"])
     trimmed = retained_bytes(lines, reflector_path)
     print(f"  retained per pod: full dict {full / 1024:.1f} KiB, trimmed {trimmed / 1024:.2f} KiB")
+    if args.list_pods:
+        asyncio.run(measure_list(args.list_pods))
 
 
 if __name__ == "__main__":

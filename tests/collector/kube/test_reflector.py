@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 from collections.abc import Callable
 
 import pytest
@@ -298,3 +299,17 @@ async def test_long_lines_and_odd_objects_in_a_watch(
     assert after.obj.meta.name == "after"
     assert reflector.skipped == 1
     assert reflector.resource_version == str(api.state.rv)
+
+
+@pytest.mark.asyncio
+async def test_large_pages_pause_the_gc_only_while_decoding(
+    api: KubeApiStandIn, client: ApiClient, metrics: CollectorMetrics, queue: BatchQueue
+) -> None:
+    for i in range(60):  # one page of about 360 KB: decoded with the cyclic GC paused
+        api.add(objects.pod(f"web-{i}"))
+    assert gc.isenabled()
+    async with running(pod_reflector(client, metrics, page_limit=500), queue):
+        batch = await next_batch(queue)
+        assert gc.isenabled()
+    assert len(batch.changes) == 60
+    assert len(api.requests_for("pods", watch=False)) == 1

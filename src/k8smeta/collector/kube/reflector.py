@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from k8smeta.collector.kube.diff import diff_stores
@@ -40,8 +40,11 @@ from k8smeta.collector.ops.metrics import CollectorMetrics
 log = logging.getLogger(__name__)
 
 _CHANGE_TYPES = {t.value: t for t in ChangeType}
-_RECEIVED_TYPE = {ChangeType.ADDED: "create", ChangeType.MODIFIED: "update",
-                  ChangeType.DELETED: "delete"}  # fmt: skip
+_RECEIVED_TYPE = {
+    ChangeType.ADDED: "create",
+    ChangeType.MODIFIED: "update",
+    ChangeType.DELETED: "delete",
+}
 _EVENT_TYPES = frozenset({"ADDED", "MODIFIED", "DELETED", "BOOKMARK", "ERROR"})
 
 
@@ -116,8 +119,9 @@ class Reflector:
         if isinstance(exc, ApiError):
             log.error("%s %s failed: %s; retrying in %.1fs", what, self.info.resource, exc, delay)
         else:
-            log.exception("%s %s: unexpected failure; retrying in %.1fs", what,
-                          self.info.resource, delay)  # fmt: skip
+            log.exception(
+                "%s %s: unexpected failure; retrying in %.1fs", what, self.info.resource, delay
+            )
         await asyncio.sleep(delay)
 
     async def _list_and_replace(self, out: BatchQueue, reason: str) -> None:
@@ -128,8 +132,13 @@ class Reflector:
         first = not self._synced
         self._synced = True
         self._publish_counts(changes)
-        log.info("listed %s: %d objects, %d changes (%s)", self.info.resource, len(store),
-                 len(changes), reason)  # fmt: skip
+        log.info(
+            "listed %s: %d objects, %d changes (%s)",
+            self.info.resource,
+            len(store),
+            len(changes),
+            reason,
+        )
         if changes or first:
             await out.put(Batch(changes, synced=self.info.kind if first else None))
 
@@ -142,7 +151,9 @@ class Reflector:
             if token:
                 query.append(("continue", token))
             try:
-                page = await self._transport.get_json(self.info.path, query, self.info.list_accept)
+                page = await self._transport.get(
+                    self.info.path, query, self.info.list_accept, self._parse_page
+                )
             except GoneError:
                 if not token or restarts >= self._policy.max_list_restarts:
                     raise
@@ -150,27 +161,30 @@ class Reflector:
                 log.info("list %s: continue token expired; restarting", self.info.resource)
                 store, token = {}, ""
                 continue
-            for obj in self._trimmed_items(page):
+            for obj in page.objects:
                 store[obj.uid] = obj
-            meta = page.get("metadata")
-            meta = meta if isinstance(meta, dict) else {}
-            token = meta.get("continue") or ""
+            token = page.token
             if not token:
-                rv = meta.get("resourceVersion")
-                if not isinstance(rv, str) or not rv:
+                if not page.resource_version:
                     raise TransportError(f"list {self.info.path}: no resourceVersion")
-                return store, rv
+                return store, page.resource_version
 
-    def _trimmed_items(self, page: dict[str, Any]) -> Iterator[KubeObject]:
-        items = page.get("items")
+    def _parse_page(self, raw: dict[str, Any]) -> _Page:
+        """A decoded list page -> its trimmed objects, continue token and resourceVersion."""
+        items = raw.get("items")
         if not isinstance(items, list):
             if items is not None:
                 raise TransportError(f"list {self.info.path}: items is not a list")
-            return
-        for raw in items:
-            obj = self._trim(raw)
-            if obj is not None:
-                yield obj
+            items = []
+        trimmed = [obj for obj in map(self._trim, items) if obj is not None]
+        meta = raw.get("metadata")
+        meta = meta if isinstance(meta, dict) else {}
+        token, rv = meta.get("continue"), meta.get("resourceVersion")
+        return _Page(
+            trimmed,
+            token if isinstance(token, str) else "",
+            rv if isinstance(rv, str) else "",
+        )
 
     def _trim(self, raw: object) -> KubeObject | None:
         try:
@@ -247,9 +261,17 @@ class Reflector:
     def _publish_counts(self, changes: tuple[Change, ...]) -> None:
         received = self._metrics.api_server_received
         for change in changes:
-            received.labels(self.info.collector_name, "api-server",
-                            _RECEIVED_TYPE[change.type]).inc()  # fmt: skip
+            received.labels(
+                self.info.collector_name, "api-server", _RECEIVED_TYPE[change.type]
+            ).inc()
         self._metrics.objects.labels(self.info.kind.value).set(len(self._store))
+
+
+@dataclass(frozen=True, slots=True)
+class _Page:
+    objects: list[KubeObject]
+    token: str
+    resource_version: str
 
 
 def _watch_error(obj: object) -> ApiError:
