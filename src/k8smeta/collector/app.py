@@ -62,9 +62,9 @@ class Collector:
         encoder = EventEncoder()
         self.views = ViewSet(self.index, encoder)
         self.broker = Broker(self.views, encoder.sync(), self.metrics, config.queue_size)
-        self.pipeline = Pipeline(self.index, self.views, self.broker, self.metrics)
-        self.servicer = WatchServicer(self.broker, self.metrics)
         kinds = frozenset(kind for source in self.sources for kind in source.kinds)
+        self.pipeline = Pipeline(self.index, self.views, self.broker, self.metrics, expected=kinds)
+        self.servicer = WatchServicer(self.broker, self.metrics)
         self.health = HealthState(kinds, self.pipeline, self.queue.qsize)
         self.grpc_port = self.metrics_port = self.health_port = 0
         self._grpc: grpc.aio.Server | None = None
@@ -103,6 +103,8 @@ class Collector:
             self.servicer, config.broker_bind, config.tls, config.keepalive
         )
         self.health.serving = True
+        ports = {"grpc": self.grpc_port, "metrics": self.metrics_port, "health": self.health_port}
+        log.info("listening", extra={"fields": ports})
 
     async def wait_idle(self) -> None:
         """Until every batch put so far has been applied and published (tests, benchmarks)."""

@@ -12,6 +12,7 @@ import grpc
 from k8smeta.collector.app import Collector, CollectorConfig
 from k8smeta.collector.model import Batch, BatchQueue, Change, ChangeType, Kind, KubeObject
 from k8smeta.wire import metadata_pb2, metadata_pb2_grpc
+from tests.collector.index.objects import added, deleted, modified
 
 LOOPBACK = "127.0.0.1:0"
 ALL_KINDS = tuple(kind.value for kind in Kind)
@@ -75,6 +76,15 @@ class WatchClient:
             events.append(event)
         return events
 
+    async def until_sync(self) -> list[metadata_pb2.Event]:
+        """The events before the next `Sync`."""
+        events: list[metadata_pb2.Event] = []
+        while True:
+            (event,) = await self.take(1)
+            if event.reason == "Sync":
+                return events
+            events.append(event)
+
     async def rest(self) -> tuple[list[metadata_pb2.Event], grpc.StatusCode]:
         """Everything until the stream ends, and its status code."""
         events: list[metadata_pb2.Event] = []
@@ -107,8 +117,16 @@ class Harness:
         selector = dict.fromkeys(kinds, "true")
         if sync:
             selector["k8smeta/sync"] = "true"
+        return self.raw_watch(node, selector)
+
+    def raw_watch(self, node: str, resource_kinds: dict[str, str]) -> WatchClient:
         stub = metadata_pb2_grpc.MetadataStub(self.channel)
-        return WatchClient(stub.Watch(metadata_pb2.Selector(nodeName=node, resourceKinds=selector)))
+        request = metadata_pb2.Selector(nodeName=node, resourceKinds=resource_kinds)
+        return WatchClient(stub.Watch(request))
+
+    added = staticmethod(added)
+    modified = staticmethod(modified)
+    deleted = staticmethod(deleted)
 
     async def emit(self, *changes: Change | tuple[Change, ...]) -> None:
         """Emit one batch and wait until the collector has applied and published it."""
@@ -143,3 +161,25 @@ async def running(
     finally:
         await collector.stop()
         await channel.close(None)
+
+
+async def live_streams(
+    initial: Iterable[KubeObject],
+    batches: Sequence[tuple[Change, ...]],
+    nodes: Sequence[str] = ("node-a", "node-b"),
+) -> dict[str, list[str]]:
+    """Per node, what an all-kinds client receives after its snapshot while `batches` are
+    applied one by one; the streams are then ended by a shutdown (exact sequences)."""
+    async with running(initial) as h:
+        clients = {node: await h.watch(node, sync=True).registered() for node in nodes}
+        for client in clients.values():
+            await client.until_sync()
+        for changes in batches:
+            await h.emit(changes)
+        await h.finish()
+        streams = {}
+        for node, client in clients.items():
+            events, code = await client.rest()
+            assert code is grpc.StatusCode.UNAVAILABLE
+            streams[node] = [short(e) for e in events]
+        return streams

@@ -44,6 +44,8 @@ class Pipeline:
         views: ViewSet,
         broker: Broker,
         metrics: CollectorMetrics,
+        *,
+        expected: frozenset[Kind] = frozenset(),
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._index = index
@@ -51,6 +53,7 @@ class Pipeline:
         self._broker = broker
         self._metrics = metrics
         self._clock = clock
+        self._expected = expected
         self.synced: set[Kind] = set()
         self.last_progress = clock()
         self.batches = 0
@@ -74,8 +77,10 @@ class Pipeline:
             self._index.apply(change, affected)
             kinds.add(change.obj.kind)
         self._broker.publish(self._views.update(affected))
-        if batch.synced is not None:
+        if batch.synced is not None and batch.synced not in self.synced:
             self.synced.add(batch.synced)
+            if self.synced >= self._expected:
+                log.info("all kinds synced", extra={"fields": {"batches": self.batches + 1}})
         for kind in kinds:
             self._metrics.objects.labels(kind.value).set(self._index.count(kind))
         self.batches += 1
