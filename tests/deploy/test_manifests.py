@@ -72,8 +72,11 @@ def test_binding_ties_the_role_to_the_deployment_service_account() -> None:
 
 
 def _container() -> dict[str, Any]:
-    (container,) = by_kind("Deployment")["spec"]["template"]["spec"]["containers"]
-    return container
+    containers: list[dict[str, Any]] = by_kind("Deployment")["spec"]["template"]["spec"][
+        "containers"
+    ]
+    assert len(containers) == 1
+    return containers[0]
 
 
 def _flag(name: str) -> str:
