@@ -27,6 +27,7 @@ from tests.kubeapi import objects
 
 from k8smeta.collector.kube.config import api_client_for
 from k8smeta.collector.kube.kinds import KINDS
+from k8smeta.collector.kube.policy import ReflectorPolicy
 from k8smeta.collector.kube.reflector import Reflector
 from k8smeta.collector.kube.transport import Transport
 from k8smeta.collector.kube.trim import trim
@@ -80,14 +81,13 @@ def retained_bytes(lines: list[bytes], keep: Callable[[bytes], object]) -> float
     return (after - before) / len(lines)
 
 
-PAGE = 500
 MARK = b"@@@@@@@@"
 
 
-def page_template() -> bytes:
-    """One list page of PAGE pods whose uids and names contain MARK (replaced per page)."""
+def page_template(size: int) -> bytes:
+    """One list page of `size` pods whose uids and names contain MARK (replaced per page)."""
     items = []
-    for raw in watch_lines(PAGE):
+    for raw in watch_lines(size):
         pod = orjson.loads(raw)["object"]
         meta = pod["metadata"]
         meta["uid"] = meta["uid"][:-12] + MARK.decode() + meta["uid"][-4:]
@@ -102,9 +102,9 @@ def page_template() -> bytes:
     return orjson.dumps(body)
 
 
-def serve_pages(pages: int, port_out: Any) -> None:
+def serve_pages(pages: int, size: int, port_out: Any) -> None:
     """Child process: GET /api/v1/pods pages (continue = page number); watches stay open."""
-    template = page_template()
+    template = page_template(size)
 
     async def handle(request: web.Request) -> web.StreamResponse:
         if request.query.get("watch"):
@@ -134,15 +134,16 @@ def rss_mib() -> float:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-async def measure_list(pods: int) -> None:
+async def measure_list(pods: int, size: int) -> None:
     """Initial list of `pods` pods through ApiClient + Reflector; prints time, CPU, memory."""
-    pages = max(1, pods // PAGE)
+    pages = max(1, pods // size)
     ports: Any = multiprocessing.Queue()
-    server = multiprocessing.Process(target=serve_pages, args=(pages, ports), daemon=True)
+    server = multiprocessing.Process(target=serve_pages, args=(pages, size, ports), daemon=True)
     server.start()
     client = api_client_for(f"http://127.0.0.1:{ports.get(timeout=60)}", "bench")
     metrics = CollectorMetrics(CollectorRegistry())
-    reflector = Reflector(KINDS[Kind.POD], Transport(client), metrics)
+    policy = ReflectorPolicy(page_limit=size)
+    reflector = Reflector(KINDS[Kind.POD], Transport(client), metrics, policy)
     queue: BatchQueue = asyncio.Queue()
     before, cpu, wall = rss_mib(), time.process_time(), time.perf_counter()
     task = asyncio.create_task(reflector.run(queue))
@@ -154,7 +155,7 @@ async def measure_list(pods: int) -> None:
     await client.close()
     server.terminate()
     count = len(batch.changes)
-    print(f"list of {count} pods ({pages} pages of {PAGE}) through kubernetes_asyncio + Reflector:")
+    print(f"list of {count} pods ({pages} pages of {size}) through kubernetes_asyncio + Reflector:")
     print(
         f"  wall {wall:.2f} s, client CPU {cpu:.2f} s ({cpu / count * 1e6:.1f} µs/pod), "
         f"RSS +{grown:.0f} MiB ({grown * 1024 / count:.2f} KiB/pod incl. the batch)"
@@ -166,6 +167,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=2000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--list-pods", type=int, default=0)
+    parser.add_argument("--page", type=int, default=500, help="list page size (limit)")
     args = parser.parse_args()
     lines = watch_lines(args.events)
     size = sum(len(line) for line in lines) / len(lines)
@@ -182,7 +184,7 @@ def main() -> None:
     trimmed = retained_bytes(lines, reflector_path)
     print(f"  retained per pod: full dict {full / 1024:.1f} KiB, trimmed {trimmed / 1024:.2f} KiB")
     if args.list_pods:
-        asyncio.run(measure_list(args.list_pods))
+        asyncio.run(measure_list(args.list_pods, args.page))
 
 
 if __name__ == "__main__":

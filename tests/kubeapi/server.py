@@ -73,7 +73,7 @@ class KubeApiServer:
         resource = RESOURCES.get(request.match_info["resource"])
         if resource is None or not request.path.startswith(resource.prefix + "/"):
             return _status(404, "NotFound", f"the server could not find {request.path}")
-        watch = request.query.get("watch") in ("1", "true")
+        watch = _flag(request.query.get("watch"))
         status = self._precheck(request, resource)
         record = RequestRecord(
             resource.name, watch, dict(request.query), request.headers.get("Accept", ""), status
@@ -124,7 +124,7 @@ class KubeApiServer:
         since = int(rv_text) if rv_text not in ("", "0") else None
         if since is not None and self.state.too_old(since) and self.gone_as == "http":
             return _status(410, "Expired", f"too old resource version: {since}")
-        watcher = Watcher(resource.name, request.query.get("allowWatchBookmarks") == "true")
+        watcher = Watcher(resource.name, _flag(request.query.get("allowWatchBookmarks")))
         if since is None:
             backlog = [
                 WatchEvent(self.state.rv, resource.name, "ADDED", obj)
@@ -187,6 +187,11 @@ class KubeApiServer:
                 return
             else:  # "close"
                 return
+
+
+def _flag(value: str | None) -> bool:
+    """A boolean query parameter, parsed as the API server does (Go's strconv.ParseBool)."""
+    return value in ("1", "t", "T", "true", "TRUE", "True")
 
 
 def _gone_queue() -> asyncio.Queue[WatchEvent | str]:

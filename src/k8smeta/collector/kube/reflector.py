@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -260,10 +261,10 @@ class Reflector:
 
     def _publish_counts(self, changes: tuple[Change, ...]) -> None:
         received = self._metrics.api_server_received
-        for change in changes:
-            received.labels(
-                self.info.collector_name, "api-server", _RECEIVED_TYPE[change.type]
-            ).inc()
+        counts = Counter(change.type for change in changes)  # a relist may hold 150k changes
+        for change_type, count in counts.items():
+            label = _RECEIVED_TYPE[change_type]
+            received.labels(self.info.collector_name, "api-server", label).inc(count)
         self._metrics.objects.labels(self.info.kind.value).set(len(self._store))
 
 
