@@ -35,13 +35,17 @@ class ScriptedSource:
 
     kinds: tuple[Kind, ...] = ORDER
 
-    def __init__(self, initial: Iterable[KubeObject] = ()) -> None:
+    def __init__(self, initial: Iterable[KubeObject] = (), *, hold: bool = False) -> None:
         self._initial = tuple(initial)
         self._out: BatchQueue | None = None
         self.attached = asyncio.Event()
+        self.gate = asyncio.Event()
+        if not hold:
+            self.gate.set()
 
     async def run(self, out: BatchQueue) -> None:
         self._out = out
+        await self.gate.wait()
         for kind in self.kinds:
             changes = tuple(
                 Change(ChangeType.ADDED, obj) for obj in self._initial if obj.kind is kind
@@ -148,15 +152,17 @@ def loopback_config(**overrides: object) -> CollectorConfig:
 
 @contextlib.asynccontextmanager
 async def running(
-    initial: Iterable[KubeObject] = (), **overrides: object
+    initial: Iterable[KubeObject] = (), *, hold: bool = False, **overrides: object
 ) -> AsyncIterator[Harness]:
-    source = ScriptedSource(initial)
+    """A started collector; unless `hold`, its source has listed `initial` and it is idle."""
+    source = ScriptedSource(initial, hold=hold)
     collector = Collector(loopback_config(**overrides), [source])
     await collector.start()
     channel = grpc.aio.insecure_channel(f"127.0.0.1:{collector.grpc_port}")
     try:
-        await asyncio.wait_for(source.attached.wait(), TIMEOUT)
-        await collector.wait_idle()
+        if not hold:
+            await asyncio.wait_for(source.attached.wait(), TIMEOUT)
+            await collector.wait_idle()
         yield Harness(collector, source, channel)
     finally:
         await collector.stop()

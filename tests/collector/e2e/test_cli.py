@@ -1,0 +1,134 @@
+"""The command: flag errors, and a real process serving a snapshot until SIGTERM (#21, #25)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+import aiohttp
+import grpc
+import orjson
+import pytest
+
+from k8smeta.collector.cli import main, parse_duration
+from k8smeta.wire import metadata_pb2, metadata_pb2_grpc
+from tests.kubeapi import objects as full
+
+LOOPBACK = ["--broker-bind-address", "127.0.0.1:0", "--metrics-bind-address", "127.0.0.1:0",
+            "--health-probe-bind-address", "127.0.0.1:0"]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--broker-server-cert", "c.pem"], "--broker-server-cert and --broker-server-key go"),
+        (["--broker-client-ca", "ca.pem"], "--broker-client-ca needs server TLS"),
+        (["--broker-server-cert", "/nonexistent/c", "--broker-server-key", "/nonexistent/k"],
+         "cannot read --broker-server-cert /nonexistent/c: No such file or directory"),
+        (["--broker-server-cert", __file__, "--broker-server-key", __file__],
+         f"--broker-server-cert {__file__}: not a PEM file"),
+        (["--broker-bind-address", "45000"], "--broker-bind-address: invalid bind address"),
+        (["--snapshot", "/nonexistent/snapshot.json", *LOOPBACK], "/nonexistent/snapshot.json"),
+    ],
+)  # fmt: skip
+def test_clear_errors_and_exit_2(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(args) == 2
+    assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--keepalive-time", "soon"],
+        ["--subscriber-queue-size", "0"],
+        ["--log-level", "loud"],
+        ["--nope"],
+    ],
+)
+def test_argument_errors_exit_2(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(args)
+    assert exit_.value.code == 2
+    assert "k8smeta-collector: error:" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("30s", 30.0), ("1m30s", 90.0), ("500ms", 0.5), ("2", 2.0), ("1h", 3600.0)],
+)
+def test_durations(text: str, seconds: float) -> None:
+    assert parse_duration(text) == seconds
+
+
+def write_snapshot(path: Path) -> Path:
+    """A `kubectl get ... -o json` style List with one pod on node-a."""
+    ns = full.namespace("default", uid="ns-1")
+    items = [ns, full.pod("web-1", node="node-a", uid="pod-1", ip="10.1.2.3")]
+    path.write_bytes(orjson.dumps({"apiVersion": "v1", "kind": "List", "items": items}))
+    return path
+
+
+async def read_until(
+    stream: asyncio.StreamReader, msg: str, seen: list[dict[str, object]]
+) -> dict[str, object]:
+    while True:
+        line = await asyncio.wait_for(stream.readline(), 20)
+        assert line, f"process ended before logging {msg!r}: {seen}"
+        record: dict[str, object] = orjson.loads(line)
+        seen.append(record)
+        if record["msg"] == msg:
+            return record
+
+
+@pytest.mark.asyncio
+@pytest.mark.slow
+async def test_process_serves_snapshot_and_exits_0_on_sigterm(tmp_path: Path) -> None:
+    snapshot = write_snapshot(tmp_path / "cluster.json")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    command = ["-m", "k8smeta.collector.cli", "run", "--snapshot", str(snapshot), *LOOPBACK]
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, *command, stderr=asyncio.subprocess.PIPE, env=env
+    )
+    assert process.stderr is not None
+    seen: list[dict[str, object]] = []
+    try:
+        ports = await read_until(process.stderr, "listening", seen)
+        await read_until(process.stderr, "all kinds synced", seen)
+        async with aiohttp.ClientSession() as session:
+            async with session.get(f"http://127.0.0.1:{ports['health']}/readyz") as response:
+                assert response.status == 200
+            async with grpc.aio.insecure_channel(f"127.0.0.1:{ports['grpc']}") as channel:
+                call = metadata_pb2_grpc.MetadataStub(channel).Watch(
+                    metadata_pb2.Selector(nodeName="node-a", resourceKinds={"Pod": "true"})
+                )
+                event = await asyncio.wait_for(call.read(), 10)
+                assert isinstance(event, metadata_pb2.Event)
+                assert (event.reason, event.uid, event.status) == (
+                    "Create",
+                    "pod-1",
+                    '{"podIP":"10.1.2.3"}',
+                )
+                await read_until(process.stderr, "received watch request", seen)
+                process.send_signal(signal.SIGTERM)
+                with pytest.raises(grpc.aio.AioRpcError) as ended:
+                    await asyncio.wait_for(call.read(), 10)
+                assert ended.value.code() is grpc.StatusCode.UNAVAILABLE
+        assert await asyncio.wait_for(process.wait(), 10) == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    rest = await process.stderr.read()
+    lines = [orjson.loads(line) for line in rest.splitlines()]
+    assert {
+        "level": "info",
+        "logger": "broker.grpc-server",
+        "msg": "stream deleted",
+        "subscriber": "node-a",
+    }.items() <= next(line for line in lines if line["msg"] == "stream deleted").items()
+    assert any(record["msg"] == "starting grpc server" for record in seen)
