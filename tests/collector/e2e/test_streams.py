@@ -26,17 +26,18 @@ from tests.collector.index.objects import added, deleted, modified, pod
 
 
 def big_pod(number: int, node: str) -> KubeObject:
-    """A pod whose message is ~32 KiB, to fill transport buffers quickly."""
-    labels = {f"label-{i:03d}": "x" * 300 for i in range(100)}
+    """A pod whose message is ~120 KiB, to fill transport buffers quickly."""
+    labels = {f"label-{i:03d}": "x" * 300 for i in range(400)}
     return pod(f"big-{number}", f"pod-big-{number:04d}", node=node, labels=labels)
 
 
-async def collect(client: WatchClient, count: int, stamps: list[float]) -> list[float]:
-    arrivals = []
-    for _ in range(count):
+async def arrivals(client: WatchClient, out: list[float], changed: asyncio.Condition) -> None:
+    """Record when each event arrives, until cancelled."""
+    while True:
         await client.take(1)
-        arrivals.append(time.monotonic())
-    return [arrival - stamp for arrival, stamp in zip(arrivals, stamps, strict=True)]
+        async with changed:
+            out.append(time.monotonic())
+            changed.notify_all()
 
 
 @pytest.mark.asyncio
@@ -45,26 +46,30 @@ async def test_17_slow_subscriber_is_cut_alone() -> None:
         slow = await h.watch("node-a").registered()  # never reads
         fast = await h.watch("node-b", ["Pod"], sync=True).registered()
         await fast.until_sync()
+        arrived: list[float] = []
+        changed = asyncio.Condition()
+        reader = asyncio.create_task(arrivals(fast, arrived, changed))
         overflows = h.collector.metrics.subscriber_overflows
         stamps: list[float] = []
-        while overflows._value.get() == 0 and len(stamps) < 400:
+        while overflows._value.get() == 0 and len(stamps) < 200:
             number = len(stamps)
             stamps.append(time.monotonic())
-            await h.emit(
-                added(
-                    big_pod(number, "node-a"),
-                    pod(f"b-{number}", f"pod-b-{number:04d}", node="node-b"),
-                )
-            )
+            small = pod(f"b-{number}", f"pod-b-{number:04d}", node="node-b")
+            await h.emit(added(big_pod(number, "node-a"), small))
         assert overflows._value.get() == 1, "the slow stream never overflowed"
-        latencies = await collect(fast, len(stamps), stamps)
-        assert max(latencies) < 1.0
         _, code = await slow.rest()
         assert code is grpc.StatusCode.RESOURCE_EXHAUSTED
+        await h.emit(added(pod("b-last", "pod-b-last", node="node-b")))
+        stamps.append(time.monotonic())
+        async with asyncio.timeout(TIMEOUT), changed:
+            await changed.wait_for(lambda: len(arrived) == len(stamps))
+        assert not fast.call.done()
+        reader.cancel()
+        latencies = sorted(a - s for a, s in zip(arrived, stamps, strict=True))
+        assert latencies[len(latencies) // 2] < 0.25  # median; p99 is measured by the benchmark
         again = await h.watch("node-a", sync=True).registered()
         snapshot = [short(e) for e in await again.until_sync()]
-        assert len(snapshot) == len(SNAPSHOT_A) + len(stamps)
-        assert not fast.call.done()
+        assert len(snapshot) == len(SNAPSHOT_A) + len(stamps) - 1
 
 
 @pytest.mark.asyncio
