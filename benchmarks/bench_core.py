@@ -20,7 +20,7 @@ import orjson
 from k8smeta.plugin.core.config import parse_config
 from k8smeta.plugin.core.fields import FIELD_IDS
 from k8smeta.plugin.core.host import ThreadView, Tid
-from k8smeta.plugin.core.payload import encode_payload
+from k8smeta.plugin.core.payload import decode_payload, encode_payload
 from k8smeta.plugin.core.plugin import PluginCore
 
 PODS = 110
@@ -147,6 +147,18 @@ def apply_us(repeat: int, payloads: list[bytes], core_of: Callable[[], PluginCor
     return best
 
 
+def decode_us(repeat: int, payloads: list[bytes]) -> float:
+    """µs per decode_payload alone (JSON decoding and validation, no store)."""
+    best = float("inf")
+    for _ in range(repeat):
+        gc.collect()
+        start = time.perf_counter()
+        for data in payloads:
+            decode_payload(data)
+        best = min(best, (time.perf_counter() - start) / len(payloads) * 1e6)
+    return best
+
+
 def bytes_per_pod(count: int, extra: int) -> float:
     """Memory the store holds per pod (payload strings and derived values), tracemalloc."""
     payloads = [pod(i, extra) for i in range(count)]
@@ -164,8 +176,8 @@ def bytes_per_pod(count: int, extra: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--calls", type=int, default=200_000)
+    parser.add_argument("--repeat", type=int, default=11)
+    parser.add_argument("--calls", type=int, default=30_000)
     args = parser.parse_args()
     for extra in (1_000, 10_000):
         core = loaded_core(extra)
@@ -173,14 +185,16 @@ def main() -> None:
         print("| field | ns/call, new event | ns/call, same event |\n|---|---|---|")
         for name, (new, same) in extraction_ns(core, args.repeat, args.calls).items():
             print(f"| {name} | {new:.0f} | {same:.0f} |")
-    print("\n## updates (µs per applied payload, parse_async: decode + validate + apply)")
+    print("\n## updates: µs per payload, parse_async (decode + validate + apply) / decode only")
+    print("| payload | parse_async | decode only |\n|---|---|---|")
     cases = {
-        "pod Create": [pod(i, 1_000) for i in range(2_000)],
-        "pod Update": [pod(i % PODS, 1_000, reason="Update") for i in range(2_000)],
-        "service Update": [resource("Service", i % 1_000, reason="Update") for i in range(2_000)],
+        "pod Create": [pod(i, 1_000) for i in range(PODS, PODS + 500)],
+        "pod Update": [pod(i % PODS, 1_000, reason="Update") for i in range(500)],
+        "service Update": [resource("Service", i % 1_000, reason="Update") for i in range(500)],
     }
     for case, payloads in cases.items():
-        print(f"| {case} | {apply_us(args.repeat, payloads, lambda: loaded_core(1_000)):.2f} |")
+        applied = apply_us(args.repeat, payloads, lambda: loaded_core(1_000))
+        print(f"| {case} | {applied:.1f} | {decode_us(args.repeat, payloads):.1f} |")
     print(f"\n## store memory: {bytes_per_pod(5_000, 1_000):.0f} bytes per pod (5,000 pods)")
 
 
