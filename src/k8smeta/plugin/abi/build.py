@@ -28,8 +28,13 @@ LIBRARY_NAME: Final = "libk8smeta.so"
 #: The per-state C struct behind `ss_plugin_t*` (the handle points to the Python session).
 STATE_CDEF: Final = """
 typedef struct {
-    void* handle;
+    void* handle;                        /* ffi.new_handle(session); NULL until init succeeds */
     char last_error[1024];
+    int failed;                          /* set by Python when the current call failed */
+    ss_plugin_table_t* table;            /* the threads table (from init) */
+    ss_plugin_table_field_t* f_pod;      /* its pod_uid field (from init) */
+    char uid[256];                       /* pod_uid read by the extract wrapper */
+    char table_error[1024];              /* owner error when that read failed */
 } k8smeta_state;
 """
 
@@ -37,8 +42,11 @@ typedef struct {
 MODULE_CDEF: Final = """
 extern "Python" ss_plugin_rc k8smeta_py_init(k8smeta_state* s, const ss_plugin_init_input* in);
 extern "Python" void k8smeta_py_destroy(k8smeta_state* s);
-extern "Python" ss_plugin_rc k8smeta_py_extract(k8smeta_state* s,
-    const ss_plugin_event_input* evt, const ss_plugin_field_extract_input* in);
+extern "Python" const char** k8smeta_py_extract_one(k8smeta_state* s, uint64_t evtnum,
+    int64_t tid, uint32_t field_id, const char* arg, int uid_status, uint32_t index);
+extern "Python" ss_plugin_rc k8smeta_py_parse_process(k8smeta_state* s, uint16_t code,
+    int64_t tid, int64_t res, int has_res, ss_plugin_table_reader_vtable_ext* r,
+    ss_plugin_table_writer_vtable_ext* w, const ss_plugin_event_parse_input* in);
 extern "Python" ss_plugin_rc k8smeta_py_parse(k8smeta_state* s,
     const ss_plugin_event_input* evt, const ss_plugin_event_parse_input* in);
 extern "Python" ss_plugin_rc k8smeta_py_set_async(k8smeta_state* s,
@@ -57,6 +65,12 @@ int k8smeta_read_thread_string(ss_plugin_table_reader_vtable_ext* r, ss_plugin_t
 int k8smeta_read_cgroups(ss_plugin_table_reader_vtable_ext* r, ss_plugin_table_t* t,
     ss_plugin_table_entry_t* e, ss_plugin_table_field_t* f_cgroups,
     ss_plugin_table_field_t* f_second, char* out, int size);
+int k8smeta_thread_cgroups(ss_plugin_table_reader_vtable_ext* r, ss_plugin_table_t* t,
+    ss_plugin_table_field_t* f_cgroups, ss_plugin_table_field_t* f_second, int64_t tid,
+    char* out, int size);
+int k8smeta_write_thread_string(ss_plugin_table_reader_vtable_ext* r,
+    ss_plugin_table_writer_vtable_ext* w, ss_plugin_table_t* t, ss_plugin_table_field_t* f,
+    int64_t tid, const char* value);
 """
 
 _INIT_CODE: Final = """

@@ -10,18 +10,16 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from k8smeta.plugin.abi.cdef import (
-    SS_PLUGIN_FAILURE,
     SS_PLUGIN_METRIC_TYPE_MONOTONIC,
     SS_PLUGIN_METRIC_TYPE_NON_MONOTONIC,
     SS_PLUGIN_METRIC_VALUE_TYPE_U64,
     SS_PLUGIN_SUCCESS,
 )
-from k8smeta.plugin.abi.events import ASYNC_EVENT, MalformedEventError, process_res, read_async
+from k8smeta.plugin.abi.events import ASYNC_EVENT, MalformedEventError, read_async
 from k8smeta.plugin.abi.logsink import Emit, severity, stderr_line
 from k8smeta.plugin.abi.marshal import native_strings
 from k8smeta.plugin.core.errors import PayloadError, PluginError
 from k8smeta.plugin.core.host import Tid
-from k8smeta.plugin.core.plugin import PROCESS_EVENTS
 
 if TYPE_CHECKING:
     from k8smeta.plugin.abi.session import Session
@@ -29,66 +27,65 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-def extract_fields(session: Session, evt: Any, inp: Any) -> int:
-    """Fill every requested field; results stay referenced until the next call."""
-    ffi = session.ffi
-    core = session.core
-    event = evt.evt
-    evtnum = evt.evtnum
-    tid = event.tid
-    tid = tid - (1 << 64) if tid >= 1 << 63 else tid
-    threads = session.threads.bind(inp.table_reader_ext, ffi.NULL, inp)
-    kept: list[object] = []
-    fields = inp.fields
-    for i in range(inp.num_fields):
-        field = fields[i]
-        key = field.arg_key
-        arg = None if key == ffi.NULL else ffi.string(key).decode("utf-8", "replace")
-        try:
-            value = core.extract(threads, evtnum, tid, field.field_id, arg)
-        except PluginError as exc:
-            field.res_len = 0
-            session.kept_extract = kept
-            return session.fail(str(exc))
-        if value is None:
-            field.res_len = 0
-            continue
-        native = native_strings(ffi, value)
-        kept.append(native)
-        field.res.str = native.array
-        field.res_len = native.count
-    session.kept_extract = kept
-    return SS_PLUGIN_SUCCESS
+def extract_one(  # noqa: PLR0917 - mirrors the C signature
+    session: Session, evtnum: int, tid: int, field_id: int, arg: Any, uid_status: int, index: int
+) -> Any:
+    """One element of an extract_fields request: the value's cached `char*` array, or NULL.
+
+    Hot path (one call per filter check). The C wrapper has read the thread's pod_uid
+    (`uid_status`: its length, -1 no thread, -2 read error); results stay referenced by
+    the session until the next extract_fields.
+    """
+    if index == 0:
+        session.kept_extract = []
+    threads = session.threads
+    threads.uid_status = uid_status
+    text = session.ffi.string(arg).decode("utf-8", "replace") if arg else None
+    try:
+        value = session.core.extract(threads, evtnum, tid, field_id, text)
+    except PluginError as exc:
+        session.fail(str(exc))
+        return session.ffi.NULL
+    if value is None:
+        return session.ffi.NULL
+    native = value.abi_cache
+    if native is None:
+        native = native_strings(session.ffi, value)
+    session.kept_extract.append(native)
+    return native.pointer  # type: ignore[attr-defined]
 
 
 def parse_event(session: Session, evt: Any, inp: Any) -> int:
-    """Dispatch one event (spec 14): async 402, the six process events, else FAILURE."""
+    """Async events (402) and unknown codes (the C wrapper routes process events)."""
     ffi = session.ffi
     event = evt.evt
     code = event.type
-    if code == ASYNC_EVENT:
-        try:
-            parsed = read_async(ffi, event)
-        except MalformedEventError as exc:
-            logger.error("%s", exc)
-            session.core.metrics.parse_errors += 1
-            return session.fail(str(exc))
-        try:
-            session.core.parse_async(parsed.name, parsed.data)
-        except PayloadError as exc:
-            return session.fail(str(exc))
-        return SS_PLUGIN_SUCCESS
-    if code not in PROCESS_EVENTS:
+    if code != ASYNC_EVENT:
         logger.error("received an unknown event type %d", code)
         return session.fail(f"received an unknown event type {code}")
-    res = process_res(ffi, event)
-    if res is None:
+    try:
+        parsed = read_async(ffi, event)
+    except MalformedEventError as exc:
+        logger.error("%s", exc)
+        session.core.metrics.parse_errors += 1
+        return session.fail(str(exc))
+    try:
+        session.core.parse_async(parsed.name, parsed.data)
+    except PayloadError as exc:
+        return session.fail(str(exc))
+    return SS_PLUGIN_SUCCESS
+
+
+def parse_process(  # noqa: PLR0917 - mirrors the C signature
+    session: Session, code: int, tid: int, res: int, has_res: int, readers: tuple[Any, Any, Any]
+) -> int:
+    """A process event whose `res` the C wrapper read (spec 14.1); `readers` = reader and
+    writer vtables and the input (for owner errors) of this call."""
+    if not has_res:
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("event %d has no 8-byte res parameter: ignored", code)
         return SS_PLUGIN_SUCCESS
-    tid = event.tid
-    tid = tid - (1 << 64) if tid >= 1 << 63 else tid
-    threads = session.threads.bind(inp.table_reader_ext, inp.table_writer_ext, inp)
+    threads = session.threads.bind(*readers)
     try:
         session.core.parse_process_event(threads, Tid(tid), res, code)
     except PluginError as exc:
@@ -127,4 +124,4 @@ def log_emitter(ffi: Any, owner: Any, log_fn: Any) -> Emit:
     return emit
 
 
-__all__ = ["SS_PLUGIN_FAILURE", "extract_fields", "log_emitter", "metric_array", "parse_event"]
+__all__ = ["extract_one", "log_emitter", "metric_array", "parse_event", "parse_process"]

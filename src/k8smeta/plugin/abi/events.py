@@ -1,7 +1,8 @@
 """The binary event layout (spec section 7): read process/async events, build async ones.
 
-Process events use 16-bit length slots, the async event 402 32-bit ones. Readers take the
-header's `nparams` and `len` at face value and never read past `len`.
+Process events use 16-bit length slots (their `res` is read by the C wrapper of
+parse_event), the async event 402 32-bit ones. Readers take the header's `nparams` and
+`len` at face value and never read past `len`.
 """
 
 from __future__ import annotations
@@ -15,8 +16,6 @@ HEADER_SIZE: Final = 26
 ASYNC_EVENT: Final = 402
 ASYNC_PAYLOAD_OFFSET: Final = 42  # 26 + 3 slots of 4 bytes + plugin_id
 _SLOTS_402: Final = struct.Struct("<III")
-_RES: Final = struct.Struct("<q")
-_LEN16: Final = struct.Struct("<H")
 _NO_ID: Final = 0xFFFFFFFFFFFFFFFF
 
 
@@ -30,20 +29,6 @@ class AsyncEvent:
 
     name: str
     data: bytes
-
-
-def process_res(ffi: Any, evt: Any) -> int | None:
-    """Param 0 (`res`) of a process event; None when absent or not 8 bytes long."""
-    length = int(evt.len)
-    nparams = int(evt.nparams)
-    start = HEADER_SIZE + 2 * nparams
-    if nparams < 1 or length < start + 8:
-        return None
-    raw = ffi.buffer(evt, start + 8)
-    if _LEN16.unpack_from(raw, HEADER_SIZE)[0] != 8:
-        return None
-    res: int = _RES.unpack_from(raw, start)[0]
-    return res
 
 
 def read_async(ffi: Any, evt: Any) -> AsyncEvent:

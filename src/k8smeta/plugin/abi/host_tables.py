@@ -17,7 +17,6 @@ from k8smeta.plugin.abi.marshal import c_text
 from k8smeta.plugin.core.errors import TableError
 from k8smeta.plugin.core.host import ThreadView, Tid
 
-_UID_BUFFER = 256
 _CGROUPS_BUFFER = 16384
 
 
@@ -87,15 +86,35 @@ class _Entry:
         self._threads.write_pod_uid(self._entry, uid)
 
 
+class _TidView:
+    """ThreadView of a thread reached by tid: cgroups read in one C call, writes by tid."""
+
+    __slots__ = ("_paths", "_threads", "_tid")
+
+    def __init__(self, threads: VtableThreads, tid: Tid, paths: list[str] | None) -> None:
+        self._threads = threads
+        self._tid = tid
+        self._paths = paths
+
+    def cgroup_paths(self) -> Iterable[str]:
+        if self._paths is None:
+            raise TableError("can't get subtable")
+        return self._paths
+
+    def set_pod_uid(self, uid: str) -> None:
+        self._threads.write_pod_uid_of(self._tid, uid)
+
+
 class VtableThreads:
     """The core's ThreadTable over the vtables of the current call (one per state)."""
 
-    def __init__(self, ffi: Any, lib: Any, accessors: Accessors, owner_errors: Any) -> None:
+    def __init__(self, ffi: Any, lib: Any, accessors: Accessors, cstate: Any) -> None:
         self._ffi = ffi
         self._lib = lib
         self._acc = accessors
-        self._owner_errors = owner_errors  # an input struct with owner + error getter
-        self._uid = ffi.new("char[]", _UID_BUFFER)
+        self._cstate = cstate
+        self.errors_from: Any = ffi.NULL  # an input struct with owner + error getter
+        self.uid_status = -1  # set per extraction by the C wrapper's read
         self._cgroups = ffi.new("char[]", _CGROUPS_BUFFER)
         self._key = ffi.new("ss_plugin_state_data*")
         self._value = ffi.new("ss_plugin_state_data*")
@@ -108,28 +127,33 @@ class VtableThreads:
         """Use these vtables (and this input's owner error getter) for the current call."""
         self.reader = reader
         self.writer = writer
-        self._owner_errors = owner_errors
+        self.errors_from = owner_errors
         return self
 
     def pod_uid(self, tid: Tid) -> str | None:
-        n = self._lib.k8smeta_read_thread_string(
-            self.reader, self._acc.table, self._acc.f_pod, tid, self._uid, _UID_BUFFER
-        )
-        if n == -1:
-            return None
-        if n < 0:
-            raise TableError(f"cannot read pod_uid: {self._error()}")
-        return bytes(self._ffi.buffer(self._uid, n)).decode("utf-8", "replace")
+        """The pod_uid the extract wrapper read for this call's thread (`uid_status`)."""
+        status = self.uid_status
+        if status < 0:
+            if status == -1:
+                return None
+            error = self._ffi.string(self._cstate.table_error).decode("utf-8", "replace")
+            raise TableError(f"cannot read pod_uid: {error}")
+        return self._ffi.string(self._cstate.uid).decode("utf-8", "replace")  # type: ignore[no-any-return]
 
     def with_thread(self, tid: Tid, visit: Callable[[ThreadView], None]) -> bool:
-        self._key.s64 = tid
-        entry = self.reader.get_table_entry(self._acc.table, self._key)
-        if entry == self._ffi.NULL:
+        acc = self._acc
+        n = self._lib.k8smeta_thread_cgroups(
+            self.reader,
+            acc.table,
+            acc.f_cgroups,
+            acc.f_second,
+            tid,
+            self._cgroups,
+            _CGROUPS_BUFFER,
+        )
+        if n == -1:
             return False
-        try:
-            visit(_Entry(self, entry))
-        finally:
-            self.reader.release_table_entry(self._acc.table, entry)
+        visit(_TidView(self, tid, None if n < 0 else self._split(n)))
         return True
 
     def for_each_thread(self, visit: Callable[[ThreadView], None]) -> None:
@@ -160,8 +184,18 @@ class VtableThreads:
         )
         if n < 0:
             raise TableError("can't get subtable")
-        raw = bytes(self._ffi.buffer(self._cgroups, n))
+        return self._split(n)
+
+    def _split(self, n: int) -> list[str]:
+        raw = self._ffi.buffer(self._cgroups, n)[:]
         return [p.decode("utf-8", "replace") for p in raw.split(b"\0")[:-1]]
+
+    def write_pod_uid_of(self, tid: Tid, uid: str) -> None:
+        rc = self._lib.k8smeta_write_thread_string(
+            self.reader, self.writer, self._acc.table, self._acc.f_pod, tid, uid.encode()
+        )
+        if rc == -2:
+            raise TableError(f"cannot write pod_uid: {self._error()}")
 
     def write_pod_uid(self, entry: Any, uid: str) -> None:
         text = self._ffi.new("char[]", uid.encode())
@@ -171,4 +205,4 @@ class VtableThreads:
             raise TableError(f"cannot write pod_uid: {self._error()}")
 
     def _error(self) -> str:
-        return owner_error(self._ffi, self._owner_errors)
+        return owner_error(self._ffi, self.errors_from)

@@ -108,6 +108,13 @@ def _relevel() -> None:
     _LOGGER.setLevel(min(route.level for route in _ROUTES))
 
 
+def enter(route: LogRoute) -> None:
+    """Route this thread's records to `route` from now on (each ABI entry calls it; the
+    value stays until another state's entry changes it, which is cheaper than resetting)."""
+    if _CURRENT.get() is not route:
+        _CURRENT.set(route)
+
+
 @contextmanager
 def routed(route: LogRoute) -> Iterator[None]:
     """Route the records emitted inside the block (and by threads started in it)."""

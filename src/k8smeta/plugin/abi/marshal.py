@@ -13,14 +13,19 @@ from k8smeta.plugin.core.values import Extracted
 
 
 class NativeStrings:
-    """A `const char*[n]` array and the `char[]` buffers it points to."""
+    """A `const char*` array of the value's strings and the `char[]` buffers it points to.
 
-    __slots__ = ("array", "buffers", "count")
+    `pointer` is what extract_fields returns: element 0 of the strings; the slot before it
+    holds the count (read by the C wrapper as `res[-1]`).
+    """
+
+    __slots__ = ("array", "buffers", "count", "pointer")
 
     def __init__(self, ffi: Any, strings: tuple[bytes, ...]) -> None:
         self.buffers = [ffi.new("char[]", s) for s in strings]
-        self.array = ffi.new("const char*[]", self.buffers)
         self.count = len(strings)
+        self.array = ffi.new("const char*[]", [ffi.cast("const char*", self.count), *self.buffers])
+        self.pointer = self.array + 1
 
 
 def native_strings(ffi: Any, value: Extracted) -> NativeStrings:

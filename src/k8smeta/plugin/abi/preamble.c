@@ -42,8 +42,16 @@ K8SMETA_EXPORT const char* plugin_get_name(void);
 
 static ss_plugin_rc k8smeta_py_init(k8smeta_state* s, const ss_plugin_init_input* in);
 static void k8smeta_py_destroy(k8smeta_state* s);
-static ss_plugin_rc k8smeta_py_extract(
-    k8smeta_state* s, const ss_plugin_event_input* evt, const ss_plugin_field_extract_input* in);
+static const char** k8smeta_py_extract_one(k8smeta_state* s, uint64_t evtnum, int64_t tid,
+                                           uint32_t field_id, const char* arg, int uid_status,
+                                           uint32_t index);
+static ss_plugin_rc k8smeta_py_parse_process(
+    k8smeta_state* s, uint16_t code, int64_t tid, int64_t res, int has_res,
+    ss_plugin_table_reader_vtable_ext* r, ss_plugin_table_writer_vtable_ext* w,
+    const ss_plugin_event_parse_input* in);
+static int k8smeta_read_thread_string(ss_plugin_table_reader_vtable_ext* r, ss_plugin_table_t* t,
+                                      ss_plugin_table_field_t* f, int64_t tid, char* out,
+                                      int size);
 static ss_plugin_rc k8smeta_py_parse(
     k8smeta_state* s, const ss_plugin_event_input* evt, const ss_plugin_event_parse_input* in);
 static ss_plugin_rc k8smeta_py_set_async(
@@ -216,14 +224,71 @@ K8SMETA_EXPORT void plugin_destroy(ss_plugin_t* s) {
     if (((k8smeta_state*)s)->handle == NULL) return 1;           \
     return call
 
+/* The thread's pod_uid is read here, once per call (spec 13.1 step 2); Python gets plain
+ * scalars per field and returns a cached `char*` array whose slot [-1] holds its length. */
 K8SMETA_EXPORT ss_plugin_rc plugin_extract_fields(
     ss_plugin_t* s, const ss_plugin_event_input* evt, const ss_plugin_field_extract_input* in) {
-    K8SMETA_WRAP(k8smeta_py_extract((k8smeta_state*)s, evt, in));
+    k8smeta_state* st = (k8smeta_state*)s;
+    if (st == NULL) return 1;
+    if (!k8smeta_python_usable()) return k8smeta_unavailable(s);
+    if (st->handle == NULL) return 1;
+    int64_t tid = (int64_t)evt->evt->tid;
+    int status = -1;
+    if (tid > 0 && in->table_reader_ext != NULL) {
+        status = k8smeta_read_thread_string(in->table_reader_ext, st->table, st->f_pod, tid,
+                                            st->uid, (int)sizeof st->uid);
+        if (status == -2 && in->get_owner_last_error != NULL) {
+            const char* err = in->get_owner_last_error(in->owner);
+            snprintf(st->table_error, sizeof st->table_error, "%s", err ? err : "");
+        }
+    }
+    for (uint32_t i = 0; i < in->num_fields; i++) {
+        ss_plugin_extract_field* f = &in->fields[i];
+        st->failed = 0;
+        const char** res = k8smeta_py_extract_one(st, evt->evtnum, tid, f->field_id, f->arg_key,
+                                                  status, i);
+        if (st->failed) {
+            for (uint32_t j = i; j < in->num_fields; j++) in->fields[j].res_len = 0;
+            return 1;
+        }
+        if (res == NULL) {
+            f->res_len = 0;
+        } else {
+            f->res.str = res;
+            f->res_len = (uint64_t)(uintptr_t)res[-1];
+        }
+    }
+    return 0;
+}
+
+/* Param 0 (`res`) of a process event with 16-bit slots; 0 when absent or not 8 bytes. */
+static int k8smeta_event_res(const ss_plugin_event* e, int64_t* res) {
+    uint16_t len0;
+    uint32_t start = 26 + 2 * e->nparams;
+    if (e->nparams < 1 || e->nparams > 0xFFFF || e->len < start + 8) return 0;
+    memcpy(&len0, (const char*)e + 26, 2);
+    if (len0 != 8) return 0;
+    memcpy(res, (const char*)e + start, 8);
+    return 1;
 }
 
 K8SMETA_EXPORT ss_plugin_rc plugin_parse_event(
     ss_plugin_t* s, const ss_plugin_event_input* evt, const ss_plugin_event_parse_input* in) {
-    K8SMETA_WRAP(k8smeta_py_parse((k8smeta_state*)s, evt, in));
+    k8smeta_state* st = (k8smeta_state*)s;
+    if (st == NULL) return 1;
+    if (!k8smeta_python_usable()) return k8smeta_unavailable(s);
+    if (st->handle == NULL) return 1;
+    const ss_plugin_event* e = evt->evt;
+    switch (e->type) {
+        case 223: case 225: case 227: case 335: case 293: case 331: {
+            int64_t res = 0;
+            int has_res = k8smeta_event_res(e, &res);
+            return k8smeta_py_parse_process(st, e->type, (int64_t)e->tid, res, has_res,
+                                            in->table_reader_ext, in->table_writer_ext, in);
+        }
+        default:
+            return k8smeta_py_parse(st, evt, in);
+    }
 }
 
 K8SMETA_EXPORT ss_plugin_rc plugin_set_async_event_handler(
@@ -309,4 +374,41 @@ static int k8smeta_read_cgroups(ss_plugin_table_reader_vtable_ext* r, ss_plugin_
     k8smeta_cgroup_walk w = {r, value.table, f_second, out, size, 0, 0};
     r->iterate_entries(value.table, k8smeta_collect_second, &w);
     return w.failed ? -1 : w.used;
+}
+
+/* The `second` strings of thread `tid`'s cgroups, each NUL-terminated, into out (the entry
+ * is released before returning). Returns the bytes used, -1 when the thread is absent,
+ * -2 when its cgroups sub-table cannot be read. */
+static int k8smeta_thread_cgroups(ss_plugin_table_reader_vtable_ext* r, ss_plugin_table_t* t,
+                                  ss_plugin_table_field_t* f_cgroups,
+                                  ss_plugin_table_field_t* f_second, int64_t tid, char* out,
+                                  int size) {
+    ss_plugin_state_data key;
+    key.s64 = tid;
+    ss_plugin_table_entry_t* e = r->get_table_entry(t, &key);
+    if (e == NULL) return -1;
+    int n = k8smeta_read_cgroups(r, t, e, f_cgroups, f_second, out, size);
+    if (r->release_table_entry != NULL) r->release_table_entry(t, e);
+    return n < 0 ? -2 : n;
+}
+
+/* Write the string field `f` of thread `tid` (skipped when it already holds `value`).
+ * Returns 0, -1 when the thread is absent, -2 when the write failed. */
+static int k8smeta_write_thread_string(ss_plugin_table_reader_vtable_ext* r,
+                                       ss_plugin_table_writer_vtable_ext* w, ss_plugin_table_t* t,
+                                       ss_plugin_table_field_t* f, int64_t tid,
+                                       const char* value) {
+    ss_plugin_state_data key;
+    ss_plugin_state_data data;
+    key.s64 = tid;
+    ss_plugin_table_entry_t* e = r->get_table_entry(t, &key);
+    if (e == NULL) return -1;
+    int rc = 0;
+    if (r->read_entry_field(t, e, f, &data) != 0 || data.str == NULL ||
+        strcmp(data.str, value) != 0) {
+        data.str = value;
+        rc = w->write_entry_field(t, e, f, &data) == 0 ? 0 : -2;
+    }
+    if (r->release_table_entry != NULL) r->release_table_entry(t, e);
+    return rc;
 }

@@ -9,19 +9,23 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from k8smeta.plugin.abi.cdef import PLUGIN_MAX_ERRLEN, SS_PLUGIN_SUCCESS
 from k8smeta.plugin.abi.events import async_event
 from k8smeta.plugin.core.config import Config
 from k8smeta.plugin.core.plugin import ASYNC_EVENT_NAME, PluginCore
-from k8smeta.plugin.feed import Feed, FeedSettings
+
+if TYPE_CHECKING:  # the feed (grpc) is imported with the first handler: captures never need it
+    from k8smeta.plugin.feed import Feed, FeedSettings
 
 logger = logging.getLogger(__name__)
 
 
 def feed_settings(config: Config) -> FeedSettings:
     """The feed's settings from the init config."""
+    from k8smeta.plugin.feed import FeedSettings
+
     return FeedSettings(
         target=config.target,
         node_name=config.node_name,
@@ -53,6 +57,8 @@ class AsyncPusher:
         if handler == self._ffi.NULL:
             return
         if self._feed is None:
+            from k8smeta.plugin.feed import Feed
+
             self._feed = Feed(feed_settings(self._core.config), self._sink)
         self._feed.start()
 

@@ -11,7 +11,13 @@ import logging
 import os
 from typing import Any
 
-from k8smeta.plugin.abi.calls import extract_fields, log_emitter, metric_array, parse_event
+from k8smeta.plugin.abi.calls import (
+    extract_one,
+    log_emitter,
+    metric_array,
+    parse_event,
+    parse_process,
+)
 from k8smeta.plugin.abi.cdef import SS_PLUGIN_FAILURE, SS_PLUGIN_SUCCESS
 from k8smeta.plugin.abi.host_tables import (
     Accessors,
@@ -19,7 +25,7 @@ from k8smeta.plugin.abi.host_tables import (
     VtableThreads,
     setup_threads_table,
 )
-from k8smeta.plugin.abi.logsink import LogRoute, register, routed, unregister
+from k8smeta.plugin.abi.logsink import LogRoute, enter, register, routed, unregister
 from k8smeta.plugin.abi.marshal import c_text, write_error
 from k8smeta.plugin.abi.pusher import AsyncPusher
 from k8smeta.plugin.core.config import parse_config
@@ -43,7 +49,7 @@ class Session:
         self.cstate = cstate
         self.core = core
         self.route = route
-        self.threads = VtableThreads(ffi, lib, acc, ffi.NULL)
+        self.threads = VtableThreads(ffi, lib, acc, cstate)
         self.pusher = AsyncPusher(ffi, core)
         self.kept_extract: list[object] = []  # previous extract_fields results
         self.kept_metrics: list[object] = []  # previous get_metrics arrays
@@ -52,15 +58,24 @@ class Session:
     def fail(self, text: str) -> int:
         """Record `text` as the last error; FAILURE."""
         write_error(self.ffi, self.cstate, text)
+        self.cstate.failed = 1
         return SS_PLUGIN_FAILURE
 
-    def extract(self, evt: Any, inp: Any) -> int:
-        with routed(self.route):
-            return extract_fields(self, evt, inp)
+    def extract_one(  # noqa: PLR0917 - mirrors the C signature
+        self, evtnum: int, tid: int, field_id: int, arg: Any, uid_status: int, index: int
+    ) -> Any:
+        enter(self.route)
+        return extract_one(self, evtnum, tid, field_id, arg, uid_status, index)
 
     def parse(self, evt: Any, inp: Any) -> int:
-        with routed(self.route):
-            return parse_event(self, evt, inp)
+        enter(self.route)
+        return parse_event(self, evt, inp)
+
+    def parse_process(
+        self, code: int, tid: int, res: int, has_res: int, readers: tuple[Any, Any, Any]
+    ) -> int:
+        enter(self.route)
+        return parse_process(self, code, tid, res, has_res, readers)
 
     def capture_open(self, inp: Any) -> int:
         with routed(self.route):
@@ -111,5 +126,7 @@ def open_session(ffi: Any, lib: Any, cstate: Any, inp: Any) -> int:
             return SS_PLUGIN_FAILURE
         session = Session(ffi, lib, cstate, core=PluginCore(config), acc=accessors, route=route)
     LIVE.add(session)
+    cstate.table = accessors.table
+    cstate.f_pod = accessors.f_pod
     cstate.handle = session.handle
     return SS_PLUGIN_SUCCESS

@@ -23,6 +23,7 @@ def on_error(ffi: Any, symbol: str) -> OnError:
             cstate = None if tb is None else tb.tb_frame.f_locals.get("cstate")
             if cstate is not None and cstate != ffi.NULL:
                 write_error(ffi, cstate, f"internal error in {symbol}: {exc!r}")
+                cstate.failed = 1
         except Exception:  # the last line of defence must not raise
             return
 

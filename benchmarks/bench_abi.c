@@ -1,0 +1,166 @@
+/* libk8smeta.so through its C ABI, from a C host without Python (driver: bench_abi.py).
+ *
+ * usage: bench_abi <libk8smeta.so> <setup payloads> <config json> <pod uid> <iterations>
+ *                  <burst events>
+ * 1. loads the library, inits, parses the setup payloads (one JSON per line) as async events;
+ * 2. tags tid 1 with the pod's cgroup, times extract_fields (one field per call, a new event
+ *    number per call) for pod.name, ns.labels, svc.name;
+ * 3. times parse_event for execve and child-side clone exits;
+ * 4. sets the async handler (the feed connects to the collector named in the config), then
+ *    runs an event loop — deliver queued async events through parse_event, extract
+ *    pod.name — until <burst events> were parsed: ingest rate and extract latencies;
+ * 5. RSS before loading and after each phase.
+ * Prints `key=value` lines (nanoseconds, events per second, kB).
+ */
+#include "plugin_api.h"
+#include "fakesinsp.h"
+
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static uint64_t now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int cmp_u64(const void* a, const void* b) {
+    uint64_t x = *(const uint64_t*)a, y = *(const uint64_t*)b;
+    return x < y ? -1 : x > y;
+}
+
+static void report(const char* name, uint64_t* samples, size_t n) {
+    qsort(samples, n, sizeof *samples, cmp_u64);
+    printf("%s.median_ns=%llu\n", name, (unsigned long long)samples[n / 2]);
+    printf("%s.p99_ns=%llu\n", name, (unsigned long long)samples[(size_t)(n * 0.99)]);
+    printf("%s.max_ns=%llu\n", name, (unsigned long long)samples[n - 1]);
+}
+
+static size_t load_payloads(fs_plugin* p, ss_plugin_t* s, fs_owner* o, const char* path,
+                            uint64_t* evtnum) {
+    FILE* f = fopen(path, "r");
+    static char line[1 << 20];
+    size_t ok = 0;
+    if (f == NULL) return 0;
+    while (fgets(line, sizeof line, f) != NULL) {
+        size_t len = strlen(line);
+        if (len && line[len - 1] == '\n') line[--len] = '\0';
+        fs_event e = fs_async_event("k8s", line, (uint32_t)len + 1);
+        ok += fs_parse(p, s, o, &e, ++*evtnum) == 0;
+        free(e.data);
+    }
+    fclose(f);
+    return ok;
+}
+
+static void bench_extract(fs_plugin* p, ss_plugin_t* s, fs_owner* o, const fs_event* e,
+                          uint64_t* evtnum, const char* name, uint32_t id, size_t iterations,
+                          uint64_t* samples) {
+    const char** values = NULL;
+    int n = fs_extract(p, s, o, e, ++*evtnum, id, NULL, &values);
+    printf("%s.values=%d\n", name, n);
+    for (size_t i = 0; i < iterations; i++) {
+        uint64_t t0 = now_ns();
+        fs_extract(p, s, o, e, ++*evtnum, id, NULL, &values);
+        samples[i] = now_ns() - t0;
+    }
+    report(name, samples, iterations);
+}
+
+static void bench_parse(fs_plugin* p, ss_plugin_t* s, fs_owner* o, const fs_event* e,
+                        uint64_t* evtnum, const char* name, size_t iterations,
+                        uint64_t* samples) {
+    for (size_t i = 0; i < iterations; i++) {
+        uint64_t t0 = now_ns();
+        fs_parse(p, s, o, e, ++*evtnum);
+        samples[i] = now_ns() - t0;
+    }
+    report(name, samples, iterations);
+}
+
+static void bench_burst(fs_plugin* p, ss_plugin_t* s, fs_owner* o, const fs_event* e,
+                        uint64_t* evtnum, size_t burst, uint64_t* samples, size_t cap) {
+    const char** values = NULL;
+    size_t parsed = 0, n = 0;
+    uint64_t first = 0, last = 0, deadline = now_ns() + 60ull * 1000000000ull;
+    fs_set_handler(p, s, o, 1);
+    while (parsed < burst && now_ns() < deadline) {
+        size_t got = fs_drain(p, s, o, evtnum);
+        if (got && first == 0) first = now_ns();
+        parsed += got;
+        if (got) last = now_ns();
+        uint64_t t0 = now_ns();
+        fs_extract(p, s, o, e, ++*evtnum, 0, NULL, &values);
+        if (first != 0 && n < cap) samples[n++] = now_ns() - t0;
+    }
+    uint64_t t0 = now_ns();
+    fs_set_handler(p, s, o, 0);
+    printf("burst.stop_ns=%llu\n", (unsigned long long)(now_ns() - t0));
+    printf("burst.parsed=%zu\n", parsed);
+    printf("burst.dropped=%llu\n", (unsigned long long)o->rejected);
+    if (last > first)
+        printf("burst.events_per_s=%.0f\n", (double)parsed * 1e9 / (double)(last - first));
+    printf("burst.extracts=%zu\n", n);
+    if (n) report("burst.extract", samples, n);
+}
+
+int main(int argc, char** argv) {
+    if (argc != 7) {
+        fprintf(stderr, "usage: %s <so> <payloads> <config> <pod uid> <iterations> <burst>\n",
+                argv[0]);
+        return 2;
+    }
+    size_t iterations = (size_t)atol(argv[5]);
+    size_t burst = (size_t)atol(argv[6]);
+    size_t cap = iterations > burst * 20 ? iterations : burst * 20;
+    uint64_t* samples = calloc(cap, sizeof(uint64_t));
+    uint64_t evtnum = 0;
+    fs_plugin p;
+    fs_owner o;
+    ss_plugin_rc rc = 1;
+    printf("rss.before_kb=%ld\n", fs_rss_kb());
+    uint64_t t0 = now_ns();
+    if (fs_load(&p, argv[1], RTLD_LOCAL | RTLD_NOW) != 0) return 1;
+    printf("dlopen_ns=%llu\n", (unsigned long long)(now_ns() - t0));
+    fs_owner_init(&o, 4096);
+    t0 = now_ns();
+    ss_plugin_t* s = fs_init(&p, &o, argv[3], &rc);
+    printf("init_ns=%llu\n", (unsigned long long)(now_ns() - t0));
+    if (rc != 0) {
+        printf("error=%s\n", p.get_last_error(s));
+        return 1;
+    }
+    t0 = now_ns();
+    size_t loaded = load_payloads(&p, s, &o, argv[2], &evtnum);
+    printf("setup.parsed=%zu\nsetup.ns=%llu\n", loaded, (unsigned long long)(now_ns() - t0));
+    printf("rss.loaded_kb=%ld\n", fs_rss_kb());
+
+    char cgroup[512];
+    snprintf(cgroup, sizeof cgroup, "cpuset=/kubepods/besteffort/pod%s/0123456789abcdef", argv[4]);
+    const char* cgroups[1] = {cgroup};
+    fs_set_thread(1, cgroups, 1);
+    fs_set_thread(2, cgroups, 1);
+    fs_event execve = fs_process_event(293, 1, 0, cgroup, (uint32_t)strlen(cgroup) + 1);
+    fs_event clone = fs_process_event(223, 2, 0, cgroup, (uint32_t)strlen(cgroup) + 1);
+    fs_parse(&p, s, &o, &execve, ++evtnum);
+
+    bench_extract(&p, s, &o, &execve, &evtnum, "extract.pod.name", 0, iterations, samples);
+    bench_extract(&p, s, &o, &execve, &evtnum, "extract.ns.labels", 8, iterations, samples);
+    bench_extract(&p, s, &o, &execve, &evtnum, "extract.svc.name", 13, iterations, samples);
+    bench_parse(&p, s, &o, &execve, &evtnum, "parse.execve", iterations, samples);
+    bench_parse(&p, s, &o, &clone, &evtnum, "parse.clone", iterations, samples);
+    printf("rss.measured_kb=%ld\n", fs_rss_kb());
+    if (burst) bench_burst(&p, s, &o, &execve, &evtnum, burst, samples, cap);
+    printf("rss.after_burst_kb=%ld\n", fs_rss_kb());
+    p.destroy(s);
+    free(execve.data);
+    free(clone.data);
+    fs_owner_free(&o);
+    fs_unload(&p);
+    free(samples);
+    printf("done=ok\n");
+    return 0;
+}
