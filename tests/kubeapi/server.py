@@ -40,6 +40,7 @@ class RequestRecord:
     query: Mapping[str, str]
     accept: str
     status: int
+    user_agent: str = ""
 
 
 class KubeApiServer:
@@ -76,7 +77,12 @@ class KubeApiServer:
         watch = _flag(request.query.get("watch"))
         status = self._precheck(request, resource)
         record = RequestRecord(
-            resource.name, watch, dict(request.query), request.headers.get("Accept", ""), status
+            resource.name,
+            watch,
+            dict(request.query),
+            request.headers.get("Accept", ""),
+            status,
+            request.headers.get("User-Agent", ""),
         )
         self.requests.append(record)
         if self.on_request is not None:

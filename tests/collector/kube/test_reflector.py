@@ -42,6 +42,7 @@ async def test_initial_list_is_paginated_and_synced(
     assert [r.query.get("limit") for r in lists] == ["3", "3", "3"]
     assert ["continue" in r.query for r in lists] == [False, True, True]
     assert {r.accept for r in lists} == {"application/json"}
+    assert all(r.user_agent.startswith("k8smeta-collector") for r in lists)
     (watch,) = api.requests_for("pods", watch=True)
     assert watch.query["resourceVersion"] == str(api.state.rv)
     assert watch.query["allowWatchBookmarks"] == "true"

@@ -11,6 +11,7 @@ import logging
 import os
 import time
 from collections.abc import Mapping
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,16 @@ from kubernetes_asyncio.config import ConfigException, load_incluster_config, lo
 from k8smeta.collector.kube.errors import KubeConfigError
 
 log = logging.getLogger(__name__)
+
+
+def _user_agent() -> str:
+    try:
+        return f"k8smeta-collector/{version('k8smeta')}"
+    except PackageNotFoundError:
+        return "k8smeta-collector"
+
+
+USER_AGENT = _user_agent()
 
 # kubeconfig credentials (exec plugins, OIDC, GCP) expire; re-read them at most this often.
 CREDENTIAL_REFRESH_SECONDS = 60.0
@@ -75,7 +86,8 @@ def in_cluster_client(
         )
     except (ConfigException, OSError) as exc:
         raise KubeConfigError(f"in-cluster configuration: {exc}") from exc
-    return ApiClient(configuration=configuration)
+    log.info("Kubernetes API %s (in-cluster service account)", configuration.host)
+    return _client(configuration)
 
 
 def api_client_for(
@@ -86,7 +98,7 @@ def api_client_for(
     configuration.verify_ssl = verify_ssl
     if token is not None:
         configuration.api_key["BearerToken"] = f"Bearer {token}"
-    return ApiClient(configuration=configuration)
+    return _client(configuration)
 
 
 async def _from_kubeconfig(paths: str, source: str) -> ApiClient:
@@ -99,7 +111,14 @@ async def _from_kubeconfig(paths: str, source: str) -> ApiClient:
         raise KubeConfigError(f"kubeconfig from {source} ({paths}): {exc}") from exc
     configuration.refresh_api_key_hook = _refresher(loader)
     log.info("Kubernetes API %s (kubeconfig from %s)", configuration.host, source)
-    return ApiClient(configuration=configuration)
+    return _client(configuration)
+
+
+def _client(configuration: Configuration) -> ApiClient:
+    """The ApiClient, introducing itself to the API server (audit logs, API priority)."""
+    client = ApiClient(configuration=configuration)
+    client.user_agent = USER_AGENT
+    return client
 
 
 def _refresher(loader: Any) -> Any:
