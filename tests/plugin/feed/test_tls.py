@@ -11,7 +11,6 @@ from pathlib import Path
 import grpc
 import pytest
 
-from k8smeta.plugin.feed import FeedSettings
 from k8smeta.wire import metadata_pb2
 from tests.plugin.feed.collector_fakes import ScriptedCollector, play, serving
 from tests.plugin.feed.conftest import FeedFactory, LogRecorder, RecordingSink, fast_settings
@@ -115,21 +114,3 @@ def test_mutual_tls_without_a_client_certificate_is_refused(
         assert feed.stop()
     assert collector.selectors == []
     assert any(r.levelno == logging.ERROR for r in logs.records)
-
-
-@pytest.mark.parametrize(
-    ("changes", "problem"),
-    [
-        ({"certificate_chain": b"c"}, "go together"),
-        ({"private_key": b"k"}, "go together"),
-        ({"certificate_chain": b"c", "private_key": b"k"}, "needs TLS"),
-        ({"target": ""}, "host:port"),
-        ({"node_name": ""}, "node name"),
-        ({"quiet_period": 0.0}, "positive"),
-        ({"mailbox_capacity": 0}, "mailbox_capacity"),
-    ],
-)
-def test_settings_reject_inconsistent_values(changes: dict[str, object], problem: str) -> None:
-    values: dict[str, object] = {"target": "127.0.0.1:1", "node_name": "n", **changes}
-    with pytest.raises(ValueError, match=problem):
-        FeedSettings(**values)  # type: ignore[arg-type]

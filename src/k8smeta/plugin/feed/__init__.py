@@ -9,7 +9,7 @@ Public API:
 
 * `FeedSettings(target, node_name, root_certificates=None, certificate_chain=None,
   private_key=None, quiet_period=5.0, sync_timeout=60.0, keepalive_time=360.0,
-  keepalive_timeout=20.0, backoff_unit=1.0, backoff_cap=120.0, mailbox_capacity=256)`:
+  keepalive_timeout=20.0, backoff_unit=1.0, backoff_cap=120.0)`:
   frozen value; TLS when `root_certificates` is non-empty, mutual TLS with a client chain
   and key.
 * `Feed(settings, sink, *, uniform=None, clock=time.monotonic, on_wait=None)`: the feed of

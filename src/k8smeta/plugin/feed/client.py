@@ -3,10 +3,12 @@
 One background thread per `start()`; each connection attempt opens a new channel, calls
 `Watch` with the Selector of decision 1 and hands every message to the sink (Falco's async
 handler behind the ABI layer) until the stream ends, then waits with the backoff of
-decision 3 and tries again, after an `OK` end too. Pushes are serialized by one lock and
-the stop flag is checked under it right before each push, so none starts after `stop()`
-returned. Nothing raised in a stream escapes it: it is logged, counted and ends only that
-stream.
+decision 3 and tries again, after an `OK` end too. The feed thread reads the call itself
+(no handoff per message); a small timer thread per stream notices the quiet period (gRPC's
+iterator has no read timeout) and sweeps. Both work under the one push lock, which also
+serializes pushes; the stop flag is checked under it right before each push, so none
+starts after `stop()` returned. Nothing raised in a stream escapes it: it is logged,
+counted and ends only that stream.
 """
 
 from __future__ import annotations
@@ -19,12 +21,13 @@ from collections.abc import Callable
 
 import grpc
 
+from k8smeta.plugin.feed import stream as wire_stream
 from k8smeta.plugin.feed.backoff import Backoff, Uniform
 from k8smeta.plugin.feed.resync import Key, Resync, SnapshotTracker
 from k8smeta.plugin.feed.selector import watch_selector
 from k8smeta.plugin.feed.settings import FeedSettings, open_channel
 from k8smeta.plugin.feed.stats import Counters, FeedStats
-from k8smeta.plugin.feed.stream import Mailbox, StreamEnd, WatchCall, pump, status_number
+from k8smeta.plugin.feed.stream import StreamEnd, WatchCall, status_number
 from k8smeta.plugin.feed.translate import REASON_DELETE, REASON_SYNC, delete_payload, event_payload
 from k8smeta.wire import metadata_pb2, metadata_pb2_grpc
 
@@ -34,9 +37,6 @@ Sink = Callable[[bytes], str | None]
 """Push one payload to the host; None when accepted, else the host's error text."""
 
 Clock = Callable[[], float]
-
-_DRAIN_TIMEOUT = 1.0
-"""Seconds a stopped feed waits for its cancelled call to report its end (for the log)."""
 
 
 class _StoppedError(Exception):
@@ -60,15 +60,20 @@ class _Run:
 
 
 class _Stream:
-    """One stream: its run, its snapshot tracker and its once-per-stream log state."""
+    """One stream: its run and call, its snapshot tracker, its once-per-stream log state."""
 
-    __slots__ = ("received", "rejected", "run", "tracker")
+    __slots__ = ("call", "ended", "received", "rejected", "run", "tracker")
 
-    def __init__(self, run: _Run, tracker: SnapshotTracker) -> None:
+    def __init__(self, run: _Run, call: WatchCall, tracker: SnapshotTracker) -> None:
         self.run = run
+        self.call = call
         self.tracker = tracker
+        self.ended = False
         self.received = False
         self.rejected = False
+
+    def is_over(self) -> bool:
+        return self.ended or self.run.stopping
 
 
 class Feed:
@@ -76,8 +81,8 @@ class Feed:
 
     `start()` launches the feed thread; `stop()` ends it within a bounded time whatever the
     server does. A stopped feed can be started again and keeps its `known` set (resync).
-    The thread runs in a copy of the caller's `contextvars` context at `start()`, so log
-    routing set by the caller follows it.
+    The threads run in a copy of the caller's `contextvars` context at `start()`, so log
+    routing set by the caller follows them.
     """
 
     def __init__(
@@ -102,6 +107,7 @@ class Feed:
         )
         # Reentrant: a sink that stops the feed from inside a push must not deadlock.
         self._push_lock = threading.RLock()
+        self._timers = threading.Condition(self._push_lock)
         self._control_lock = threading.Lock()
         self._run: _Run | None = None
         self._counters = Counters()
@@ -128,10 +134,7 @@ class Feed:
             if self._run is not None:
                 self._stop_run(self._run, 5.0)
             run = _Run()
-            context = contextvars.copy_context()
-            run.thread = threading.Thread(
-                target=context.run, args=(self._main, run), name="k8smeta-feed", daemon=True
-            )
+            run.thread = _thread(self._main, run, name="k8smeta-feed")
             self._run = run
             run.thread.start()
 
@@ -148,6 +151,7 @@ class Feed:
         with self._push_lock:
             run.stopping = True
             call = run.call
+            self._timers.notify_all()
         run.wake.set()
         if call is not None:
             call.cancel()
@@ -185,85 +189,78 @@ class Feed:
 
     def _attempt(self, run: _Run) -> bool:
         """One connection attempt; True when its stream completed a snapshot."""
-        mailbox = Mailbox(self._settings.mailbox_capacity)
         channel: grpc.Channel | None = None
-        reader: threading.Thread | None = None
-        tracker: SnapshotTracker | None = None
+        stream: _Stream | None = None
+        timer: threading.Thread | None = None
         try:
             channel = open_channel(self._settings)
             call: WatchCall = metadata_pb2_grpc.MetadataStub(channel).Watch(self._selector)
-            self._register(run, call)
-            tracker = self._resync.open_stream(self._clock())
-            reader = threading.Thread(
-                target=contextvars.copy_context().run,
-                args=(pump, call, mailbox),
-                name="k8smeta-feed-reader",
-                daemon=True,
-            )
-            reader.start()
-            self._read(_Stream(run, tracker), mailbox)
+            stream = self._register(run, call)
+            timer = _thread(self._watch_quiet, stream, name="k8smeta-feed-timer")
+            timer.start()
+            self._log_end(wire_stream.read(call, lambda event: self._handle(stream, event)))
+        except _StoppedError:  # stop() cancelled the call: its end follows at once
+            if stream is not None:
+                self._log_end(wire_stream.read(stream.call, lambda event: None))
         except Exception as exc:
             logger.exception("Error in the metadata stream, reconnecting: %s", exc)
             self._counters.stream_errors += 1
         finally:
-            self._unregister(run)
-            mailbox.close()
+            self._unregister(run, stream)
+            if timer is not None:
+                timer.join(1.0)
             if channel is not None:
                 channel.close()
-            if reader is not None:
-                reader.join(1.0)
-        return tracker is not None and tracker.completed
+        return stream is not None and stream.tracker.completed
 
-    def _register(self, run: _Run, call: WatchCall) -> None:
+    def _register(self, run: _Run, call: WatchCall) -> _Stream:
         self._counters.streams += 1
         with self._push_lock:
             run.call = call
+            stream = _Stream(run, call, self._resync.open_stream(self._clock()))
             stopping = run.stopping
         if stopping:  # stop() came while the call was being created: end it the same way
             call.cancel()
+        return stream
 
-    def _unregister(self, run: _Run) -> None:
+    def _unregister(self, run: _Run, stream: _Stream | None) -> None:
         with self._push_lock:
             call, run.call = run.call, None
+            if stream is not None:
+                stream.ended = True
+                self._timers.notify_all()
         if call is not None:
             call.cancel()
 
-    def _read(self, stream: _Stream, mailbox: Mailbox) -> None:
-        """Process the stream until it ends, then log how it ended."""
+    def _watch_quiet(self, stream: _Stream) -> None:
+        """Timer thread body: complete the snapshot when its quiet-period deadline passes."""
         try:
-            end = self._consume(stream, mailbox)
+            with self._timers:
+                while not stream.is_over():
+                    deadline = stream.tracker.deadline()
+                    remaining = None if deadline is None else deadline - self._clock()
+                    if remaining is None or remaining > 0:
+                        # Messages only push the deadline later: waking early is harmless.
+                        self._timers.wait(remaining)
+                    else:
+                        self._sweep(stream, stream.tracker.poll(self._clock()))
         except _StoppedError:
-            end = None
-        if end is None:  # stopped: the call is cancelled, its end follows promptly
-            end = _drain(mailbox, _DRAIN_TIMEOUT)
-        if end is not None:
-            self._log_end(end)
-
-    def _consume(self, stream: _Stream, mailbox: Mailbox) -> StreamEnd | None:
-        """Process the stream's messages until it ends (its StreamEnd) or stop (None)."""
-        run, tracker = stream.run, stream.tracker
-        while True:
-            deadline = tracker.deadline()
-            timeout = None if deadline is None else max(0.0, deadline - self._clock())
-            item = mailbox.get(timeout)
-            if isinstance(item, StreamEnd):
-                return item
-            if run.is_stopping():
-                return None
-            if item is None:
-                self._sweep(stream, tracker.poll(self._clock()))
-            else:
-                self._handle(stream, item)
+            pass
+        except Exception as exc:  # end this stream only; the feed thread reconnects
+            logger.exception("Error in the metadata stream, reconnecting: %s", exc)
+            self._counters.stream_errors += 1
+            stream.call.cancel()
 
     def _handle(self, stream: _Stream, event: metadata_pb2.Event) -> None:
-        if not stream.received:
-            stream.received = True
-            logger.info("The plugin received at least one event from the k8s-metacollector")
-        sweep = stream.tracker.message(event.reason, event.kind, event.uid, self._clock())
-        if event.reason == REASON_SYNC:
-            self._sweep(stream, sweep)
-            return
-        self._deliver(stream, event_payload(event), event.reason, event.kind, event.uid)
+        with self._push_lock:
+            if not stream.received:
+                stream.received = True
+                logger.info("The plugin received at least one event from the k8s-metacollector")
+            sweep = stream.tracker.message(event.reason, event.kind, event.uid, self._clock())
+            if event.reason == REASON_SYNC:
+                self._sweep(stream, sweep)
+                return
+            self._deliver(stream, event_payload(event), event.reason, event.kind, event.uid)
 
     def _sweep(self, stream: _Stream, keys: list[Key]) -> None:
         if not keys:
@@ -284,18 +281,13 @@ class Feed:
                 self._counters.pushed += 1
                 return True
             self._counters.rejected += 1
-        if not stream.rejected:
-            stream.rejected = True
-            logger.error("The async event was rejected: %s", error)
-        else:
-            logger.debug("The async event was rejected: %s", error)
+            first, stream.rejected = not stream.rejected, True
+        level = logging.ERROR if first else logging.DEBUG
+        logger.log(level, "The async event was rejected: %s", error)
         return False
 
     def _log_end(self, end: StreamEnd) -> None:
-        if end.error is not None:
-            logger.error("Error reading the metadata stream: %s", end.error, exc_info=end.error)
-            self._counters.stream_errors += 1
-        elif end.code is grpc.StatusCode.OK:
+        if end.code is grpc.StatusCode.OK:
             logger.info("gRPC call correctly terminated.")
         elif end.code is grpc.StatusCode.CANCELLED:
             logger.info("gRPC call cancelled. Full message: (%s)", end.details)
@@ -308,10 +300,7 @@ class Feed:
             self._counters.stream_errors += 1
 
 
-def _drain(mailbox: Mailbox, timeout: float) -> StreamEnd | None:
-    """Skip what is left of a cancelled stream up to its end; None if it takes too long."""
-    deadline = time.monotonic() + timeout
-    while (item := mailbox.get(max(0.0, deadline - time.monotonic()))) is not None:
-        if isinstance(item, StreamEnd):
-            return item
-    return None
+def _thread(target: Callable[..., None], *args: object, name: str) -> threading.Thread:
+    """A daemon thread running `target` in a copy of the current contextvars context."""
+    context = contextvars.copy_context()
+    return threading.Thread(target=context.run, args=(target, *args), name=name, daemon=True)

@@ -27,7 +27,6 @@ class FeedSettings:
     keepalive_timeout: float = 20.0
     backoff_unit: float = 1.0
     backoff_cap: float = 120.0
-    mailbox_capacity: int = 256
 
     def __post_init__(self) -> None:
         if not self.target:
@@ -40,8 +39,6 @@ class FeedSettings:
             raise ValueError("a client certificate needs TLS, i.e. root certificates")
         if min(self.quiet_period, self.sync_timeout, self.keepalive_time) <= 0:
             raise ValueError("feed periods must be positive")
-        if self.mailbox_capacity < 1:
-            raise ValueError("mailbox_capacity must be at least 1")
 
     @property
     def uses_tls(self) -> bool:

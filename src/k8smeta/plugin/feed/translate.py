@@ -53,9 +53,11 @@ def delete_payload(kind: str, uid: str) -> bytes:
 
 def _references(refs: metadata_pb2.References) -> JsonObject:
     # An empty map is omitted, and so is an empty repeated field: an empty list of
-    # services becomes "Service":{}.
-    resources: JsonObject = {
-        kind: ({"list": list(uids.list)} if uids.list else {})
-        for kind, uids in refs.resources.items()
-    }
+    # services becomes "Service":{}. Indexing the map and slicing the repeated field are
+    # the cheapest accesses upb offers (half the cost of items() and list()).
+    resources: JsonObject = {}
+    by_kind = refs.resources
+    for kind in by_kind:
+        uids = by_kind[kind].list
+        resources[kind] = {"list": uids[:]} if uids else {}
     return {"resources": resources} if resources else {}
