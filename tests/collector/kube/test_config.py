@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import certifi
 import pytest
 
+from k8smeta.collector.kube import config as kube_config
 from k8smeta.collector.kube.config import in_cluster_client, load_api_client
 from k8smeta.collector.kube.errors import KubeConfigError
 from k8smeta.collector.kube.transport import Transport
@@ -108,3 +110,52 @@ async def test_in_cluster_uses_the_service_account(tmp_path: Path) -> None:
         assert await configuration.get_api_key_with_prefix("BearerToken") == "Bearer sa-token"
     finally:
         await client.close()
+
+
+EXEC_KUBECONFIG = """apiVersion: v1
+kind: Config
+current-context: exec
+clusters:
+- name: exec
+  cluster: {{server: "{url}"}}
+users:
+- name: exec
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1beta1
+      command: "{python}"
+      args: ["-c", "{script}", "{token_file}"]
+contexts:
+- name: exec
+  context: {{cluster: exec, user: exec}}
+"""
+PLUGIN = (
+    "import json, sys; print(json.dumps({'apiVersion': 'client.authentication.k8s.io/v1beta1',"
+    " 'kind': 'ExecCredential', 'status': {'token': open(sys.argv[1]).read().strip()}}))"
+)
+
+
+@pytest.mark.asyncio
+async def test_exec_plugin_credentials_are_refreshed(
+    api: KubeApiStandIn, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(kube_config, "CREDENTIAL_REFRESH_SECONDS", 0.0)
+    token_file = tmp_path / "token"
+    token_file.write_text("first")
+    path = tmp_path / "kubeconfig"
+    path.write_text(
+        EXEC_KUBECONFIG.format(
+            url=api.url, python=sys.executable, script=PLUGIN, token_file=token_file
+        )
+    )
+    api.add(objects.pod("web"))
+    api.token = "first"
+    client = await load_api_client(str(path), environ={}, home=tmp_path)
+    try:
+        assert await served_pods(client) == ["web"]
+        token_file.write_text("second")  # the credential rotates
+        api.token = "second"
+        assert await served_pods(client) == ["web"]
+    finally:
+        await client.close()
+    assert [r.status for r in api.requests] == [0, 0]
