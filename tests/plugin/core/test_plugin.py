@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 import orjson
 import pytest
 
+from k8smeta.plugin.core import extract as extract_module
 from k8smeta.plugin.core import payload as payload_module
 from k8smeta.plugin.core import plugin as plugin_module
 from k8smeta.plugin.core.config import parse_config
@@ -113,20 +114,28 @@ def test_unknown_field_id_is_an_error(
 def test_hot_path_checks_the_level_before_formatting(
     core: PluginCore, table: CountingTable, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """At info, no record is created (nor any argument formatted) on the hot path."""
+    """At info, the hot path creates no log record (so formats nothing)."""
     calls: list[str] = []
-    logger = plugin_module.logger
-    monkeypatch.setattr(logger, "_log", lambda *a, **k: calls.append(str(a[1])))
+    for module in (plugin_module, extract_module):
+        monkeypatch.setattr(module.logger, "_log", lambda *a, **k: calls.append(str(a[1])))
     logging.getLogger("k8smeta").setLevel(logging.INFO)
     try:
         table.threads[2] = FakeThread()
-        for tid in (0, 2, 3):
+        table.threads[4] = FakeThread(pod_uid="unknown-pod")
+        for tid in (0, -1, 2, 3, 4):  # no tid, async, no pod uid, no thread, unknown pod
             core.extract(table, 5, tid, 0, None)
-        core.parse_process_event(table, Tid(3), 0, 293)
-        core.parse_process_event(table, Tid(2), -1, 293)
+        core.parse_process_event(table, Tid(3), 0, 293)  # missing thread
+        core.parse_process_event(table, Tid(2), -1, 293)  # failed syscall
     finally:
         logging.getLogger("k8smeta").setLevel(logging.NOTSET)
     assert calls == []
+    # The same calls at trace do log: the spy sees records when they are enabled.
+    logging.getLogger("k8smeta").setLevel(1)
+    try:
+        core.extract(table, 6, 4, 0, None)
+    finally:
+        logging.getLogger("k8smeta").setLevel(logging.NOTSET)
+    assert calls == ["the plugin has no info for the pod uid '%s'"]
 
 
 def test_table_failures_are_logged_and_counted(
