@@ -33,8 +33,15 @@ typedef struct {
     int failed;                          /* set by Python when the current call failed */
     ss_plugin_table_t* table;            /* the threads table (from init) */
     ss_plugin_table_field_t* f_pod;      /* its pod_uid field (from init) */
-    char uid[256];                       /* pod_uid read by the extract wrapper */
-    char table_error[1024];              /* owner error when that read failed */
+    ss_plugin_table_field_t* f_cgroups;  /* its cgroups sub-table field (from init) */
+    ss_plugin_table_field_t* f_second;   /* the sub-table's `second` field (from init) */
+    char uid[256];                       /* pod_uid read by the extract/parse wrappers */
+    char table_error[1024];              /* owner error when the extract read failed */
+    /* parse_event of a process event: this call's vtables and input, the thread's cgroups */
+    ss_plugin_table_reader_vtable_ext* reader;
+    ss_plugin_table_writer_vtable_ext* writer;
+    const ss_plugin_event_parse_input* parse_in;
+    char cgroups[16384];
 } k8smeta_state;
 """
 
@@ -45,8 +52,7 @@ extern "Python" void k8smeta_py_destroy(k8smeta_state* s);
 extern "Python" const char** k8smeta_py_extract_one(k8smeta_state* s, uint64_t evtnum,
     int64_t tid, uint32_t field_id, const char* arg, int uid_status, uint32_t index);
 extern "Python" ss_plugin_rc k8smeta_py_parse_process(k8smeta_state* s, uint16_t code,
-    int64_t tid, int64_t res, int has_res, ss_plugin_table_reader_vtable_ext* r,
-    ss_plugin_table_writer_vtable_ext* w, const ss_plugin_event_parse_input* in);
+    int64_t tid, int64_t res, int has_res, int cgroups_status);
 extern "Python" ss_plugin_rc k8smeta_py_parse(k8smeta_state* s,
     const ss_plugin_event_input* evt, const ss_plugin_event_parse_input* in);
 extern "Python" ss_plugin_rc k8smeta_py_set_async(k8smeta_state* s,
@@ -60,17 +66,10 @@ extern "Python" ss_plugin_bool k8smeta_py_visit_thread(ss_plugin_table_iterator_
     ss_plugin_table_entry_t* e);
 
 void k8smeta_set_ready(void);
-int k8smeta_read_thread_string(ss_plugin_table_reader_vtable_ext* r, ss_plugin_table_t* t,
-    ss_plugin_table_field_t* f, int64_t tid, char* out, int size);
 int k8smeta_read_cgroups(ss_plugin_table_reader_vtable_ext* r, ss_plugin_table_t* t,
     ss_plugin_table_entry_t* e, ss_plugin_table_field_t* f_cgroups,
     ss_plugin_table_field_t* f_second, char* out, int size);
-int k8smeta_thread_cgroups(ss_plugin_table_reader_vtable_ext* r, ss_plugin_table_t* t,
-    ss_plugin_table_field_t* f_cgroups, ss_plugin_table_field_t* f_second, int64_t tid,
-    char* out, int size);
-int k8smeta_write_thread_string(ss_plugin_table_reader_vtable_ext* r,
-    ss_plugin_table_writer_vtable_ext* w, ss_plugin_table_t* t, ss_plugin_table_field_t* f,
-    int64_t tid, const char* value);
+int k8smeta_write_pod_uid(k8smeta_state* s, int64_t tid, const char* value);
 """
 
 _INIT_CODE: Final = """

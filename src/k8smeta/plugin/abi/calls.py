@@ -77,15 +77,14 @@ def parse_event(session: Session, evt: Any, inp: Any) -> int:
 
 
 def parse_process(  # noqa: PLR0917 - mirrors the C signature
-    session: Session, code: int, tid: int, res: int, has_res: int, readers: tuple[Any, Any, Any]
+    session: Session, code: int, tid: int, res: int, has_res: int, cgroups_status: int
 ) -> int:
-    """A process event whose `res` the C wrapper read (spec 14.1); `readers` = reader and
-    writer vtables and the input (for owner errors) of this call."""
+    """A process event whose `res` and thread the C wrapper read (spec 14.1)."""
     if not has_res:
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("event %d has no 8-byte res parameter: ignored", code)
         return SS_PLUGIN_SUCCESS
-    threads = session.threads.bind(*readers)
+    threads = session.threads.prefetched(tid, cgroups_status)
     try:
         session.core.parse_process_event(threads, Tid(tid), res, code)
     except PluginError as exc:

@@ -3,7 +3,7 @@
 `setup_threads_table` runs the init sequence of 11.1 and returns the accessors kept for
 the plugin's lifetime. `VtableThreads` is one per state and is re-bound to the reader and
 writer vtables of each call (they live on libsinsp's stack for that call only). Hot paths
-are single C calls (`k8smeta_read_thread_string`, `k8smeta_read_cgroups`).
+are single C calls made by the C wrappers before Python runs (see preamble.c).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from k8smeta.plugin.core.errors import TableError
 from k8smeta.plugin.core.host import ThreadView, Tid
 
 _CGROUPS_BUFFER = 16384
+_PATHS_CACHE = 4096
 
 
 class TableSetupError(Exception):
@@ -86,8 +87,8 @@ class _Entry:
         self._threads.write_pod_uid(self._entry, uid)
 
 
-class _TidView:
-    """ThreadView of a thread reached by tid: cgroups read in one C call, writes by tid."""
+class _PrefetchedView:
+    """ThreadView of the current parse_event's thread, read by the C wrapper beforehand."""
 
     __slots__ = ("_paths", "_threads", "_tid")
 
@@ -115,7 +116,9 @@ class VtableThreads:
         self._cstate = cstate
         self.errors_from: Any = ffi.NULL  # an input struct with owner + error getter
         self.uid_status = -1  # set per extraction by the C wrapper's read
-        self._cgroups = ffi.new("char[]", _CGROUPS_BUFFER)
+        self._prefetched_tid = 0
+        self._prefetched_status = -1
+        self._paths_of: dict[bytes, list[str]] = {}
         self._key = ffi.new("ss_plugin_state_data*")
         self._value = ffi.new("ss_plugin_state_data*")
         self.reader: Any = ffi.NULL
@@ -140,20 +143,18 @@ class VtableThreads:
             raise TableError(f"cannot read pod_uid: {error}")
         return self._ffi.string(self._cstate.uid).decode("utf-8", "replace")  # type: ignore[no-any-return]
 
+    def prefetched(self, tid: int, status: int) -> VtableThreads:
+        """The C wrapper read thread `tid` (status: cgroups bytes, -1 absent, -2 error)."""
+        self._prefetched_tid = tid
+        self._prefetched_status = status
+        return self
+
     def with_thread(self, tid: Tid, visit: Callable[[ThreadView], None]) -> bool:
-        acc = self._acc
-        n = self._lib.k8smeta_thread_cgroups(
-            self.reader,
-            acc.table,
-            acc.f_cgroups,
-            acc.f_second,
-            tid,
-            self._cgroups,
-            _CGROUPS_BUFFER,
-        )
-        if n == -1:
+        """Only for the thread the parse_event wrapper prefetched (the event's thread)."""
+        status = self._prefetched_status if tid == self._prefetched_tid else -1
+        if status == -1:
             return False
-        visit(_TidView(self, tid, None if n < 0 else self._split(n)))
+        visit(_PrefetchedView(self, tid, None if status < 0 else self._split(status)))
         return True
 
     def for_each_thread(self, visit: Callable[[ThreadView], None]) -> None:
@@ -179,7 +180,7 @@ class VtableThreads:
             entry,
             acc.f_cgroups,
             acc.f_second,
-            self._cgroups,
+            self._cstate.cgroups,
             _CGROUPS_BUFFER,
         )
         if n < 0:
@@ -187,15 +188,24 @@ class VtableThreads:
         return self._split(n)
 
     def _split(self, n: int) -> list[str]:
-        raw = self._ffi.buffer(self._cgroups, n)[:]
-        return [p.decode("utf-8", "replace") for p in raw.split(b"\0")[:-1]]
+        """The paths of the `n` bytes in the cgroups buffer (cached by content)."""
+        raw: bytes = self._ffi.buffer(self._cstate.cgroups, n)[:]
+        paths = self._paths_of.get(raw)
+        if paths is None:
+            if len(self._paths_of) >= _PATHS_CACHE:
+                self._paths_of.clear()
+            paths = [p.decode("utf-8", "replace") for p in raw.split(b"\0")[:-1]]
+            self._paths_of[raw] = paths
+        return paths
 
     def write_pod_uid_of(self, tid: Tid, uid: str) -> None:
-        rc = self._lib.k8smeta_write_thread_string(
-            self.reader, self.writer, self._acc.table, self._acc.f_pod, tid, uid.encode()
-        )
-        if rc == -2:
-            raise TableError(f"cannot write pod_uid: {self._error()}")
+        """Write the prefetched thread's pod_uid (nothing to do when it already holds it)."""
+        encoded = uid.encode()
+        if encoded == self._ffi.string(self._cstate.uid):
+            return
+        if self._lib.k8smeta_write_pod_uid(self._cstate, tid, encoded) == -2:
+            error = owner_error(self._ffi, self._cstate.parse_in)
+            raise TableError(f"cannot write pod_uid: {error}")
 
     def write_pod_uid(self, entry: Any, uid: str) -> None:
         text = self._ffi.new("char[]", uid.encode())

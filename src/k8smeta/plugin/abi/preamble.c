@@ -45,10 +45,9 @@ static void k8smeta_py_destroy(k8smeta_state* s);
 static const char** k8smeta_py_extract_one(k8smeta_state* s, uint64_t evtnum, int64_t tid,
                                            uint32_t field_id, const char* arg, int uid_status,
                                            uint32_t index);
-static ss_plugin_rc k8smeta_py_parse_process(
-    k8smeta_state* s, uint16_t code, int64_t tid, int64_t res, int has_res,
-    ss_plugin_table_reader_vtable_ext* r, ss_plugin_table_writer_vtable_ext* w,
-    const ss_plugin_event_parse_input* in);
+static ss_plugin_rc k8smeta_py_parse_process(k8smeta_state* s, uint16_t code, int64_t tid,
+                                             int64_t res, int has_res, int cgroups_status);
+static int k8smeta_prefetch_thread(k8smeta_state* st, int64_t tid);
 static int k8smeta_read_thread_string(ss_plugin_table_reader_vtable_ext* r, ss_plugin_table_t* t,
                                       ss_plugin_table_field_t* f, int64_t tid, char* out,
                                       int size);
@@ -283,8 +282,17 @@ K8SMETA_EXPORT ss_plugin_rc plugin_parse_event(
         case 223: case 225: case 227: case 335: case 293: case 331: {
             int64_t res = 0;
             int has_res = k8smeta_event_res(e, &res);
-            return k8smeta_py_parse_process(st, e->type, (int64_t)e->tid, res, has_res,
-                                            in->table_reader_ext, in->table_writer_ext, in);
+            int status = -1;
+            st->reader = in->table_reader_ext;
+            st->writer = in->table_writer_ext;
+            st->parse_in = in;
+            if (has_res && res >= 0) status = k8smeta_prefetch_thread(st, (int64_t)e->tid);
+            ss_plugin_rc rc =
+                k8smeta_py_parse_process(st, e->type, (int64_t)e->tid, res, has_res, status);
+            st->reader = NULL;
+            st->writer = NULL;
+            st->parse_in = NULL;
+            return rc;
         }
         default:
             return k8smeta_py_parse(st, evt, in);
@@ -376,22 +384,6 @@ static int k8smeta_read_cgroups(ss_plugin_table_reader_vtable_ext* r, ss_plugin_
     return w.failed ? -1 : w.used;
 }
 
-/* The `second` strings of thread `tid`'s cgroups, each NUL-terminated, into out (the entry
- * is released before returning). Returns the bytes used, -1 when the thread is absent,
- * -2 when its cgroups sub-table cannot be read. */
-static int k8smeta_thread_cgroups(ss_plugin_table_reader_vtable_ext* r, ss_plugin_table_t* t,
-                                  ss_plugin_table_field_t* f_cgroups,
-                                  ss_plugin_table_field_t* f_second, int64_t tid, char* out,
-                                  int size) {
-    ss_plugin_state_data key;
-    key.s64 = tid;
-    ss_plugin_table_entry_t* e = r->get_table_entry(t, &key);
-    if (e == NULL) return -1;
-    int n = k8smeta_read_cgroups(r, t, e, f_cgroups, f_second, out, size);
-    if (r->release_table_entry != NULL) r->release_table_entry(t, e);
-    return n < 0 ? -2 : n;
-}
-
 /* Write the string field `f` of thread `tid` (skipped when it already holds `value`).
  * Returns 0, -1 when the thread is absent, -2 when the write failed. */
 static int k8smeta_write_thread_string(ss_plugin_table_reader_vtable_ext* r,
@@ -411,4 +403,30 @@ static int k8smeta_write_thread_string(ss_plugin_table_reader_vtable_ext* r,
     }
     if (r->release_table_entry != NULL) r->release_table_entry(t, e);
     return rc;
+}
+
+/* Read thread `tid`'s pod_uid into st->uid and its cgroups into st->cgroups with this
+ * call's reader (one entry, released). Returns the cgroups bytes, -1 when the thread is
+ * absent, -2 when its cgroups cannot be read. */
+static int k8smeta_prefetch_thread(k8smeta_state* st, int64_t tid) {
+    ss_plugin_table_reader_vtable_ext* r = st->reader;
+    ss_plugin_state_data key;
+    ss_plugin_state_data data;
+    if (r == NULL) return -1;
+    key.s64 = tid;
+    ss_plugin_table_entry_t* e = r->get_table_entry(st->table, &key);
+    if (e == NULL) return -1;
+    st->uid[0] = '\0';
+    if (r->read_entry_field(st->table, e, st->f_pod, &data) == 0 && data.str != NULL)
+        snprintf(st->uid, sizeof st->uid, "%s", data.str);
+    int n = k8smeta_read_cgroups(r, st->table, e, st->f_cgroups, st->f_second, st->cgroups,
+                                 (int)sizeof st->cgroups);
+    if (r->release_table_entry != NULL) r->release_table_entry(st->table, e);
+    return n < 0 ? -2 : n;
+}
+
+/* Write thread `tid`'s pod_uid with the vtables of the current parse_event call. */
+static int k8smeta_write_pod_uid(k8smeta_state* st, int64_t tid, const char* value) {
+    if (st->reader == NULL || st->writer == NULL) return -2;
+    return k8smeta_write_thread_string(st->reader, st->writer, st->table, st->f_pod, tid, value);
 }

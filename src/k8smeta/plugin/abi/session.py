@@ -72,10 +72,10 @@ class Session:
         return parse_event(self, evt, inp)
 
     def parse_process(
-        self, code: int, tid: int, res: int, has_res: int, readers: tuple[Any, Any, Any]
+        self, code: int, tid: int, res: int, has_res: int, cgroups_status: int
     ) -> int:
         enter(self.route)
-        return parse_process(self, code, tid, res, has_res, readers)
+        return parse_process(self, code, tid, res, has_res, cgroups_status)
 
     def capture_open(self, inp: Any) -> int:
         with routed(self.route):
@@ -128,5 +128,7 @@ def open_session(ffi: Any, lib: Any, cstate: Any, inp: Any) -> int:
     LIVE.add(session)
     cstate.table = accessors.table
     cstate.f_pod = accessors.f_pod
+    cstate.f_cgroups = accessors.f_cgroups
+    cstate.f_second = accessors.f_second
     cstate.handle = session.handle
     return SS_PLUGIN_SUCCESS

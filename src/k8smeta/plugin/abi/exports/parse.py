@@ -18,11 +18,12 @@ def register(ffi: Any, lib: Any) -> None:
         return session.parse(evt, inp)
 
     def parse_process(  # noqa: PLR0917 - mirrors the C signature
-        cstate: Any, code: int, tid: int, res: int, has_res: int, r: Any, w: Any, inp: Any
+        cstate: Any, code: int, tid: int, res: int, has_res: int, cgroups_status: int
     ) -> int:
-        """Event thread. `r`/`w` are this call's table vtables (never kept)."""
+        """Event thread. The C wrapper read `res` and the thread's cgroups (into cstate) and
+        keeps this call's vtables in cstate until it returns."""
         session: Session = ffi.from_handle(cstate.handle)
-        return session.parse_process(code, tid, res, has_res, (r, w, inp))
+        return session.parse_process(code, tid, res, has_res, cgroups_status)
 
     ffi.def_extern(
         name="k8smeta_py_parse", error=SS_PLUGIN_FAILURE, onerror=on_error(ffi, "parse_event")
