@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from k8smeta.collector.kube.errors import TrimError
-from k8smeta.collector.kube.trim import resource_version, trim
+from k8smeta.collector.kube.trim import resource_version, trim, uid_of
 from k8smeta.collector.model import Kind, KubeObject, ObjectMeta, OwnerReference, Uid
 from tests.kubeapi import objects
 
@@ -180,3 +180,16 @@ def test_odd_service_selector_raises() -> None:
 )
 def test_resource_version(raw: Any, rv: str) -> None:
     assert resource_version(raw) == rv
+
+
+@pytest.mark.parametrize(
+    ("raw", "uid"),
+    [
+        ({"metadata": {"uid": "u-1", "labels": {"n": 1}}}, "u-1"),
+        ({"metadata": {"uid": ""}}, None),
+        ({"metadata": []}, None),
+        ("x", None),
+    ],
+)
+def test_uid_of_malformed_objects(raw: Any, uid: str | None) -> None:
+    assert uid_of(raw) == uid

@@ -26,7 +26,7 @@ from k8smeta.collector.kube.errors import (
 from k8smeta.collector.kube.kinds import KindInfo
 from k8smeta.collector.kube.policy import ReflectorPolicy
 from k8smeta.collector.kube.transport import Transport, status_message
-from k8smeta.collector.kube.trim import resource_version, trim, trim_meta
+from k8smeta.collector.kube.trim import resource_version, trim, uid_of
 from k8smeta.collector.model import (
     Batch,
     BatchQueue,
@@ -252,11 +252,8 @@ class Reflector:
 
     def _forget(self, raw: object) -> Change | None:
         """A DELETED event we cannot trim: still delete by UID, with the last known state."""
-        try:
-            uid = trim_meta(raw.get("metadata") if isinstance(raw, dict) else None).uid
-        except TrimError:
-            return None
-        previous = self._store.pop(uid, None)
+        uid = uid_of(raw)
+        previous = None if uid is None else self._store.pop(uid, None)
         return None if previous is None else Change(ChangeType.DELETED, previous)
 
     def _publish_counts(self, changes: tuple[Change, ...]) -> None:

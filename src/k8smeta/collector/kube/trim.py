@@ -47,6 +47,13 @@ def resource_version(raw: object) -> str:
     return ""
 
 
+def uid_of(raw: object) -> Uid | None:
+    """`metadata.uid` of an object however malformed the rest is, or None."""
+    meta = raw.get("metadata") if isinstance(raw, dict) else None
+    uid = meta.get("uid") if isinstance(meta, dict) else None
+    return Uid(uid) if isinstance(uid, str) and uid else None
+
+
 def trim_meta(raw: object) -> ObjectMeta:
     """ObjectMeta from a raw `metadata` section; uid is required, the rest may be absent."""
     if not isinstance(raw, dict):
