@@ -1,1 +1,9 @@
-"""The only place that knows C: cffi declarations, the build, marshalling, the exports."""
+"""The only place that knows C: the plugin as libk8smeta.so, built with cffi's embedding mode.
+
+Owns: `cdef` (our declarations of the plugin API), `build` (+ `preamble.c`: the C side —
+start-up, static symbols, wrappers, hot-path table reads), and the runtime loaded into the
+embedded interpreter: `session` (the state behind `ss_plugin_t*`), `calls` (per-event
+bodies), `marshal`, `events` (binary layout), `host_tables` (threads table over the
+vtables), `logsink` (log routing), `pusher` (async events out: feed sink, dump_state) and
+`exports` (the `extern "Python"` bodies). May import `core`, `feed` and cffi.
+"""
