@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from pathlib import Path
 from types import TracebackType
 from typing import Literal
 
+import orjson
 from aiohttp import web
 from kubernetes_asyncio.client import ApiClient
 
 from k8smeta.collector.kube.config import api_client_for
 from tests.kubeapi.server import KubeApiServer, RequestRecord
-from tests.kubeapi.state import ClusterState, Obj
+from tests.kubeapi.state import RESOURCE_BY_KIND, ClusterState, Obj
 
 
 class KubeApiStandIn:
@@ -23,8 +25,9 @@ class KubeApiStandIn:
     watches at once.
     """
 
-    def __init__(self, token: str = "test-token") -> None:
+    def __init__(self, token: str = "test-token", *, port: int = 0) -> None:
         self.state = ClusterState()
+        self._port = port
         self._server = KubeApiServer(self.state, token)
         self._runner: web.AppRunner | None = None
         self.url = ""
@@ -32,7 +35,7 @@ class KubeApiStandIn:
     async def __aenter__(self) -> KubeApiStandIn:
         self._runner = web.AppRunner(self._server.app(), access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", self._port)
         await site.start()
         host, port = self._runner.addresses[0][:2]
         self.url = f"http://{host}:{port}"
@@ -83,6 +86,16 @@ class KubeApiStandIn:
 
     def delete(self, kind: str, namespace: str, name: str) -> Obj:
         return self.state.delete(kind, namespace, name)
+
+    def load_file(self, path: str | Path) -> int:
+        """Add every object of a served kind from a kubectl `-o json` dump (a List or one
+        object), keeping its uid; returns how many were added."""
+        document = orjson.loads(Path(path).read_bytes())
+        items = document["items"] if document.get("kind") == "List" else [document]
+        served = [item for item in items if item.get("kind") in RESOURCE_BY_KIND]
+        for item in served:
+            self.add(item)
+        return len(served)
 
     # --- faults and stream control ------------------------------------------------------
     def compact(self) -> None:
