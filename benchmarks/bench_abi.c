@@ -33,10 +33,24 @@ static int cmp_u64(const void* a, const void* b) {
 }
 
 static void report(const char* name, uint64_t* samples, size_t n) {
+    size_t over = 0;
     qsort(samples, n, sizeof *samples, cmp_u64);
+    for (size_t i = 0; i < n; i++) over += samples[i] > 1000000;
     printf("%s.median_ns=%llu\n", name, (unsigned long long)samples[n / 2]);
     printf("%s.p99_ns=%llu\n", name, (unsigned long long)samples[(size_t)(n * 0.99)]);
+    printf("%s.p999_ns=%llu\n", name, (unsigned long long)samples[(size_t)(n * 0.999)]);
     printf("%s.max_ns=%llu\n", name, (unsigned long long)samples[n - 1]);
+    printf("%s.over_1ms=%zu\n", name, over);
+}
+
+/* The machine's noise floor: the same timing loop around a plain C call of the plugin. */
+static void bench_floor(fs_plugin* p, size_t iterations, uint64_t* samples) {
+    for (size_t i = 0; i < iterations; i++) {
+        uint64_t t0 = now_ns();
+        (void)p->get_name();
+        samples[i] = now_ns() - t0;
+    }
+    report("floor.c_call", samples, iterations);
 }
 
 static size_t load_payloads(fs_plugin* p, ss_plugin_t* s, fs_owner* o, const char* path,
@@ -125,10 +139,12 @@ int main(int argc, char** argv) {
     uint64_t t0 = now_ns();
     if (fs_load(&p, argv[1], RTLD_LOCAL | RTLD_NOW) != 0) return 1;
     printf("dlopen_ns=%llu\n", (unsigned long long)(now_ns() - t0));
+    printf("rss.dlopen_kb=%ld\n", fs_rss_kb());
     fs_owner_init(&o, 4096);
     t0 = now_ns();
     ss_plugin_t* s = fs_init(&p, &o, argv[3], &rc);
     printf("init_ns=%llu\n", (unsigned long long)(now_ns() - t0));
+    printf("rss.init_kb=%ld\n", fs_rss_kb());
     if (rc != 0) {
         printf("error=%s\n", p.get_last_error(s));
         return 1;
@@ -147,6 +163,7 @@ int main(int argc, char** argv) {
     fs_event clone = fs_process_event(223, 2, 0, cgroup, (uint32_t)strlen(cgroup) + 1);
     fs_parse(&p, s, &o, &execve, ++evtnum);
 
+    bench_floor(&p, iterations, samples);
     bench_extract(&p, s, &o, &execve, &evtnum, "extract.pod.name", 0, iterations, samples);
     bench_extract(&p, s, &o, &execve, &evtnum, "extract.ns.labels", 8, iterations, samples);
     bench_extract(&p, s, &o, &execve, &evtnum, "extract.svc.name", 13, iterations, samples);
