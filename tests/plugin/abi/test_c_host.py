@@ -18,10 +18,12 @@ def payloads(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def run_host(binary: Path, library: Path, mode: str, payloads: Path, cycles: int) -> dict[str, str]:
-    """Run the C host in an empty environment (no PYTHON*, no venv on PATH)."""
+def run_host(
+    binary: Path, library: Path, mode: str, payloads: Path, cycles: int, *env: str
+) -> dict[str, str]:
+    """Run the C host in an empty environment (no PYTHON*, no venv on PATH) plus `env`."""
     proc = subprocess.run(
-        ["/usr/bin/env", "-i", str(binary), str(library), mode, str(payloads), str(cycles)],
+        ["/usr/bin/env", "-i", *env, str(binary), str(library), mode, str(payloads), str(cycles)],
         capture_output=True,
         text=True,
         timeout=60,
@@ -32,9 +34,20 @@ def run_host(binary: Path, library: Path, mode: str, payloads: Path, cycles: int
     return values
 
 
-@pytest.mark.parametrize("mode", ["lazy", "local-now"])
-def test_cold_start(cold_start_binary: Path, library: Path, payloads: Path, mode: str) -> None:
-    out = run_host(cold_start_binary, library, mode, payloads, 1)
+@pytest.mark.parametrize(
+    ("mode", "env"),
+    [
+        ("lazy", ()),
+        ("local-now", ()),
+        # The isolated interpreter ignores the host's Python environment variables.
+        ("local-now", ("PYTHONHOME=/nonexistent", "PYTHONPATH=/nonexistent", "PATH=/usr/bin")),
+    ],
+    ids=["lazy", "local-now", "garbage-python-env"],
+)
+def test_cold_start(
+    cold_start_binary: Path, library: Path, payloads: Path, mode: str, env: tuple[str, ...]
+) -> None:
+    out = run_host(cold_start_binary, library, mode, payloads, 1, *env)
     assert out["static"] == "ok"
     assert out["bad_init_error"] == "cannot find the init config for the plugin"
     assert out["parsed_async"] == "43"
