@@ -36,10 +36,12 @@ class RecordingSink:
             self.payloads.append(payload)
             self.times.append(time.monotonic())
             self._cond.notify_all()
-            error = self._verdict(index, payload) if self._verdict else None
-            if error is None:
+        # The verdict runs outside the lock: it may block, or stop the feed.
+        error = self._verdict(index, payload) if self._verdict else None
+        if error is None:
+            with self._cond:
                 self.accepted.append(payload)
-            return error
+        return error
 
     def wait_for(self, count: int, timeout: float = WAIT) -> bool:
         """Wait until `count` payloads were offered."""

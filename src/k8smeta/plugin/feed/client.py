@@ -148,17 +148,25 @@ class Feed:
             return True if run is None else self._stop_run(run, timeout)
 
     def _stop_run(self, run: _Run, timeout: float) -> bool:
-        with self._push_lock:
+        deadline = time.monotonic() + timeout
+        # A sink blocked in a push holds the lock: stop stays bounded, and the push in
+        # flight is the last one (the next sees the flag, set under the lock or not).
+        locked = self._push_lock.acquire(timeout=timeout)
+        try:
             run.stopping = True
             call = run.call
-            self._timers.notify_all()
+            if locked:
+                self._timers.notify_all()
+        finally:
+            if locked:
+                self._push_lock.release()
         run.wake.set()
         if call is not None:
             call.cancel()
         thread = run.thread
         if thread is None or thread is threading.current_thread():
             return True
-        thread.join(timeout)
+        thread.join(max(0.0, deadline - time.monotonic()))
         if thread.is_alive():
             logger.error("The metadata feed thread did not stop within %s seconds", timeout)
             return False
