@@ -31,6 +31,9 @@ def _user_agent() -> str:
 
 
 USER_AGENT = _user_agent()
+# Seven watches hold a connection each for minutes, and relists need more: a smaller pool
+# would leave some kinds waiting for a connection forever.
+MIN_CONNECTIONS = 32
 
 # kubeconfig credentials (exec plugins, OIDC, GCP) expire; re-read them at most this often.
 CREDENTIAL_REFRESH_SECONDS = 60.0
@@ -116,6 +119,9 @@ async def _from_kubeconfig(paths: str, source: str) -> ApiClient:
 
 def _client(configuration: Configuration) -> ApiClient:
     """The ApiClient, introducing itself to the API server (audit logs, API priority)."""
+    limit = configuration.connection_pool_maxsize
+    if limit is not None and limit < MIN_CONNECTIONS:
+        configuration.connection_pool_maxsize = MIN_CONNECTIONS
     client = ApiClient(configuration=configuration)
     client.user_agent = USER_AGENT
     return client
