@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import grpc
 import pytest
 
 from k8smeta.collector.app import Collector
-from k8smeta.collector.rpc.server import TlsConfig
+from k8smeta.collector.rpc.server import ServerStartError, TlsConfig
 from k8smeta.wire import metadata_pb2, metadata_pb2_grpc
 from tests.collector.e2e.cluster import CLUSTER
 from tests.collector.e2e.harness import TIMEOUT, ScriptedSource, loopback_config
@@ -89,3 +91,19 @@ async def test_plaintext_client_is_refused_by_a_tls_server(
             assert error.value.code() is grpc.StatusCode.UNAVAILABLE
     finally:
         await collector.stop()
+
+
+@pytest.mark.asyncio
+async def test_port_in_use_is_a_start_up_error() -> None:
+    first = Collector(loopback_config(), [ScriptedSource(CLUSTER)])
+    await first.start()
+    try:
+        taken = f"127.0.0.1:{first.grpc_port}"
+        second = Collector(loopback_config(broker_bind=taken), [ScriptedSource(CLUSTER)])
+        with pytest.raises(ServerStartError, match=f"cannot listen on {taken}"):
+            await second.start()
+        assert not second.health.serving
+        with pytest.raises(ConnectionRefusedError):  # its listeners are closed again
+            await asyncio.open_connection("127.0.0.1", second.health_port)
+    finally:
+        await first.stop()

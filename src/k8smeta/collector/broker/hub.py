@@ -6,6 +6,7 @@ with no await in between, so no event falls between snapshot and live stream (sp
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Mapping, Sequence
 
@@ -16,6 +17,7 @@ from k8smeta.collector.ops.metrics import CollectorMetrics
 from k8smeta.collector.views import Reason, ViewSet, WireEvent
 
 DEFAULT_QUEUE_SIZE = 10_000
+log = logging.getLogger(__name__)
 
 
 class Broker:
@@ -81,6 +83,8 @@ class Broker:
             for sub in self._by_node.get(node, ()):
                 if not sub.offer(events):
                     self._metrics.subscriber_overflows.inc()
+                    fields = {"node": node, "subscriber UID": sub.uid, "limit": self._queue_size}
+                    log.warning("subscriber too slow, stream aborted", extra={"fields": fields})
                 depth.observe(sub.depth)
 
     def close(self, *, drain: bool) -> None:

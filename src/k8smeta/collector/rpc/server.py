@@ -42,6 +42,8 @@ def server_options(keepalive: Keepalive) -> list[tuple[str, int]]:
         ("grpc.keepalive_permit_without_calls", 1),
         ("grpc.http2.max_pings_without_data", 0),
         ("grpc.http2.min_ping_interval_without_data_ms", MIN_CLIENT_PING_MS),
+        # A port already in use is a start-up error, not a second server sharing it.
+        ("grpc.so_reuseport", 0),
     ]
 
 
