@@ -114,3 +114,17 @@ def test_a_sink_exception_ends_only_that_stream(
     assert feed.stats.stream_errors == 1
     errors = logs.messages(logging.ERROR)
     assert errors == [f"Error in the metadata stream, reconnecting: sink exploded in a {where}"]
+
+
+def test_start_while_running_restarts_the_feed(make_feed: FeedFactory, logs: LogRecorder) -> None:
+    collector = ScriptedCollector([])
+    with serving(collector) as target:
+        feed = make_feed(fast_settings(target), RecordingSink())
+        feed.start()
+        assert collector.wait_calls(1)
+        feed.start()
+        assert collector.wait_calls(2)
+        assert feed.running
+        assert feed.stop()
+    assert logs.messages(logging.INFO).count("Async thread terminated") == 2
+    assert feed.stats.streams == 2
