@@ -42,6 +42,7 @@ typedef struct {
     ss_plugin_table_writer_vtable_ext* writer;
     const ss_plugin_event_parse_input* parse_in;
     char cgroups[16384];
+    int quiet_absent;                    /* verbosity above debug: "no thread/pod" logs nothing */
 } k8smeta_state;
 """
 

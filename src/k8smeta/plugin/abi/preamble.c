@@ -241,6 +241,11 @@ K8SMETA_EXPORT ss_plugin_rc plugin_extract_fields(
             snprintf(st->table_error, sizeof st->table_error, "%s", err ? err : "");
         }
     }
+    if (st->quiet_absent && (tid <= 0 || status == -1 || (status >= 0 && st->uid[0] == '\0'))) {
+        /* no thread or no pod: no value, and nothing the verbosity would log (13.1 1-3) */
+        for (uint32_t i = 0; i < in->num_fields; i++) in->fields[i].res_len = 0;
+        return 0;
+    }
     for (uint32_t i = 0; i < in->num_fields; i++) {
         ss_plugin_extract_field* f = &in->fields[i];
         st->failed = 0;

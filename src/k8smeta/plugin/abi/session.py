@@ -128,6 +128,7 @@ def open_session(ffi: Any, lib: Any, cstate: Any, inp: Any) -> int:
     LIVE.add(session)
     cstate.table = accessors.table
     cstate.f_pod = accessors.f_pod
+    cstate.quiet_absent = int(route.level > logging.DEBUG)
     cstate.f_cgroups = accessors.f_cgroups
     cstate.f_second = accessors.f_second
     cstate.handle = session.handle
