@@ -21,6 +21,10 @@ Public API:
   `FeedStats` snapshot (pushed, rejected, streams, reconnects, stream_errors, swept,
   last_wait); `known` is the set of (kind, uid) Falco holds as far as the feed knows.
   `uniform` (jitter source) and `on_wait` (called with each backoff wait) serve tests.
+  Threads: the sink is called from the feed thread ("k8smeta-feed") and, for quiet-period
+  sweeps, from the stream's timer thread ("k8smeta-feed-timer"), never two at once (one
+  push lock). A sink that raises ends the current stream (logged, counted, reconnect); a
+  sink that blocks delays `stop()` at most by its timeout.
 * `event_payload(event) -> bytes`, `delete_payload(kind, uid) -> bytes`: §15.2 payloads.
 * `watch_selector(node_name)`, `RESOURCE_KINDS`: the Selector of decision 1.
 * `Backoff`, `Resync`, `SnapshotTracker`: the pure policies the thread runs.
