@@ -16,7 +16,7 @@ from k8smeta.plugin.abi.cdef import (
     SS_PLUGIN_SUCCESS,
 )
 from k8smeta.plugin.abi.events import ASYNC_EVENT, MalformedEventError, read_async
-from k8smeta.plugin.abi.logsink import Emit, severity, stderr_line
+from k8smeta.plugin.abi.logsink import Emit, enter, severity, stderr_line
 from k8smeta.plugin.abi.marshal import native_strings
 from k8smeta.plugin.core.errors import PayloadError, PluginError
 from k8smeta.plugin.core.host import Tid
@@ -36,6 +36,7 @@ def extract_one(  # noqa: PLR0917 - mirrors the C signature
     (`uid_status`: its length, -1 no thread, -2 read error); results stay referenced by
     the session until the next extract_fields.
     """
+    enter(session.route)
     if index == 0:
         session.kept_extract = []
     threads = session.threads

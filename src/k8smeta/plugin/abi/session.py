@@ -12,7 +12,6 @@ import os
 from typing import Any
 
 from k8smeta.plugin.abi.calls import (
-    extract_one,
     log_emitter,
     metric_array,
     parse_event,
@@ -60,12 +59,6 @@ class Session:
         write_error(self.ffi, self.cstate, text)
         self.cstate.failed = 1
         return SS_PLUGIN_FAILURE
-
-    def extract_one(  # noqa: PLR0917 - mirrors the C signature
-        self, evtnum: int, tid: int, field_id: int, arg: Any, uid_status: int, index: int
-    ) -> Any:
-        enter(self.route)
-        return extract_one(self, evtnum, tid, field_id, arg, uid_status, index)
 
     def parse(self, evt: Any, inp: Any) -> int:
         enter(self.route)

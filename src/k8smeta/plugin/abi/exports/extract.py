@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from k8smeta.plugin.abi import calls
 from k8smeta.plugin.abi.exports.guard import on_error
 from k8smeta.plugin.abi.session import Session
 
@@ -18,7 +19,7 @@ def register(ffi: Any, lib: Any) -> None:
         NULL; it stays valid until the next extract_fields on this state. Failures set
         `cstate.failed` and the last error."""
         session: Session = ffi.from_handle(cstate.handle)
-        return session.extract_one(evtnum, tid, field_id, arg, uid_status, index)
+        return calls.extract_one(session, evtnum, tid, field_id, arg, uid_status, index)
 
     ffi.def_extern(name="k8smeta_py_extract_one", onerror=on_error(ffi, "extract_fields"))(
         extract_one
