@@ -127,6 +127,7 @@ def test_stop_is_prompt_when_the_server_never_answers(
 ) -> None:
     collector = ScriptedCollector([HOLD_SILENT])
     sink = RecordingSink()
+    before = set(threading.enumerate())
     with serving(collector) as target:
         feed = make_feed(fast_settings(target), sink)
         feed.start()
@@ -134,7 +135,9 @@ def test_stop_is_prompt_when_the_server_never_answers(
         began = time.monotonic()
         assert feed.stop()
         elapsed = time.monotonic() - began
+        left = [t.name for t in set(threading.enumerate()) - before if t.is_alive()]
     assert elapsed < 1.0
+    assert not [name for name in left if name.startswith("k8smeta-feed")]
     assert not feed.running
     assert sink.payloads == []
     assert logs.messages(logging.INFO)[-2:] == [
