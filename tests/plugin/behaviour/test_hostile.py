@@ -52,6 +52,7 @@ HOSTILE: list[tuple[str, bytes, str]] = [
     ("over-1MiB", raw(pod_event(spec=json.dumps("x" * (1 << 20)))), "error"),
     ("5000-labels", raw(pod_event(meta=big_labels(5000))), "error"),
     ("70KiB-string", raw(pod_event(meta=json.dumps({"name": "n" * 70 * 1024}))), "error"),
+    ("NUL-in-label", raw(pod_event(meta='{"labels":{"a":"x\\u0000y"}}')), "error"),
     ("5000-uids", raw(pod_event(refs={"resources": {"Service": {"list": ["u"] * 5000}}})), "error"),
 ]
 

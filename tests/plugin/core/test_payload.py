@@ -133,6 +133,9 @@ LONG = "x" * (MAX_STRING + 1)
         (data(pod(meta=meta(labels={"a": LONG}))), "label 'a' is longer"),
         (data(pod(meta=meta(labels={LONG: "v"}))), "a label key is longer"),
         (data(pod(meta=json.dumps({"name": "p", "x": "y" * MAX_PAYLOAD}))), "bytes, more than"),
+        (data(pod(uid="a\0b")), "a string contains a NUL character"),
+        (data(pod(meta=meta(labels={"a": "x\0"}))), "a string contains a NUL character"),
+        (data(pod(status=json.dumps({"podIP": "\0"}))), "a string contains a NUL character"),
     ],
 )
 def test_rejected(raw: bytes, message: str) -> None:

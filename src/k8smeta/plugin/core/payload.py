@@ -165,6 +165,11 @@ def _load(data: bytes) -> Mapping[str, Any]:
         data = data[:-1]
     if len(data) > MAX_PAYLOAD:
         raise _reject(f"{len(data)} bytes, more than {MAX_PAYLOAD}")
+    # Values reach C as NUL-terminated strings: a NUL inside one (JSON `\u0000`, also
+    # when nested in `meta`) would silently truncate it. A raw NUL is invalid JSON anyway.
+    # (Text spelling a backslash-u0000 is refused too: no name or label allows `\`.)
+    if b"\\u0000" in data:
+        raise _reject("a string contains a NUL character")
     try:
         top = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
