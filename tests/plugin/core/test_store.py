@@ -89,7 +89,7 @@ def test_replacing_a_record_never_mutates_the_old_one() -> None:
     apply(store, events.pod(POD, labels={"a": "1"}))
     old = store.pods[POD]
     apply(store, events.pod(POD, labels={"a": "2"}, reason="Update"))
-    assert dict(old.label_values) == {"a": b"1"}
+    assert {key: value.strings for key, value in old.labels.items()} == {"a": (b"1",)}
     assert store.pods[POD] is not old
 
 

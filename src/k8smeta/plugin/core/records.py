@@ -47,9 +47,7 @@ class Record:
     uid: Extracted
     name: Extracted | None
     labels: Mapping[str, Extracted]  # key -> single value (`X.label[key]`)
-    label_values: Mapping[str, bytes]  # key -> value (`svc.label[key]`)
-    label_pairs: tuple[bytes, ...]  # b"key:value", descending by key bytes
-    labels_list: Extracted | None  # label_pairs; None when there are no labels
+    labels_list: Extracted | None  # b"key:value" descending by key bytes; None if no labels
     # Pods only (empty otherwise):
     pod_ip: Extracted | None
     namespace: Extracted | None
@@ -65,17 +63,13 @@ class Record:
 
 def _labels(
     labels: Mapping[str, str], old: Record | None
-) -> tuple[dict[str, Extracted], dict[str, bytes], tuple[bytes, ...]]:
+) -> tuple[dict[str, Extracted], Extracted | None]:
+    """`X.label[key]` values and the `X.labels` list, reusing `old`'s equal values."""
     old_single: Mapping[str, Extracted] = {} if old is None else old.labels
-    single: dict[str, Extracted] = {}
-    values: dict[str, bytes] = {}
-    for key, value in labels.items():
-        encoded = value.encode()
-        values[key] = encoded
-        single[key] = reuse(old_single.get(key), (encoded,))
+    single = {key: reuse(old_single.get(key), (value.encode(),)) for key, value in labels.items()}
     order = sorted(labels, key=str.encode, reverse=True)
     pairs = tuple(f"{key}:{labels[key]}".encode() for key in order)
-    return single, values, pairs
+    return single, _maybe_list(None if old is None else old.labels_list, pairs)
 
 
 def _owners(
@@ -93,7 +87,7 @@ def _owners(
 
 def build_record(payload: Payload, old: Record | None) -> Record:
     """The record of a Create/Update payload, reusing `old`'s equal values."""
-    single, values, pairs = _labels(payload.labels, old)
+    single, labels_list = _labels(payload.labels, old)
     refs = dict(payload.refs or ())
     service_uids = refs.get(SERVICE, ())
     return Record(
@@ -101,9 +95,7 @@ def build_record(payload: Payload, old: Record | None) -> Record:
         uid=reuse(None if old is None else old.uid, (payload.uid.encode(),)),
         name=_maybe(None if old is None else old.name, payload.name),
         labels=single,
-        label_values=values,
-        label_pairs=pairs,
-        labels_list=_maybe_list(None if old is None else old.labels_list, pairs),
+        labels_list=labels_list,
         pod_ip=_maybe(None if old is None else old.pod_ip, payload.pod_ip),
         namespace=_maybe(None if old is None else old.namespace, payload.namespace),
         owners=_owners(refs, old),
@@ -139,9 +131,10 @@ def build_service_view(
             unnamed = True  # upstream: a known service without name voids the whole field
         else:
             names.append(service.name.strings[0])
-        for key, value in service.label_values.items():
-            by_key.setdefault(key, []).append(value)
-        pairs.extend(service.label_pairs)
+        for key, value in service.labels.items():
+            by_key.setdefault(key, []).append(value.strings[0])
+        if service.labels_list is not None:
+            pairs.extend(service.labels_list.strings)
     old_label: Mapping[str, Extracted] = {} if old is None else old.label
     return ServiceView(
         names=None if unnamed else _maybe_list(None if old is None else old.names, tuple(names)),
