@@ -84,6 +84,22 @@ static void bench_extract(fs_plugin* p, ss_plugin_t* s, fs_owner* o, const fs_ev
     report(name, samples, iterations);
 }
 
+/* Extraction right after an async event (the first one after a store change: no cache). */
+static void bench_extract_after_update(fs_plugin* p, ss_plugin_t* s, fs_owner* o,
+                                       const fs_event* e, uint64_t* evtnum, const char* name,
+                                       uint32_t id, size_t iterations, uint64_t* samples) {
+    const char** values = NULL;
+    fs_event foreign = fs_async_event("k8s", "{\"reason\":\"Sync\"}", 18);
+    for (size_t i = 0; i < iterations; i++) {
+        fs_parse(p, s, o, &foreign, ++*evtnum);
+        uint64_t t0 = now_ns();
+        fs_extract(p, s, o, e, ++*evtnum, id, NULL, &values);
+        samples[i] = now_ns() - t0;
+    }
+    free(foreign.data);
+    report(name, samples, iterations);
+}
+
 static void bench_parse(fs_plugin* p, ss_plugin_t* s, fs_owner* o, const fs_event* e,
                         uint64_t* evtnum, const char* name, size_t iterations,
                         uint64_t* samples) {
@@ -179,6 +195,12 @@ int main(int argc, char** argv) {
     bench_extract(&p, s, &o, &execve, &evtnum, "extract.ns.labels", 8, iterations, samples);
     bench_extract(&p, s, &o, &execve, &evtnum, "extract.svc.name", 13, iterations, samples);
     bench_extract(&p, s, &o, &host_exec, &evtnum, "extract.no_pod", 0, iterations, samples);
+    bench_extract_after_update(&p, s, &o, &execve, &evtnum, "extract_uncached.pod.name", 0,
+                               iterations / 4, samples);
+    bench_extract_after_update(&p, s, &o, &execve, &evtnum, "extract_uncached.ns.labels", 8,
+                               iterations / 4, samples);
+    bench_extract_after_update(&p, s, &o, &execve, &evtnum, "extract_uncached.svc.name", 13,
+                               iterations / 4, samples);
     bench_parse(&p, s, &o, &execve, &evtnum, "parse.execve", iterations, samples);
     bench_parse(&p, s, &o, &clone, &evtnum, "parse.clone", iterations, samples);
     printf("rss.measured_kb=%ld\n", fs_rss_kb());

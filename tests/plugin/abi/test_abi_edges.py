@@ -217,3 +217,21 @@ def test_logs_without_log_fn_go_to_stderr(
         re.MULTILINE,
     )
     assert line.search(err), err
+
+
+def test_cached_values_follow_every_update(replayed: SharedLibHost) -> None:
+    """Values answered by the C extraction cache change with the next async event."""
+    field = "k8smeta.pod.label[k8s-app]"
+    assert replayed.extract(1, field) == ["metrics-server"]
+    assert replayed.extract(1, field) == ["metrics-server"]  # a cache hit
+    update = (
+        '{"reason":"Update","uid":"' + POD + '","kind":"Pod",'
+        '"meta":"{\\"name\\":\\"renamed\\",\\"namespace\\":\\"kube-system\\",'
+        '\\"labels\\":{\\"k8s-app\\":\\"other\\"}}","status":"{}","refs":{"resources":{}}}\0'
+    )
+    assert replayed.async_event("k8s", update.encode())
+    assert replayed.extract(1, field) == ["other"]
+    assert replayed.extract(1, "k8smeta.pod.name") == ["renamed"]
+    assert replayed.async_event("k8s", DELETE_POD)
+    assert replayed.extract(1, field) is None
+    assert replayed.extract(1, "k8smeta.pod.name") is None

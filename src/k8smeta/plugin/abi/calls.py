@@ -28,13 +28,21 @@ logger = logging.getLogger(__name__)
 
 
 def extract_one(  # noqa: PLR0917 - mirrors the C signature
-    session: Session, evtnum: int, tid: int, field_id: int, arg: Any, uid_status: int, index: int
+    session: Session,
+    evtnum: int,
+    tid: int,
+    field_id: int,
+    arg: Any,
+    uid_status: int,
+    index: int,
+    slot: int,
 ) -> Any:
     """One element of an extract_fields request: the value's cached `char*` array, or NULL.
 
     Hot path (one call per filter check). The C wrapper has read the thread's pod_uid
     (`uid_status`: its length, -1 no thread, -2 read error); results stay referenced by
-    the session until the next extract_fields.
+    the session until the next extract_fields. `slot` >= 0: the C wrapper caches the
+    result there; the session keeps it alive while it is cached.
     """
     enter(session.route)
     if index == 0:
@@ -47,11 +55,14 @@ def extract_one(  # noqa: PLR0917 - mirrors the C signature
     except PluginError as exc:
         session.fail(str(exc))
         return session.ffi.NULL
-    if value is None:
-        return session.ffi.NULL
-    native = value.abi_cache
+    native = None if value is None else value.abi_cache or native_strings(session.ffi, value)
+    if slot >= 0:
+        replaced = session.cached.get(slot)
+        if replaced is not None:  # may have been returned earlier in this call
+            session.kept_extract.append(replaced)
+        session.cached[slot] = native
     if native is None:
-        native = native_strings(session.ffi, value)
+        return session.ffi.NULL
     session.kept_extract.append(native)
     return native.pointer  # type: ignore[attr-defined]
 

@@ -44,7 +44,7 @@ static ss_plugin_rc k8smeta_py_init(k8smeta_state* s, const ss_plugin_init_input
 static void k8smeta_py_destroy(k8smeta_state* s);
 static const char** k8smeta_py_extract_one(k8smeta_state* s, uint64_t evtnum, int64_t tid,
                                            uint32_t field_id, const char* arg, int uid_status,
-                                           uint32_t index);
+                                           uint32_t index, int slot);
 static ss_plugin_rc k8smeta_py_parse_process(k8smeta_state* s, uint16_t code, int64_t tid,
                                              int64_t res, int has_res, int cgroups_status);
 static int k8smeta_prefetch_thread(k8smeta_state* st, int64_t tid);
@@ -186,6 +186,68 @@ K8SMETA_EXPORT const char* plugin_get_last_error(ss_plugin_t* s) {
     return ((k8smeta_state*)s)->last_error;
 }
 
+/* ---- extraction cache --------------------------------------------------------------- */
+
+/* Values by (pod UID, field id, arg), valid for one store generation: every async event
+ * bumps the generation, so only the first extraction after an update enters Python; the
+ * others are answered here without the GIL. Python keeps each cached array alive (by
+ * slot) and hands replaced ones to the per-call keep list. Used only when the verbosity
+ * is above debug (extraction logs nothing then). Event thread only. */
+#define K8SMETA_CACHE_SLOTS 4096
+#define K8SMETA_CACHE_UID 48
+#define K8SMETA_CACHE_ARG 80
+
+typedef struct {
+    uint64_t generation;   /* 0 = empty (state generations start at 1) */
+    uint32_t field_id;
+    char uid[K8SMETA_CACHE_UID];
+    char arg[K8SMETA_CACHE_ARG];
+    int has_arg;
+    const char** res;
+} k8smeta_cache_slot;
+
+/* The slot for this key, or -1 when the key is too long to cache. */
+static int k8smeta_cache_slot_of(const char* uid, uint32_t field_id, const char* arg) {
+    uint32_t h = 2166136261u;
+    size_t n = 0;
+    for (const char* c = uid; *c; c++, n++) h = (h ^ (uint8_t)*c) * 16777619u;
+    if (n >= K8SMETA_CACHE_UID) return -1;
+    h = (h ^ field_id) * 16777619u;
+    if (arg != NULL) {
+        n = 0;
+        for (const char* c = arg; *c; c++, n++) h = (h ^ (uint8_t)*c) * 16777619u;
+        if (n >= K8SMETA_CACHE_ARG) return -1;
+        h = (h ^ 0xFFu) * 16777619u;
+    }
+    return (int)(h % K8SMETA_CACHE_SLOTS);
+}
+
+static int k8smeta_cache_matches(const k8smeta_cache_slot* e, uint64_t generation,
+                                 const char* uid, uint32_t field_id, const char* arg) {
+    return e->generation == generation && e->field_id == field_id &&
+           e->has_arg == (arg != NULL) && strcmp(e->uid, uid) == 0 &&
+           (arg == NULL || strcmp(e->arg, arg) == 0);
+}
+
+static void k8smeta_cache_store(k8smeta_cache_slot* e, uint64_t generation, const char* uid,
+                                uint32_t field_id, const char* arg, const char** res) {
+    e->generation = generation;
+    e->field_id = field_id;
+    snprintf(e->uid, sizeof e->uid, "%.47s", uid);
+    e->has_arg = arg != NULL;
+    snprintf(e->arg, sizeof e->arg, "%.79s", arg != NULL ? arg : "");
+    e->res = res;
+}
+
+static void k8smeta_set_result(ss_plugin_extract_field* f, const char** res) {
+    if (res == NULL) {
+        f->res_len = 0;
+    } else {
+        f->res.str = res;
+        f->res_len = (uint64_t)(uintptr_t)res[-1];
+    }
+}
+
 /* ---- wrappers into Python ----------------------------------------------------------- */
 
 /* FAILURE with the start-up error as the state's last error. */
@@ -205,6 +267,8 @@ K8SMETA_EXPORT ss_plugin_t* plugin_init(const ss_plugin_init_input* in, ss_plugi
         *rc = k8smeta_unavailable(s);
         return s;
     }
+    s->generation = 1;
+    s->cache = calloc(K8SMETA_CACHE_SLOTS, sizeof(k8smeta_cache_slot));
     *rc = k8smeta_py_init(s, in);
     return s;
 }
@@ -213,6 +277,7 @@ K8SMETA_EXPORT void plugin_destroy(ss_plugin_t* s) {
     k8smeta_state* state = (k8smeta_state*)s;
     if (state == NULL) return;
     if (state->handle != NULL && k8smeta_python_usable()) k8smeta_py_destroy(state);
+    free(state->cache);
     free(state);
 }
 
@@ -246,21 +311,27 @@ K8SMETA_EXPORT ss_plugin_rc plugin_extract_fields(
         for (uint32_t i = 0; i < in->num_fields; i++) in->fields[i].res_len = 0;
         return 0;
     }
+    k8smeta_cache_slot* cache = (k8smeta_cache_slot*)st->cache;
+    int cacheable = cache != NULL && st->quiet_absent && status > 0;
     for (uint32_t i = 0; i < in->num_fields; i++) {
         ss_plugin_extract_field* f = &in->fields[i];
+        int slot = cacheable ? k8smeta_cache_slot_of(st->uid, f->field_id, f->arg_key) : -1;
+        if (slot >= 0 &&
+            k8smeta_cache_matches(&cache[slot], st->generation, st->uid, f->field_id,
+                                  f->arg_key)) {
+            k8smeta_set_result(f, cache[slot].res);
+            continue;
+        }
         st->failed = 0;
         const char** res = k8smeta_py_extract_one(st, evt->evtnum, tid, f->field_id, f->arg_key,
-                                                  status, i);
+                                                  status, i, slot);
         if (st->failed) {
             for (uint32_t j = i; j < in->num_fields; j++) in->fields[j].res_len = 0;
             return 1;
         }
-        if (res == NULL) {
-            f->res_len = 0;
-        } else {
-            f->res.str = res;
-            f->res_len = (uint64_t)(uintptr_t)res[-1];
-        }
+        if (slot >= 0) k8smeta_cache_store(&cache[slot], st->generation, st->uid, f->field_id,
+                                           f->arg_key, res);
+        k8smeta_set_result(f, res);
     }
     return 0;
 }
@@ -300,6 +371,7 @@ K8SMETA_EXPORT ss_plugin_rc plugin_parse_event(
             return rc;
         }
         default:
+            st->generation++;   /* an async event may change the store: drop cached values */
             return k8smeta_py_parse(st, evt, in);
     }
 }

@@ -51,6 +51,7 @@ class Session:
         self.threads = VtableThreads(ffi, lib, acc, cstate)
         self.pusher = AsyncPusher(ffi, core)
         self.kept_extract: list[object] = []  # previous extract_fields results
+        self.cached: dict[int, object] = {}  # arrays held by the C extraction cache, by slot
         self.kept_metrics: list[object] = []  # previous get_metrics arrays
         self.handle = ffi.new_handle(self)
 
