@@ -186,3 +186,17 @@ def test_init_logs_are_emitted_by_the_core(caplog: pytest.LogCaptureFixture) -> 
         (logging.DEBUG, "metadata are received from node 'n'"),
         (logging.WARNING, "hostProc init config key is deprecated since it is no more in use"),
     ]
+
+
+def test_unknown_kinds_are_remembered_within_a_bound(
+    core: PluginCore, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.DEBUG, logger="k8smeta"):
+        for index in range(100):
+            for _ in range(2):
+                data = orjson.dumps({"reason": "Create", "uid": "u", "kind": f"Kind{index}"})
+                with pytest.raises(PayloadError):
+                    core.parse_async("k8s", data)
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert errors == [f"kind 'Kind{index}' is not known to the plugin" for index in range(64)]
+    assert core.metrics.parse_errors == 200

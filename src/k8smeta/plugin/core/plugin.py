@@ -33,6 +33,7 @@ PROCESS_EVENTS: dict[int, str] = {
     331: "execveat",
 }
 _CGROUP_CACHE_LIMIT = 4096
+_KINDS_KEPT = 64
 
 
 class PluginCore:
@@ -62,8 +63,11 @@ class PluginCore:
             payload = decode_payload(data)
         except UnknownKindError as exc:
             self.metrics.parse_errors += 1
-            first = exc.kind not in self._warned_kinds
-            self._warned_kinds.add(exc.kind)
+            # ERROR once per kind; a bounded memory of kinds, so that hostile input that
+            # invents kinds cannot grow it (beyond the bound, DEBUG only).
+            first = exc.kind not in self._warned_kinds and len(self._warned_kinds) < _KINDS_KEPT
+            if first:
+                self._warned_kinds.add(exc.kind)
             logger.log(logging.ERROR if first else logging.DEBUG, "%s", exc)
             raise
         except PayloadError as exc:
