@@ -14,7 +14,13 @@ import pytest
 from k8smeta.plugin.feed import RESOURCE_KINDS
 from k8smeta.wire import metadata_pb2
 from tests.plugin.feed.collector_fakes import HOLD_SILENT, ScriptedCollector, play, serving
-from tests.plugin.feed.conftest import WAIT, FeedFactory, LogRecorder, RecordingSink, fast_settings
+from tests.plugin.feed.host_fakes import (
+    WAIT,
+    FeedFactory,
+    LogRecorder,
+    RecordingSink,
+    fast_settings,
+)
 
 UNAVAILABLE = grpc.StatusCode.UNAVAILABLE
 EXPECTED_KINDS = {

@@ -11,7 +11,7 @@ from k8smeta.plugin.feed import delete_payload
 from k8smeta.plugin.feed.resync import Key
 from k8smeta.wire import metadata_pb2
 from tests.plugin.feed.collector_fakes import ScriptedCollector, play, serving
-from tests.plugin.feed.conftest import FeedFactory, RecordingSink, fast_settings
+from tests.plugin.feed.host_fakes import FeedFactory, RecordingSink, fast_settings
 
 SYNC = metadata_pb2.Event(reason="Sync")
 FIRST = 36

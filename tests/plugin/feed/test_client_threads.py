@@ -11,7 +11,13 @@ import pytest
 from k8smeta.plugin.feed import Feed
 from k8smeta.wire import metadata_pb2
 from tests.plugin.feed.collector_fakes import ScriptedCollector, play, serving
-from tests.plugin.feed.conftest import WAIT, FeedFactory, LogRecorder, RecordingSink, fast_settings
+from tests.plugin.feed.host_fakes import (
+    WAIT,
+    FeedFactory,
+    LogRecorder,
+    RecordingSink,
+    fast_settings,
+)
 
 STATE = contextvars.ContextVar[str]("STATE", default="none")
 

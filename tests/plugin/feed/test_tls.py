@@ -13,7 +13,7 @@ import pytest
 
 from k8smeta.wire import metadata_pb2
 from tests.plugin.feed.collector_fakes import ScriptedCollector, play, serving
-from tests.plugin.feed.conftest import FeedFactory, LogRecorder, RecordingSink, fast_settings
+from tests.plugin.feed.host_fakes import FeedFactory, LogRecorder, RecordingSink, fast_settings
 
 EC_KEY = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
 
