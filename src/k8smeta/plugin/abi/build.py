@@ -45,6 +45,7 @@ typedef struct {
     int quiet_absent;                    /* verbosity above debug: "no thread/pod" logs nothing */
     void* cache;                         /* extraction cache (C only) */
     uint64_t generation;                 /* bumped by every async event: cache validity */
+    uint64_t extract_calls;              /* numbers the extract_fields calls */
 } k8smeta_state;
 """
 
@@ -53,7 +54,7 @@ MODULE_CDEF: Final = """
 extern "Python" ss_plugin_rc k8smeta_py_init(k8smeta_state* s, const ss_plugin_init_input* in);
 extern "Python" void k8smeta_py_destroy(k8smeta_state* s);
 extern "Python" const char** k8smeta_py_extract_one(k8smeta_state* s, uint64_t evtnum,
-    int64_t tid, uint32_t field_id, const char* arg, int uid_status, uint32_t index, int slot);
+    int64_t tid, uint32_t field_id, const char* arg, int uid_status, uint64_t call, int slot);
 extern "Python" ss_plugin_rc k8smeta_py_parse_process(k8smeta_state* s, uint16_t code,
     int64_t tid, int64_t res, int has_res, int cgroups_status);
 extern "Python" ss_plugin_rc k8smeta_py_parse(k8smeta_state* s,

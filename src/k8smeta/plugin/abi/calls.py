@@ -34,7 +34,7 @@ def extract_one(  # noqa: PLR0917 - mirrors the C signature
     field_id: int,
     arg: Any,
     uid_status: int,
-    index: int,
+    call: int,
     slot: int,
 ) -> Any:
     """One element of an extract_fields request: the value's cached `char*` array, or NULL.
@@ -45,7 +45,8 @@ def extract_one(  # noqa: PLR0917 - mirrors the C signature
     result there; the session keeps it alive while it is cached.
     """
     enter(session.route)
-    if index == 0:
+    if call != session.kept_call:  # a new extract_fields call: release the previous results
+        session.kept_call = call
         session.kept_extract = []
     threads = session.threads
     threads.uid_status = uid_status

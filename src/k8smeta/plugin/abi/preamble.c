@@ -44,7 +44,7 @@ static ss_plugin_rc k8smeta_py_init(k8smeta_state* s, const ss_plugin_init_input
 static void k8smeta_py_destroy(k8smeta_state* s);
 static const char** k8smeta_py_extract_one(k8smeta_state* s, uint64_t evtnum, int64_t tid,
                                            uint32_t field_id, const char* arg, int uid_status,
-                                           uint32_t index, int slot);
+                                           uint64_t call, int slot);
 static ss_plugin_rc k8smeta_py_parse_process(k8smeta_state* s, uint16_t code, int64_t tid,
                                              int64_t res, int has_res, int cgroups_status);
 static int k8smeta_prefetch_thread(k8smeta_state* st, int64_t tid);
@@ -311,6 +311,7 @@ K8SMETA_EXPORT ss_plugin_rc plugin_extract_fields(
         for (uint32_t i = 0; i < in->num_fields; i++) in->fields[i].res_len = 0;
         return 0;
     }
+    uint64_t call = ++st->extract_calls;
     k8smeta_cache_slot* cache = (k8smeta_cache_slot*)st->cache;
     int cacheable = cache != NULL && st->quiet_absent && status > 0;
     for (uint32_t i = 0; i < in->num_fields; i++) {
@@ -324,7 +325,7 @@ K8SMETA_EXPORT ss_plugin_rc plugin_extract_fields(
         }
         st->failed = 0;
         const char** res = k8smeta_py_extract_one(st, evt->evtnum, tid, f->field_id, f->arg_key,
-                                                  status, i, slot);
+                                                  status, call, slot);
         if (st->failed) {
             for (uint32_t j = i; j < in->num_fields; j++) in->fields[j].res_len = 0;
             return 1;

@@ -50,7 +50,8 @@ class Session:
         self.route = route
         self.threads = VtableThreads(ffi, lib, acc, cstate)
         self.pusher = AsyncPusher(ffi, core)
-        self.kept_extract: list[object] = []  # previous extract_fields results
+        self.kept_extract: list[object] = []  # results of the latest extract_fields call
+        self.kept_call = 0  # the number of that call
         self.cached: dict[int, object] = {}  # arrays held by the C extraction cache, by slot
         self.kept_metrics: list[object] = []  # previous get_metrics arrays
         self.handle = ffi.new_handle(self)

@@ -19,14 +19,14 @@ def register(ffi: Any, lib: Any) -> None:
         field_id: int,
         arg: Any,
         uid_status: int,
-        index: int,
+        call: int,
         slot: int,
     ) -> Any:
         """Event thread. Returns the value's plugin-owned `char*` array (count at [-1]) or
         NULL; it stays valid until the next extract_fields on this state. Failures set
         `cstate.failed` and the last error."""
         session: Session = ffi.from_handle(cstate.handle)
-        return calls.extract_one(session, evtnum, tid, field_id, arg, uid_status, index, slot)
+        return calls.extract_one(session, evtnum, tid, field_id, arg, uid_status, call, slot)
 
     ffi.def_extern(name="k8smeta_py_extract_one", onerror=on_error(ffi, "extract_fields"))(
         extract_one
