@@ -118,7 +118,8 @@ def preamble() -> str:
             f"static const char K8SMETA_FIELDS[] = {c_string(fields_json())};",
         )
     )
-    code = (Path(__file__).parent / "preamble.c").read_text()
+    here = Path(__file__).parent
+    code = "\n".join((here / name).read_text() for name in ("boot.c", "calls.c"))
     return "\n".join((header, STATE_CDEF, defines, code))
 
 

@@ -3,7 +3,7 @@
 `setup_threads_table` runs the init sequence of 11.1 and returns the accessors kept for
 the plugin's lifetime. `VtableThreads` is one per state and is re-bound to the reader and
 writer vtables of each call (they live on libsinsp's stack for that call only). Hot paths
-are single C calls made by the C wrappers before Python runs (see preamble.c).
+are single C calls made by the C wrappers before Python runs (see calls.c).
 """
 
 from __future__ import annotations
