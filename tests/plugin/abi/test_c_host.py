@@ -71,3 +71,39 @@ def test_reload_cycles_keep_memory_bounded(
     # After the first cycle (interpreter and imports), each reload adds little.
     growth_per_cycle = (rss[-1] - rss[1]) / (cycles - 2)
     assert growth_per_cycle < 200, rss
+
+
+def test_benchmark_host_runs(tmp_path: Path, library: Path) -> None:
+    """benchmarks/bench_abi.c builds and runs (small counts, no burst): it must not rot."""
+    from benchmarks.bench_abi import TARGET_POD, cluster, compile_host
+
+    from k8smeta.plugin.feed.translate import event_payload
+
+    binary = compile_host(tmp_path)
+    payloads = tmp_path / "cluster.jsonl"
+    payloads.write_bytes(b"".join(event_payload(e).rstrip(b"\0") + b"\n" for e in cluster()))
+    config = '{"collectorHostname":"127.0.0.1","collectorPort":1,"nodeName":"n"}'
+    proc = subprocess.run(
+        [
+            "/usr/bin/env",
+            "-i",
+            str(binary),
+            str(library),
+            str(payloads),
+            config,
+            TARGET_POD,
+            "1000",
+            "0",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    values = dict(line.split("=", 1) for line in proc.stdout.splitlines() if "=" in line)
+    assert values["setup.parsed"] == str(1000 + 1000 + 2 + 110)
+    assert values["extract.pod.name.values"] == "1"
+    assert values["extract.svc.name.values"] == "2"
+    assert values["extract.ns.labels.values"] == "3"
+    assert values["extract.no_pod.values"] == "0"
