@@ -3,7 +3,8 @@
  * usage: cold_start <libk8smeta.so> <lazy|local-now> <payloads> <cycles>
  * <payloads>: one async `k8s` payload (JSON) per line, delivered through parse_event.
  * Each cycle: dlopen, static symbols, a failing init (get_last_error), two states, the
- * payloads, an execve for pod 5eaeeca9-..., extractions, metrics, destroy, dlclose.
+ * payloads, feed start and stop, an execve for pod 5eaeeca9-..., extractions, metrics,
+ * destroy, dlclose.
  * Prints `key=value` lines; exits non-zero (with `error=...`) when a check fails.
  */
 #include "plugin_api.h"
@@ -23,7 +24,7 @@
     } while (0)
 
 static const char* CONFIG =
-    "{\"collectorHostname\":\"localhost\",\"collectorPort\":45000,"
+    "{\"collectorHostname\":\"127.0.0.1\",\"collectorPort\":1,"
     "\"nodeName\":\"control-plane\",\"verbosity\":\"info\",\"hostProc\":\"\"}";
 static const char* POD_CGROUP =
     "cpuset=/kubepods/besteffort/pod5eaeeca9-2277-460b-a4bf-5a0783f6d49f/"
@@ -94,6 +95,9 @@ static int one_cycle(const char* so, int mode, const char* payloads, int verbose
     ss_plugin_t* s2 = fs_init(&p, &o2, CONFIG, &rc);
     CHECK(rc == 0 && s2 != s, "second state");
     if (feed_payloads(&p, s, &o, payloads, &evtnum) != 0) return 1;
+    /* Start the feed (nothing listens on the collector port: it retries) and stop it. */
+    CHECK(fs_set_handler(&p, s, &o, 1) == 0, "set async handler");
+    CHECK(fs_set_handler(&p, s, &o, 0) == 0, "clear async handler");
     fs_threads_reset();
     const char* cgroups[1] = {POD_CGROUP};
     fs_set_thread(1, cgroups, 1);
