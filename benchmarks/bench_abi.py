@@ -158,7 +158,9 @@ def compile_host(out: Path) -> Path:
     return binary
 
 
-def run_once(binary: Path, payloads: Path, iterations: int, count: int) -> dict[str, float]:
+def run_once(
+    binary: Path, payloads: Path, iterations: int, count: int, nice: int
+) -> dict[str, float]:
     servicer = Burst(burst(count))
     executor = ThreadPoolExecutor(max_workers=4)
     server = grpc.server(executor)
@@ -207,6 +209,9 @@ def main() -> int:
     parser.add_argument("--iterations", type=int, default=200_000)
     parser.add_argument("--burst", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--nice", type=int, default=0, help="niceness of the C host (negative: needs root)"
+    )
     args = parser.parse_args()
     if not LIBRARY.exists():
         raise SystemExit("build/libk8smeta.so is missing: run `make plugin`")
@@ -215,7 +220,10 @@ def main() -> int:
         binary = compile_host(out)
         payloads = out / "cluster.jsonl"
         payloads.write_bytes(b"".join(event_payload(e).rstrip(b"\0") + b"\n" for e in cluster()))
-        runs = [run_once(binary, payloads, args.iterations, args.burst) for _ in range(args.runs)]
+        runs = [
+            run_once(binary, payloads, args.iterations, args.burst, args.nice)
+            for _ in range(args.runs)
+        ]
     for key in runs[0]:
         figures = [run[key] for run in runs if key in run]
         print(
