@@ -312,7 +312,7 @@ def _log(owner: Any, component: Any, message: Any, severity: int) -> None:
 
 
 @_callback("ss_plugin_rc(ss_plugin_owner_t*, const ss_plugin_event*, char*)", error=1)
-def _async_handler(owner: Any, evt: Any, err: Any) -> int:
+def async_handler(owner: Any, evt: Any, err: Any) -> int:
     host: SharedLibHost = ffi.from_handle(owner)
     return host.accept_async(evt, err)
 
@@ -516,8 +516,7 @@ class SharedLibHost:
     def start_feed(self) -> None:
         with self._call():
             assert (
-                self.lib.plugin_set_async_event_handler(self.state, self.handle, _async_handler)
-                == 0
+                self.lib.plugin_set_async_event_handler(self.state, self.handle, async_handler) == 0
             )
         self.handler_set = True
 
@@ -605,7 +604,7 @@ class SharedLibHost:
         self.handler_set = True  # dump_state works on live and offline inspectors
         try:
             with self._call():
-                assert self.lib.plugin_dump_state(self.state, self.handle, _async_handler) == 0
+                assert self.lib.plugin_dump_state(self.state, self.handle, async_handler) == 0
         finally:
             self.handler_set = handler_was
         dumped = [self.queue.pop() for _ in range(len(self.queue) - before)][::-1]

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.host.base import EXECVE_X
-from tests.host.shared_lib import SharedLibHost, async_event, ffi, reader_vtable
+from tests.host.shared_lib import SharedLibHost, async_event, async_handler, ffi, reader_vtable
 from tests.plugin.behaviour.conftest import DEFAULT_CONFIG, execve_in_pod, replay
 
 POD = "5eaeeca9-2277-460b-a4bf-5a0783f6d49f"
@@ -235,3 +235,14 @@ def test_cached_values_follow_every_update(replayed: SharedLibHost) -> None:
     assert replayed.async_event("k8s", DELETE_POD)
     assert replayed.extract(1, field) is None
     assert replayed.extract(1, "k8smeta.pod.name") is None
+
+
+def test_dump_state_succeeds_when_the_handler_rejects(replayed: SharedLibHost) -> None:
+    replayed.reject_async = "dumper queue is full"
+    replayed.handler_set = True  # the framework's checks pass; the handler then refuses
+    with replayed._call():
+        rc = replayed.lib.plugin_dump_state(replayed.state, replayed.handle, async_handler)
+    replayed.handler_set = False
+    assert rc == 0
+    assert replayed.refused == 28
+    assert replayed.metrics()["async_events_rejected"] == 28
