@@ -66,6 +66,8 @@ _ROUTES: list[LogRoute] = []
 class _Router(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         route = _CURRENT.get()
+        if route is not None and route not in _ROUTES:  # left set by a destroyed state
+            route = None
         if route is None and len(_ROUTES) == 1:
             route = _ROUTES[0]
         if route is None or record.levelno < route.level:
@@ -95,6 +97,8 @@ def unregister(route: LogRoute) -> None:
     if route not in _ROUTES:
         return
     _ROUTES.remove(route)
+    if _CURRENT.get() is route:
+        _CURRENT.set(None)
     if _ROUTES:
         _relevel()
         return
