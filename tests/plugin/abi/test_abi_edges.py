@@ -246,3 +246,16 @@ def test_dump_state_succeeds_when_the_handler_rejects(replayed: SharedLibHost) -
     assert rc == 0
     assert replayed.refused == 28
     assert replayed.metrics()["async_events_rejected"] == 28
+
+
+def test_each_state_logs_to_its_own_log_fn_at_its_own_verbosity(
+    make: Callable[[], SharedLibHost],
+) -> None:
+    quiet, chatty = make(), make()
+    assert quiet.init(DEFAULT_CONFIG) is None
+    assert chatty.init(DEFAULT_CONFIG.replace('"info"', '"debug"')) is None
+    for host in (quiet, chatty, quiet):
+        host.async_event("other", b"{}\0")
+    message = "received an async event with name other"
+    assert chatty.logs().count(("debug", message)) == 1
+    assert ("debug", message) not in quiet.logs()
