@@ -259,3 +259,23 @@ def test_each_state_logs_to_its_own_log_fn_at_its_own_verbosity(
     message = "received an async event with name other"
     assert chatty.logs().count(("debug", message)) == 1
     assert ("debug", message) not in quiet.logs()
+
+
+def test_get_metrics_concurrently_with_the_event_loop(replayed: SharedLibHost) -> None:
+    """libsinsp's metrics producers call get_metrics from their own thread."""
+    import threading
+
+    seen: list[int] = []
+
+    def metrics_producer() -> None:
+        for _ in range(200):
+            seen.append(replayed.metrics()["resources_pod"])
+
+    producer = threading.Thread(target=metrics_producer)
+    producer.start()
+    for i in range(200):
+        assert replayed.extract(1, "k8smeta.pod.name", evtnum=10_000 + i)
+        replayed.async_event("k8s", b'{"reason":"Delete","uid":"none","kind":"Pod"}\0')
+    producer.join(30)
+    assert not producer.is_alive()
+    assert seen == [10] * 200
