@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import struct
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -263,8 +264,6 @@ def test_each_state_logs_to_its_own_log_fn_at_its_own_verbosity(
 
 def test_get_metrics_concurrently_with_the_event_loop(replayed: SharedLibHost) -> None:
     """libsinsp's metrics producers call get_metrics from their own thread."""
-    import threading
-
     seen: list[int] = []
 
     def metrics_producer() -> None:
