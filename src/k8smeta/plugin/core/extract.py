@@ -116,13 +116,24 @@ if len(EXTRACTORS) != len(FIELDS):  # pragma: no cover - a programming error
 _FIELD_COUNT = len(FIELDS)
 
 
+def find_pod(store: Store, pod_uid: str) -> Record | None:
+    """The pod record of `pod_uid` (spec §13.1 step 4), or None (logged at DEBUG)."""
+    pod = store.pods.get(pod_uid)
+    if pod is None and logger.isEnabledFor(logging.DEBUG):
+        logger.debug("the plugin has no info for the pod uid '%s'", pod_uid)
+    return pod
+
+
+def extract_from(store: Store, pod: Record, field_id: int, arg_key: str | None) -> Extracted | None:
+    """The value of field `field_id` for a known pod (spec §13.1 step 5)."""
+    if not 0 <= field_id < _FIELD_COUNT:
+        raise FieldError(f"unknown field id {field_id}")
+    return EXTRACTORS[field_id](store, pod, arg_key)
+
+
 def extract(store: Store, field_id: int, arg_key: str | None, pod_uid: str) -> Extracted | None:
     """The value of field `field_id` for the pod `pod_uid`, or None (spec §13.1 steps 4-5)."""
     if not 0 <= field_id < _FIELD_COUNT:
         raise FieldError(f"unknown field id {field_id}")
-    pod = store.pods.get(pod_uid)
-    if pod is None:
-        if logger.isEnabledFor(logging.DEBUG):
-            logger.debug("the plugin has no info for the pod uid '%s'", pod_uid)
-        return None
-    return EXTRACTORS[field_id](store, pod, arg_key)
+    pod = find_pod(store, pod_uid)
+    return None if pod is None else EXTRACTORS[field_id](store, pod, arg_key)

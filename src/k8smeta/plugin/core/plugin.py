@@ -12,11 +12,12 @@ import logging
 from k8smeta.plugin.core.cgroup import pod_uid_from_cgroup
 from k8smeta.plugin.core.config import Config
 from k8smeta.plugin.core.errors import PayloadError, UnknownKindError
-from k8smeta.plugin.core.extract import extract
+from k8smeta.plugin.core.extract import extract_from, find_pod
 from k8smeta.plugin.core.host import ThreadTable, ThreadView, Tid
 from k8smeta.plugin.core.levels import TRACE
 from k8smeta.plugin.core.metrics import PluginMetrics
 from k8smeta.plugin.core.payload import KINDS, decode_payload, encode_payload
+from k8smeta.plugin.core.records import Record
 from k8smeta.plugin.core.store import Store
 from k8smeta.plugin.core.values import Extracted
 
@@ -45,8 +46,8 @@ class PluginCore:
         self.store = Store()
         self._warned_kinds: set[str] = set()
         self._uid_of_path: dict[str, str] = {}
-        # Steps 2-4 of §13.1 cached for the fields of one event: (evtnum, tid, pod uid).
-        self._cached: tuple[int, int, str | None] = (-1, 0, None)
+        # Steps 2-4 of §13.1 cached for the fields of one event: (evtnum, tid, pod).
+        self._cached: tuple[int, int, Record | None] = (-1, 0, None)
         for level, message in config.init_logs:
             logger.log(level, "%s", message)
 
@@ -122,29 +123,36 @@ class PluginCore:
     def extract(
         self, table: ThreadTable, evtnum: int, tid: int, field_id: int, arg_key: str | None
     ) -> Extracted | None:
-        """The value of one field for the event's thread, or None (spec §13.1)."""
+        """The value of one field for the event's thread, or None (spec §13.1).
+
+        Steps 2-4 (thread's pod UID, pod record) are done once per `(evtnum, tid)`; every
+        parse resets that cache, and only a parse changes the store.
+        """
         if tid <= 0:
             if logger.isEnabledFor(TRACE):
                 logger.log(TRACE, "unknown thread id for event num '%d'", evtnum)
             return None
-        cached_evtnum, cached_tid, uid = self._cached
+        cached_evtnum, cached_tid, pod = self._cached
         if cached_evtnum != evtnum or cached_tid != tid:
-            uid = table.pod_uid(Tid(tid))
-            self._cached = (evtnum, tid, uid)
-        if not uid:
-            self._log_no_uid(tid, uid)
+            pod = self._pod_of_thread(table, tid)
+            self._cached = (evtnum, tid, pod)
+        if pod is None:
             return None
-        return extract(self.store, field_id, arg_key, uid)
+        return extract_from(self.store, pod, field_id, arg_key)
 
-    @staticmethod
-    def _log_no_uid(tid: int, uid: str | None) -> None:
+    def _pod_of_thread(self, table: ThreadTable, tid: int) -> Record | None:
+        uid = table.pod_uid(Tid(tid))
         if uid is None:
             if logger.isEnabledFor(logging.DEBUG):
                 logger.debug(
                     "cannot extract the pod uid for the thread id '%d': no such thread", tid
                 )
-        elif logger.isEnabledFor(TRACE):
-            logger.log(TRACE, "no pod uid in the framework table for thread id '%d'", tid)
+            return None
+        if not uid:
+            if logger.isEnabledFor(TRACE):
+                logger.log(TRACE, "no pod uid in the framework table for thread id '%d'", tid)
+            return None
+        return find_pod(self.store, uid)
 
     # -- state -------------------------------------------------------------------------
     def dump_payloads(self) -> list[bytes]:
