@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import gc
 import json
 import os
 import platform
@@ -169,6 +170,26 @@ def decode_and_trim(pods: int, page_size: int = 500) -> dict[str, float]:
     }
 
 
+class GcPauses:
+    """Durations of the cyclic GC's collections while installed (gc.callbacks)."""
+
+    def __init__(self) -> None:
+        self.pauses: list[float] = []
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.pauses.append(time.perf_counter() - self._started)
+
+    def summary(self) -> dict[str, float]:
+        return {
+            "churn_gc_collections": len(self.pauses),
+            "churn_gc_pause_max_ms": round(max(self.pauses, default=0.0) * 1000, 1),
+        }
+
+
 def rss_mib() -> float:
     with open("/proc/self/status") as status:
         for line in status:
@@ -264,9 +285,13 @@ async def run_collector(args: argparse.Namespace) -> Results:
     await asyncio.sleep(args.idle_seconds)  # open streams, no changes: the idle baseline
     idle_rate = (time.process_time() - cpu) / args.idle_seconds
     results["idle_cpu_percent"] = round(idle_rate * 100, 1)
+    pauses = GcPauses()
+    gc.callbacks.append(pauses)
     cpu, began = time.process_time(), time.perf_counter()
     changes = await churn(collector, source, churn_pods, args.churn_rate, args.churn_seconds)
     churn_cpu = time.process_time() - cpu
+    gc.callbacks.remove(pauses)
+    results.update(pauses.summary())
     results["churn_changes"] = changes
     results["churn_wall_s"] = round(time.perf_counter() - began, 2)
     results["churn_cpu_ms_per_1000_changes"] = round(churn_cpu * 1e6 / changes, 1)

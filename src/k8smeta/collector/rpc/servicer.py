@@ -19,6 +19,7 @@ from k8smeta.collector.views import WireEvent
 from k8smeta.wire import metadata_pb2
 
 log = logging.getLogger(__name__)
+Context = grpc.aio.ServicerContext[metadata_pb2.Selector, bytes]
 # Upstream's lifecycle logger name and messages (spec §8.2); see logs.display_name.
 lifecycle = logging.getLogger("k8smeta.collector.broker.grpc-server")
 
@@ -42,7 +43,7 @@ class WatchServicer:
         """Until no Watch handler runs any more."""
         await self._idle.wait()
 
-    async def watch(self, request: metadata_pb2.Selector, context: Any) -> None:
+    async def watch(self, request: metadata_pb2.Selector, context: Context) -> None:
         selection = parse_selection(request.nodeName, request.resourceKinds)
         sub = self._broker.subscribe(selection)
         fields = {"node": selection.node, "subscriber UID": sub.uid}
@@ -63,12 +64,12 @@ class WatchServicer:
                 self._idle.set()
             lifecycle.info("stream deleted", extra={"fields": {"subscriber": selection.node}})
 
-    async def _stream(self, sub: Subscription, context: Any) -> None:
+    async def _stream(self, sub: Subscription, context: Context) -> None:
         while True:
             item = await sub.next()
             if isinstance(item, StreamEnd):
+                # abort() raises: the stream ends with this status, never with OK.
                 await context.abort(getattr(grpc.StatusCode, item.code), item.details)
-                return
             await context.write(item.data)
             self._counter(item).inc()
 
