@@ -7,6 +7,7 @@ STAMP := $(VENV)/.installed
 .PHONY: venv demo test check lint typecheck imports wire wire-check plugin bench clean
 
 $(STAMP): pyproject.toml
+	bash scripts/ensure_system_packages.sh
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
@@ -15,7 +16,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 ## demo: the main job, on the bundled example cluster (no cluster needed)
-demo: venv
+demo: plugin
 	$(PY) -m k8smeta demo
 
 ## test: static checks, then the whole test suite
@@ -46,8 +47,12 @@ plugin: venv
 	$(PY) -m k8smeta.plugin.abi.build build
 
 ## bench: the benchmarks under benchmarks/ (results go to docs/benchmarks.md by hand)
-bench: venv
+bench: plugin
 	$(PY) benchmarks/bench_core.py
+	$(PY) benchmarks/bench_feed.py
+	$(PY) benchmarks/bench_abi.py
+	$(PY) -m benchmarks.bench_trim
+	$(PY) benchmarks/bench_collector.py
 
 clean:
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the system tools the build and the tests need when they are missing:
+# a C compiler (the plugin and the C test hosts), binutils (symbol checks), openssl
+# (test certificates). Uses apt-get on Debian-like machines; elsewhere it names what is missing.
+set -euo pipefail
+declare -A package_of=([cc]=gcc [nm]=binutils [readelf]=binutils [openssl]=openssl [make]=make)
+missing=()
+for tool in "${!package_of[@]}"; do
+  command -v "$tool" >/dev/null 2>&1 || missing+=("${package_of[$tool]}")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+packages=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')
+if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
+  echo "installing system packages: $packages"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $packages
+else
+  echo "missing system packages: $packages (install them, then run make again)" >&2
+  exit 1
+fi
