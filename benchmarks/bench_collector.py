@@ -287,11 +287,13 @@ async def run_collector(args: argparse.Namespace) -> Results:
     results["idle_cpu_percent"] = round(idle_rate * 100, 1)
     pauses = GcPauses()
     gc.callbacks.append(pauses)
+    spent = time_pipeline(collector)
     cpu, began = time.process_time(), time.perf_counter()
     changes = await churn(collector, source, churn_pods, args.churn_rate, args.churn_seconds)
     churn_cpu = time.process_time() - cpu
     gc.callbacks.remove(pauses)
     results.update(pauses.summary())
+    results["churn_pipeline_us_per_change"] = round(spent[0] * 1e6 / changes, 1)
     results["churn_changes"] = changes
     results["churn_wall_s"] = round(time.perf_counter() - began, 2)
     results["churn_cpu_ms_per_1000_changes"] = round(churn_cpu * 1e6 / changes, 1)
@@ -303,6 +305,21 @@ async def run_collector(args: argparse.Namespace) -> Results:
     await collector.stop()
     results["peak_rss_mib"] = round(peak_rss_mib(), 1)
     return results
+
+
+def time_pipeline(collector: Collector) -> list[float]:
+    """Accumulate the CPU time (this thread's) of `Pipeline.process` (index + views +
+    publish) from now on."""
+    spent = [0.0]
+    process = collector.pipeline.process
+
+    def timed(batch: Batch, received: float | None = None) -> None:
+        began = time.thread_time()
+        process(batch, received)
+        spent[0] += time.thread_time() - began
+
+    collector.pipeline.process = timed  # type: ignore[method-assign]
+    return spent
 
 
 def _first_pod(collector: Collector, node: str) -> KubeObject:
