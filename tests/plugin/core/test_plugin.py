@@ -103,6 +103,27 @@ def test_extraction_decodes_no_json(
     assert sum(v is not None for v in values) == 20  # rc.* and ns.label[k8s-app] have none
 
 
+class NoScanDict(dict[str, object]):
+    """A table that only allows look-ups by key: any scan or copy fails the test."""
+
+    def _scan(self, *args: object) -> object:
+        raise AssertionError("a table was scanned or copied during extraction")
+
+    __iter__ = values = items = keys = copy = __len__ = _scan  # type: ignore[assignment]
+
+
+def test_extraction_scans_and_copies_no_table(core: PluginCore, table: CountingTable) -> None:
+    expected = [core.extract(table, 2, 1, i, "k8s-app") for i in range(len(FIELDS))]
+    store = core.store
+    for kind in list(store.tables):
+        store.tables[kind] = NoScanDict(store.tables[kind])  # type: ignore[assignment]
+    store.pods = store.tables["Pod"]
+    store.services = store.tables["Service"]
+    store.service_views = NoScanDict(store.service_views)  # type: ignore[assignment]
+    values = [core.extract(table, 3, 1, i, "k8s-app") for i in range(len(FIELDS))]
+    assert values == expected
+
+
 @pytest.mark.parametrize("field_id", [-1, 25, 1000])
 def test_unknown_field_id_is_an_error(
     core: PluginCore, table: CountingTable, field_id: int
