@@ -119,9 +119,17 @@ class _Capture(logging.Handler):
             self.records.append((level_name(record.levelno), record.getMessage()))
 
 
+_SAVED_LEVEL: list[int] = []  # the logger's level before the first live host
+
+
 def _relevel() -> None:
-    levels = [host.level for host in _LIVE]
-    _PLUGIN_LOGGER.setLevel(min(levels) if levels else logging.NOTSET)
+    """Lowest verbosity of the live hosts; the level found before them once none is left."""
+    if _LIVE:
+        if not _SAVED_LEVEL:
+            _SAVED_LEVEL.append(_PLUGIN_LOGGER.level)
+        _PLUGIN_LOGGER.setLevel(min(host.level for host in _LIVE))
+    elif _SAVED_LEVEL:
+        _PLUGIN_LOGGER.setLevel(_SAVED_LEVEL.pop())
 
 
 class InProcessHost:
