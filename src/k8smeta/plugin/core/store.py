@@ -75,6 +75,8 @@ class Store:
             logger.debug("deleted %s %s", kind, uid)
 
     def _relink_pod(self, pod_uid: str, before: tuple[str, ...], after: tuple[str, ...]) -> None:
+        if before == after and (pod_uid in self.service_views or not after):
+            return  # the view depends only on these UIDs and their records: still valid
         for service_uid in set(before).difference(after):
             pods = self._pods_by_service.get(service_uid)
             if pods is not None:
