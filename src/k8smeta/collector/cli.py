@@ -1,7 +1,7 @@
 """`k8smeta-collector` (also `k8smeta collector`): flags of spec §8.2 -> a running collector.
 
-Exit codes: 0 after SIGTERM/SIGINT, 2 for bad flags or unreadable certificates/snapshots,
-1 when the collector cannot start or a source fails for good.
+SIGHUP re-reads `--snapshot` files. Exit codes: 0 after SIGTERM/SIGINT, 2 for bad flags or
+unreadable certificates/snapshots, 1 when the collector cannot start or a source fails.
 """
 
 from __future__ import annotations
@@ -190,6 +190,10 @@ async def _run(collector: Collector) -> int:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
+    for source in collector.sources:  # SIGHUP re-reads --snapshot files (diffed like a relist)
+        reload = getattr(source, "request_reload", None)
+        if callable(reload):
+            loop.add_signal_handler(signal.SIGHUP, reload)
     try:
         await collector.start()
     except (ServerStartError, OSError) as exc:
@@ -198,7 +202,7 @@ async def _run(collector: Collector) -> int:
     code = await _until_stopped(collector, stop)
     log.info("shutting down")
     await collector.stop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         loop.remove_signal_handler(signum)
     return code
 

@@ -65,10 +65,12 @@ def test_durations(text: str, seconds: float) -> None:
     assert parse_duration(text) == seconds
 
 
-def write_snapshot(path: Path) -> Path:
-    """A `kubectl get ... -o json` style List with one pod on node-a."""
+def write_snapshot(path: Path, extra: full.Obj | None = None) -> Path:
+    """A `kubectl get ... -o json` style List with one pod on node-a (and `extra`)."""
     ns = full.namespace("default", uid="ns-1")
     items = [ns, full.pod("web-1", node="node-a", uid="pod-1", ip="10.1.2.3")]
+    if extra is not None:
+        items.append(extra)
     path.write_bytes(orjson.dumps({"apiVersion": "v1", "kind": "List", "items": items}))
     return path
 
@@ -114,6 +116,11 @@ async def test_process_serves_snapshot_and_exits_0_on_sigterm(tmp_path: Path) ->
                     '{"podIP":"10.1.2.3"}',
                 )
                 await read_until(process.stderr, "received watch request", seen)
+                write_snapshot(snapshot, extra=full.pod("web-2", node="node-a", uid="pod-2"))
+                process.send_signal(signal.SIGHUP)  # reload, diffed like a relist
+                event = await asyncio.wait_for(call.read(), 10)
+                assert isinstance(event, metadata_pb2.Event)
+                assert (event.reason, event.uid) == ("Create", "pod-2")
                 process.send_signal(signal.SIGTERM)
                 with pytest.raises(grpc.aio.AioRpcError) as ended:
                     await asyncio.wait_for(call.read(), 10)
