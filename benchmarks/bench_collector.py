@@ -51,6 +51,7 @@ from k8smeta.collector.model import (
     OwnerReference,
     Uid,
 )
+from k8smeta.collector.views import DEPENDENCY_ORDER
 from k8smeta.wire import metadata_pb2, metadata_pb2_grpc
 
 CHANNELS = 20
@@ -122,15 +123,7 @@ def _pod(owner: KubeObject, name: str, namespace: str, node: int, number: int) -
 class MemorySource:
     """Lists the generated objects (one synced batch per kind), then queues what it is given."""
 
-    kinds: tuple[Kind, ...] = (
-        Kind.NAMESPACE,
-        Kind.DEPLOYMENT,
-        Kind.REPLICA_SET,
-        Kind.REPLICATION_CONTROLLER,
-        Kind.DAEMON_SET,
-        Kind.SERVICE,
-        Kind.POD,
-    )
+    kinds: tuple[Kind, ...] = tuple(sorted(Kind, key=DEPENDENCY_ORDER.__getitem__))
 
     def __init__(self, objects: list[KubeObject]) -> None:
         self.objects = objects
@@ -337,6 +330,28 @@ def _event(message: object) -> metadata_pb2.Event:
     return message
 
 
+def _emit(results: Results) -> None:
+    print(json.dumps(results), flush=True)
+
+
+async def _until_sync(call: Call) -> int:
+    count = 0
+    while _event(await call.read()).reason != "Sync":
+        count += 1
+    return count
+
+
+async def _latencies(call: Call, out: list[float], expect: int, done: asyncio.Event) -> None:
+    """Change -> receive latency of every Update on `call` (stamped in the pod's labels)."""
+    while not done.is_set():
+        event = _event(await call.read())
+        received = time.time()
+        if event.reason == "Update":
+            out.append(received - float(orjson.loads(event.meta)["labels"][STAMP_LABEL]))
+            if len(out) >= expect:
+                done.set()
+
+
 async def run_clients(port: int, nodes: list[str], expect: int) -> None:
     """The subscriber side: snapshot timing, then churn latencies, one JSON line each."""
     channels = [grpc.aio.insecure_channel(f"127.0.0.1:{port}") for _ in range(CHANNELS)]
@@ -348,49 +363,19 @@ async def run_clients(port: int, nodes: list[str], expect: int) -> None:
         )
         for i, node in enumerate(nodes)
     ]
-
-    async def until_sync(call: Call) -> int:
-        count = 0
-        while _event(await call.read()).reason != "Sync":
-            count += 1
-        return count
-
-    counts = await asyncio.gather(*(until_sync(call) for call in calls))
-    print(
-        json.dumps(
-            {"snapshot_s": round(time.perf_counter() - began, 2), "snapshot_messages": sum(counts)}
-        ),
-        flush=True,
-    )
+    counts = await asyncio.gather(*(_until_sync(call) for call in calls))
+    _emit({"snapshot_s": round(time.perf_counter() - began, 2), "snapshot_messages": sum(counts)})
     latencies: list[float] = []
     done = asyncio.Event()
-
-    async def updates(call: Call) -> None:
-        while not done.is_set():
-            event = _event(await call.read())
-            received = time.time()
-            if event.reason == "Update":
-                stamp = orjson.loads(event.meta)["labels"][STAMP_LABEL]
-                latencies.append(received - float(stamp))
-                if len(latencies) >= expect:
-                    done.set()
-
-    readers = [asyncio.create_task(updates(call)) for call in calls]
+    readers = [asyncio.create_task(_latencies(c, latencies, expect, done)) for c in calls]
     await asyncio.wait_for(done.wait(), 600)
     for reader in readers:
         reader.cancel()
     latencies.sort()
-    print(
-        json.dumps(
-            {
-                "latency_updates": len(latencies),
-                "latency_p50_ms": round(latencies[len(latencies) // 2] * 1000, 1),
-                "latency_p99_ms": round(latencies[int(len(latencies) * 0.99)] * 1000, 1),
-                "latency_max_ms": round(latencies[-1] * 1000, 1),
-            }
-        ),
-        flush=True,
-    )
+    ms = [round(latencies[int(len(latencies) * q)] * 1000, 1) for q in (0.5, 0.99)]
+    top = round(latencies[-1] * 1000, 1)
+    _emit({"latency_updates": len(latencies), "latency_p50_ms": ms[0], "latency_p99_ms": ms[1],
+           "latency_max_ms": top})  # fmt: skip
     for channel in channels:
         await channel.close(None)
 
