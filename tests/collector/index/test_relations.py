@@ -207,3 +207,17 @@ def test_pod_moving_node_is_reindexed() -> None:
     assert list(index.pods_on_node(NodeName("node-a"))) == []
     assert list(index.pods_on_node(NodeName("node-b"))) == ["p-1"]
     assert index.count(Kind.POD) == 1
+
+
+def test_two_namespaces_sharing_a_name_map_to_the_last_arrived() -> None:
+    """A modification of the older one does not take the name back (found by the property)."""
+    old, new = namespace("default", "ns-1"), namespace("default", "ns-2")
+    index = build(old, new, pod("p", "p-1"))
+    affected = Affected()
+    index.apply(modified(namespace("default", "ns-1", {"x": "y"}))[0], affected)
+    assert (index.namespace_uid("default"), affected.pods) == ("ns-2", set())
+    affected = Affected()
+    index.apply(deleted(new)[0], affected)
+    assert (index.namespace_uid("default"), affected.pods) == ("ns-1", {"p-1"})
+    index.apply(deleted(old)[0], Affected())
+    assert index.namespace_uid("default") is None

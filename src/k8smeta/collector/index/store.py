@@ -48,7 +48,9 @@ class RelationshipIndex:
         self._pods_by_owner: dict[str, set[Uid]] = {}
         self._replica_sets_by_owner: dict[str, set[Uid]] = {}
         self._services_by_namespace: dict[str, set[Uid]] = {}
-        self._namespace_uids: dict[str, Uid] = {}
+        # Namespaces by name, in order of arrival: the last one is the name's UID (two can
+        # share a name while the old one's deletion is still pending).
+        self._namespaces: dict[str, dict[Uid, None]] = {}
         self._counts: Counter[Kind] = Counter()
 
     def get(self, uid: Uid) -> KubeObject | None:
@@ -61,7 +63,8 @@ class RelationshipIndex:
         return tuple(self._pods_by_node.get(node, ()))
 
     def namespace_uid(self, name: str) -> Uid | None:
-        return self._namespace_uids.get(name)
+        uids = self._namespaces.get(name)
+        return next(reversed(uids)) if uids else None
 
     def apply(self, change: Change, affected: Affected) -> None:
         """Apply one change (MODIFIED of an unknown UID adds, DELETED of one is ignored)."""
@@ -70,6 +73,8 @@ class RelationshipIndex:
         new = None if change.type is ChangeType.DELETED else change.obj
         if old is None and new is None:
             return
+        if change.obj.kind is Kind.NAMESPACE:
+            self._rename(old, new, affected)
         if old is not None:
             self._unlink(old)
         if new is not None:
@@ -91,8 +96,6 @@ class RelationshipIndex:
             owner = meta.controller()
             if owner is not None:
                 _add(self._pods_by_owner, owner.uid, uid)
-        elif obj.kind is Kind.NAMESPACE:
-            self._namespace_uids[meta.name] = uid
         elif obj.kind is Kind.SERVICE:
             _add(self._services_by_namespace, meta.namespace, uid)
         elif obj.kind is Kind.REPLICA_SET:
@@ -109,9 +112,6 @@ class RelationshipIndex:
             owner = meta.controller()
             if owner is not None:
                 _discard(self._pods_by_owner, owner.uid, uid)
-        elif obj.kind is Kind.NAMESPACE:
-            if self._namespace_uids.get(meta.name) == uid:
-                del self._namespace_uids[meta.name]
         elif obj.kind is Kind.SERVICE:
             _discard(self._services_by_namespace, meta.namespace, uid)
         elif obj.kind is Kind.REPLICA_SET:
@@ -128,8 +128,7 @@ class RelationshipIndex:
         elif old is not None and new is not None and not _relinks(old, new):
             return
         elif obj.kind is Kind.NAMESPACE:
-            for namespace in {o.meta.name for o in (old, new) if o is not None}:
-                out.pods.update(self._pods_by_namespace.get(namespace, ()))
+            return  # see _rename
         elif obj.kind is Kind.SERVICE:
             self._affect_selected(old, out)
             self._affect_selected(new, out)
@@ -137,6 +136,21 @@ class RelationshipIndex:
             out.pods.update(self._pods_by_owner.get(obj.uid, ()))
             for replica_set in self._replica_sets_by_owner.get(obj.uid, ()):
                 out.pods.update(self._pods_by_owner.get(replica_set, ()))
+
+    def _rename(self, old: KubeObject | None, new: KubeObject | None, out: Affected) -> None:
+        """Keep namespaces by name; the pods of a name whose UID changes are affected."""
+        names = {obj.meta.name for obj in (old, new) if obj is not None}
+        before = {name: self.namespace_uid(name) for name in names}
+        if old is not None and (new is None or new.meta.name != old.meta.name):
+            members = self._namespaces[old.meta.name]
+            del members[old.uid]
+            if not members:
+                del self._namespaces[old.meta.name]
+        if new is not None and (old is None or new.meta.name != old.meta.name):
+            self._namespaces.setdefault(new.meta.name, {})[new.uid] = None
+        for name in names:
+            if self.namespace_uid(name) != before[name]:
+                out.pods.update(self._pods_by_namespace.get(name, ()))
 
     def _affect_selected(self, service: KubeObject | None, out: Affected) -> None:
         if service is None or not service.selector:
@@ -151,7 +165,7 @@ class RelationshipIndex:
         pod = self._objects.get(pod_uid)
         if pod is None or pod.kind is not Kind.POD or not pod.node_name:
             return None
-        namespace_uid = self._namespace_uids.get(pod.meta.namespace)
+        namespace_uid = self.namespace_uid(pod.meta.namespace)
         if namespace_uid is None:
             return None
         refs: dict[str, tuple[Uid, ...]] = {}
@@ -187,8 +201,6 @@ class RelationshipIndex:
 
 def _relinks(old: KubeObject, new: KubeObject) -> bool:
     """Whether a modification changes relationships (not just the object's own message)."""
-    if old.kind is Kind.NAMESPACE:
-        return old.meta.name != new.meta.name
     if old.kind is Kind.SERVICE:
         return old.selector != new.selector or old.meta.namespace != new.meta.namespace
     return old.meta.controller() != new.meta.controller() or old.kind != new.kind
