@@ -221,3 +221,11 @@ def test_two_namespaces_sharing_a_name_map_to_the_last_arrived() -> None:
     assert (index.namespace_uid("default"), affected.pods) == ("ns-1", {"p-1"})
     index.apply(deleted(old)[0], Affected())
     assert index.namespace_uid("default") is None
+
+
+def test_a_uid_reappearing_as_another_kind_replaces_the_old_object() -> None:
+    index = build(NS, pod("p", "x-1"))
+    affected = Affected()
+    index.apply(added(namespace("other", "x-1"))[0], affected)
+    assert (index.count(Kind.POD), index.namespace_uid("other")) == (0, "x-1")
+    assert (affected.pods, affected.objects) == ({"x-1"}, {"x-1"})

@@ -73,6 +73,9 @@ class RelationshipIndex:
         new = None if change.type is ChangeType.DELETED else change.obj
         if old is None and new is None:
             return
+        if old is not None and new is not None and old.kind is not new.kind:
+            self.apply(Change(ChangeType.DELETED, old), affected)  # a UID never changes kind
+            old = None
         if change.obj.kind is Kind.NAMESPACE:
             self._rename(old, new, affected)
         if old is not None:

@@ -117,7 +117,7 @@ class ViewSet:
     def _refresh_object(self, uid: Uid, state: _Pass) -> None:
         held = self._held.get(uid)
         obj = self._index.get(uid)
-        if held is None or obj is None or obj.kind is Kind.POD:
+        if held is None or obj is None or obj.kind is Kind.POD or obj.kind is not held.kind:
             return  # a vanished object leaves the views through the pods that needed it
         self._set_body(held, self._encoder.body(obj, None), state)
 
