@@ -11,8 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from k8smeta.falcosim.declarations import ffi
+from k8smeta.falcosim.events import async_event
+from k8smeta.falcosim.owner import async_handler
+from k8smeta.falcosim.tables import reader_vtable
 from tests.host.base import EXECVE_X
-from tests.host.shared_lib import SharedLibHost, async_event, async_handler, ffi, reader_vtable
+from tests.host.shared_lib import SharedLibHost
 from tests.plugin.behaviour.conftest import DEFAULT_CONFIG, execve_in_pod, replay
 
 POD = "5eaeeca9-2277-460b-a4bf-5a0783f6d49f"
@@ -69,7 +73,7 @@ def test_failed_init_keeps_a_state_and_its_error(
 
 def test_missing_threads_table_fails_init(make: Callable[[], SharedLibHost]) -> None:
     host = make()
-    host.hide_threads_table = True
+    host.owner.hide_threads_table = True
     error = host.init(DEFAULT_CONFIG)
     assert error is not None
     assert error.startswith("cannot add the 'pod_uid' field into the 'threads' table: ")
@@ -172,8 +176,7 @@ def _extract_many(host: SharedLibHost, requests: object) -> list[list[bytes]]:
     extract_input.fields = requests
     reader = reader_vtable()
     extract_input.table_reader_ext = reader
-    with host._call():
-        assert host.lib.plugin_extract_fields(host.state, evt_input, extract_input) == 0
+    assert host.lib.plugin_extract_fields(host.state, evt_input, extract_input) == 0
     # A parse between two extractions must not invalidate what was returned.
     host.async_event("k8s", b'{"reason":"Delete","uid":"unrelated","kind":"Pod"}\0')
     return [
@@ -200,9 +203,9 @@ def test_logs_go_to_log_fn_with_null_component(make: Callable[[], SharedLibHost]
     config = DEFAULT_CONFIG.replace('"info"', '"debug"')
     assert host.init(config) is None
     host.async_event("other", b"{}\0")
-    assert (None, "debug", "received an async event with name other") in host.log_records
+    assert (None, "debug", "received an async event with name other") in host.owner.log_records
     deprecated = "hostProc init config key is deprecated since it is no more in use"
-    assert (None, "warning", deprecated) in host.log_records
+    assert (None, "warning", deprecated) in host.owner.log_records
 
 
 def test_logs_without_log_fn_go_to_stderr(
@@ -239,13 +242,12 @@ def test_cached_values_follow_every_update(replayed: SharedLibHost) -> None:
 
 
 def test_dump_state_succeeds_when_the_handler_rejects(replayed: SharedLibHost) -> None:
-    replayed.reject_async = "dumper queue is full"
-    replayed.handler_set = True  # the framework's checks pass; the handler then refuses
-    with replayed._call():
-        rc = replayed.lib.plugin_dump_state(replayed.state, replayed.handle, async_handler)
-    replayed.handler_set = False
+    replayed.owner.reject_async = "dumper queue is full"
+    replayed.owner.handler_set = True  # the framework's checks pass; the handler then refuses
+    rc = replayed.lib.plugin_dump_state(replayed.state, replayed.handle, async_handler)
+    replayed.owner.handler_set = False
     assert rc == 0
-    assert replayed.refused == 28
+    assert replayed.owner.refused == 28
     assert replayed.metrics()["async_events_rejected"] == 28
 
 

@@ -13,9 +13,10 @@ import orjson
 import pytest
 from google.protobuf import json_format
 
+from k8smeta.falcosim.declarations import ffi
 from k8smeta.wire import metadata_pb2
 from tests.host.base import rendered
-from tests.host.shared_lib import SharedLibHost, ffi
+from tests.host.shared_lib import SharedLibHost
 from tests.plugin.behaviour.conftest import execve_in_pod
 from tests.plugin.feed.collector_fakes import ScriptedCollector, play, serving
 
@@ -57,8 +58,8 @@ def test_stream_reaches_the_fields(
 ) -> None:
     host = streaming_host
     host.start_feed()
-    assert host.wait_queued(43, WAIT), host.async_accepted
-    queued = list(host.queue)
+    assert host.wait_queued(43, WAIT), host.owner.accepted
+    queued = list(host.owner.queue)
     assert host.drain() == 43
     for event, expected in zip(queued, collector_stream, strict=True):
         assert event[8:16] == b"\xff" * 8  # tid -1
@@ -81,14 +82,14 @@ def test_stream_reaches_the_fields(
 
 def test_rejecting_handler_is_counted_and_harmless(streaming_host: SharedLibHost) -> None:
     host = streaming_host
-    host.reject_async = "async event queue is full"
+    host.owner.reject_async = "async event queue is full"
     host.start_feed()
     assert host.wait_refused(43, WAIT)
     host.stop_feed()
     assert host.metrics()["async_events_rejected"] == 43
     assert any("async event queue is full" in message for _, message in host.logs())
     # The state still works after the refusals.
-    host.reject_async = None
+    host.owner.reject_async = None
     assert host.async_event("k8s", b'{"reason":"Delete","uid":"u","kind":"Pod"}\0')
 
 
@@ -99,7 +100,6 @@ def test_destroy_while_streaming_stops_the_feed(
     assert host.init(config(collector[1])) is None
     host.start_feed()
     assert host.wait_queued(43, WAIT)
-    with host._call():
-        host.lib.plugin_destroy(host.state)  # destroy without NULL-ing the handler first
+    host.lib.plugin_destroy(host.state)  # destroy without NULL-ing the handler first
     host.state = ffi.NULL  # destroyed: nothing left for close()
     assert not feed_threads()

@@ -10,12 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from k8smeta.falcosim.declarations import ffi
+from k8smeta.falcosim.events import async_event as host_async_event
 from k8smeta.plugin.abi import session as abi_session
 from k8smeta.plugin.abi.events import MalformedEventError, async_event, read_async
 from k8smeta.plugin.abi.logsink import severity
 from k8smeta.plugin.core.levels import TRACE
-from tests.host.shared_lib import SharedLibHost, ffi
-from tests.host.shared_lib import async_event as host_async_event
+from tests.host.shared_lib import SharedLibHost
 from tests.plugin.behaviour.conftest import DEFAULT_CONFIG, execve_in_pod, replay
 
 POD = "5eaeeca9-2277-460b-a4bf-5a0783f6d49f"
