@@ -20,7 +20,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="k8smeta", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("collector", help="run the collector (see `k8smeta collector --help`)")
-    sub.add_parser("demo", help="run the end-to-end demo on the bundled example cluster")
+    from k8smeta.demo import run as demo
+
+    demo_parser = sub.add_parser("demo", help="run the end-to-end demo on the example cluster")
+    demo.add_arguments(demo_parser)
     from k8smeta.tools import watch
 
     watch_parser = sub.add_parser("watch", help="print what a collector streams to one node")
@@ -29,11 +32,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     if options.command == "watch":
         return watch.run(watch.options_from(options), sys.stdout)
     if options.command == "demo":
-        print(
-            "k8smeta demo: not available yet. It will build libk8smeta.so, start the collector "
-            "on a bundled cluster snapshot, load the plugin in the bundled Falco stand-in for one "
-            "node and print Falco-style lines with the k8smeta fields.",
-            file=sys.stderr,
-        )
-        return 2
+        return demo.run(demo.options_from(options), sys.stdout)
     return 1

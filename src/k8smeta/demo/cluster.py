@@ -1,0 +1,129 @@
+"""The example cluster: a kubectl `-o json` List read into what one node must receive.
+
+The node view follows the collector's rules (collector spec §7): the node's pods whose
+namespace is known, their namespaces, their known controller owners (ReplicaSet ->
+Deployment, ReplicationController, DaemonSet) and the Services whose non-empty selector
+matches them. Its size is the number of `k8s` async events the plugin receives for the
+node's snapshot, the demo's deterministic "synced" criterion.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+#: The kinds the plugin subscribes to (plugin spec §16.1).
+STREAMED_KINDS = (
+    "Namespace",
+    "Deployment",
+    "ReplicaSet",
+    "ReplicationController",
+    "DaemonSet",
+    "Service",
+    "Pod",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    """One object of the dump, reduced to what the demo needs."""
+
+    kind: str
+    namespace: str
+    name: str
+    uid: str
+    labels: Mapping[str, str]
+    owner: tuple[str, str] | None  # (kind, uid) of the controller ownerReference
+    node: str  # pods only; "" when unscheduled
+    selector: Mapping[str, str]  # services only
+
+
+def _controller(metadata: Mapping[str, Any]) -> tuple[str, str] | None:
+    for ref in metadata.get("ownerReferences") or ():
+        if ref.get("controller"):
+            return str(ref["kind"]), str(ref["uid"])
+    return None
+
+
+def _resource(item: Mapping[str, Any]) -> Resource:
+    metadata = item["metadata"]
+    spec = item.get("spec") or {}
+    kind = str(item["kind"])
+    return Resource(
+        kind=kind,
+        namespace=str(metadata.get("namespace", "")),
+        name=str(metadata["name"]),
+        uid=str(metadata["uid"]),
+        labels=dict(metadata.get("labels") or {}),
+        owner=_controller(metadata),
+        node=str(spec.get("nodeName") or "") if kind == "Pod" else "",
+        selector=dict(spec.get("selector") or {}) if kind == "Service" else {},
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Cluster:
+    """Every object of the dump, by UID."""
+
+    resources: Mapping[str, Resource]
+
+    @classmethod
+    def load(cls, path: Path) -> Cluster:
+        document = json.loads(path.read_text())
+        items = document["items"] if document.get("kind") == "List" else [document]
+        return cls({item["metadata"]["uid"]: _resource(item) for item in items})
+
+    def of_kind(self, kind: str) -> list[Resource]:
+        return [r for r in self.resources.values() if r.kind == kind]
+
+    def pod(self, namespace: str, name: str) -> Resource:
+        for pod in self.of_kind("Pod"):
+            if (pod.namespace, pod.name) == (namespace, name):
+                return pod
+        raise KeyError(f"no pod {namespace}/{name} in the cluster")
+
+    def namespace_of(self, resource: Resource) -> Resource | None:
+        found = [n for n in self.of_kind("Namespace") if n.name == resource.namespace]
+        return found[0] if found else None
+
+    def owners(self, pod: Resource) -> list[Resource]:
+        """The pod's known controller owner and, for a ReplicaSet, its known owner."""
+        chain: list[Resource] = []
+        ref = pod.owner
+        while ref is not None and ref[1] in self.resources and len(chain) < 2:
+            owner = self.resources[ref[1]]
+            if owner.kind not in STREAMED_KINDS:
+                break
+            chain.append(owner)
+            ref = owner.owner if owner.kind == "ReplicaSet" else None
+        return chain
+
+    def services(self, pod: Resource) -> list[Resource]:
+        """Services of the pod's namespace selecting it, by UID (the collector's refs order)."""
+        matching = [
+            s
+            for s in self.of_kind("Service")
+            if s.namespace == pod.namespace
+            and s.selector
+            and all(pod.labels.get(k) == v for k, v in s.selector.items())
+        ]
+        return sorted(matching, key=lambda s: s.uid)
+
+    def node_view(self, node: str) -> set[str]:
+        """UIDs of every object the collector streams to `node`."""
+        view: set[str] = set()
+        for pod in self.of_kind("Pod"):
+            namespace = self.namespace_of(pod)
+            if pod.node != node or namespace is None:
+                continue
+            related: Sequence[Resource] = [
+                pod,
+                namespace,
+                *self.owners(pod),
+                *self.services(pod),
+            ]
+            view.update(r.uid for r in related)
+        return view
