@@ -54,7 +54,7 @@ from k8smeta.collector.model import (
 from k8smeta.collector.views import DEPENDENCY_ORDER
 from k8smeta.wire import metadata_pb2, metadata_pb2_grpc
 
-CHANNELS = 20
+CHANNELS = int(os.environ.get("BENCH_CHANNELS", "20"))
 Results = dict[str, Any]
 STAMP_LABEL = "bench/changed-at"
 

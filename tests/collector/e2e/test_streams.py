@@ -164,3 +164,23 @@ async def test_25_lifecycle_logs(caplog: pytest.LogCaptureFixture) -> None:
     assert sum(received in line for line in lines) == 2
     assert sum(line.endswith(deleted_) for line in lines) == 2
     assert any("starting grpc server" in line for line in lines)
+
+
+@pytest.mark.asyncio
+async def test_reconnect_storm_every_subscriber_is_served() -> None:
+    """1,500 Watch calls at once (more than gRPC's default 1,000 pending calls)."""
+    async with running(CLUSTER) as h:
+        channels = [
+            grpc.aio.insecure_channel(f"127.0.0.1:{h.collector.grpc_port}") for _ in range(5)
+        ]
+        try:
+            clients = [
+                Harness(h.collector, h.source, channels[n % 5]).watch(f"node-{n}", [], sync=True)
+                for n in range(1500)
+            ]
+            firsts = await asyncio.gather(*(client.take(1) for client in clients))
+            assert {short(events[0]) for events in firsts} == {"Sync"}
+            assert h.collector.broker.subscriber_count == 1500
+        finally:
+            for channel in channels:
+                await channel.close(None)

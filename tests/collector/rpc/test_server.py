@@ -16,6 +16,8 @@ def test_default_keepalive_options() -> None:
         "grpc.http2.max_pings_without_data": 0,
         "grpc.http2.min_ping_interval_without_data_ms": 300_000,
         "grpc.so_reuseport": 0,
+        "grpc.server.max_pending_requests": 20_000,
+        "grpc.server.max_pending_requests_hard_limit": 20_000,
     }
 
 

@@ -14,6 +14,7 @@ from k8smeta.wire import metadata_pb2
 SERVICE = "metadata.Metadata"
 # Pings from clients are accepted down to gRPC's default 5-minute minimum (spec §3.2).
 MIN_CLIENT_PING_MS = 300_000
+MAX_PENDING_CALLS = 20_000
 
 
 class ServerStartError(RuntimeError):
@@ -44,6 +45,10 @@ def server_options(keepalive: Keepalive) -> list[tuple[str, int]]:
         ("grpc.http2.min_ping_interval_without_data_ms", MIN_CLIENT_PING_MS),
         # A port already in use is a start-up error, not a second server sharing it.
         ("grpc.so_reuseport", 0),
+        # Calls received but not yet accepted by the event loop; beyond this gRPC cancels
+        # new calls (default 1,000): every node reconnecting at once must not be refused.
+        ("grpc.server.max_pending_requests", MAX_PENDING_CALLS),
+        ("grpc.server.max_pending_requests_hard_limit", MAX_PENDING_CALLS),
     ]
 
 
