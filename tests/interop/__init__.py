@@ -1,0 +1,1 @@
+"""Interop: libk8smeta.so (in the Falco stand-in) against our collector over real gRPC."""
