@@ -33,7 +33,7 @@ static const char* POD_CGROUP =
 static int check_static(fs_plugin* p) {
     ss_plugin_schema_type schema_type = 0;
     uint32_t n = 0;
-    CHECK(strcmp(p->get_required_api_version(), "3.9.0") == 0, "required api version");
+    CHECK(strcmp(p->get_required_api_version(), "3.2.0") == 0, "required api version");
     CHECK(strcmp(p->get_name(), "k8smeta") == 0, "name");
     CHECK(strcmp(p->get_version(), "0.4.1") == 0, "version");
     CHECK(strcmp(p->get_contact(), "github.com/falcosecurity/plugins") == 0, "contact");

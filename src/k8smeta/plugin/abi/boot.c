@@ -48,7 +48,7 @@ static const char** k8smeta_py_extract_one(k8smeta_state* s, uint64_t evtnum, in
                                            uint64_t call, int slot);
 static ss_plugin_rc k8smeta_py_parse_process(k8smeta_state* s, uint16_t code, int64_t tid,
                                              int64_t res, int has_res, int cgroups_status);
-static int k8smeta_prefetch_thread(k8smeta_state* st, int64_t tid);
+static int k8smeta_prefetch_thread(k8smeta_state* st, int64_t tid, const ss_plugin_event* evt);
 static int k8smeta_read_thread_string(ss_plugin_table_reader_vtable_ext* r, ss_plugin_table_t* t,
                                       ss_plugin_table_field_t* f, int64_t tid, char* out,
                                       int size);
@@ -133,7 +133,7 @@ static int k8smeta_python_usable(void) {
 
 /* ---- static-info symbols (plain C) ------------------------------------------------------ */
 
-K8SMETA_EXPORT const char* plugin_get_required_api_version(void) { return "3.9.0"; }
+K8SMETA_EXPORT const char* plugin_get_required_api_version(void) { return "3.2.0"; }
 K8SMETA_EXPORT const char* plugin_get_version(void) { return "0.4.1"; }
 K8SMETA_EXPORT const char* plugin_get_name(void) { return "k8smeta"; }
 K8SMETA_EXPORT const char* plugin_get_description(void) {

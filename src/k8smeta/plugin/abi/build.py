@@ -74,6 +74,8 @@ int k8smeta_read_cgroups(ss_plugin_table_reader_vtable_ext* r, ss_plugin_table_t
     ss_plugin_table_entry_t* e, ss_plugin_table_field_t* f_cgroups,
     ss_plugin_table_field_t* f_second, char* out, int size);
 int k8smeta_write_pod_uid(k8smeta_state* s, int64_t tid, const char* value);
+int k8smeta_write_thread_pod(k8smeta_state* s, ss_plugin_table_reader_vtable_ext* r,
+    ss_plugin_table_writer_vtable_ext* w, int64_t tid, const char* value);
 """
 
 _INIT_CODE: Final = """

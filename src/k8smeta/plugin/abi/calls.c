@@ -178,7 +178,7 @@ K8SMETA_EXPORT ss_plugin_rc plugin_parse_event(
             st->reader = in->table_reader_ext;
             st->writer = in->table_writer_ext;
             st->parse_in = in;
-            if (has_res && res >= 0) status = k8smeta_prefetch_thread(st, (int64_t)e->tid);
+            if (has_res && res >= 0) status = k8smeta_prefetch_thread(st, (int64_t)e->tid, e);
             ss_plugin_rc rc =
                 k8smeta_py_parse_process(st, e->type, (int64_t)e->tid, res, has_res, status);
             st->reader = NULL;
@@ -298,23 +298,62 @@ static int k8smeta_write_thread_string(ss_plugin_table_reader_vtable_ext* r,
     return rc;
 }
 
+/* Hosts without the cgroups sub-table (API < 3.9): the paths of the event's `cgroups`
+ * parameter (index 14, 16-bit slots, present only when nparams > 14), each element
+ * `subsystem=path` reduced to its path, written to out NUL-separated. Returns the bytes
+ * used (0 when the parameter is absent, empty or out of the event's bounds). */
+static int k8smeta_event_cgroups(const ss_plugin_event* e, char* out, int size) {
+    const char* base = (const char*)e;
+    uint32_t nparams = e->nparams;
+    if (nparams <= 14 || nparams > 0xFFFF || e->len < 26 + 2 * nparams) return 0;
+    uint32_t start = 26 + 2 * nparams;
+    uint16_t len = 0;
+    for (uint32_t i = 0; i <= 14; i++) {
+        memcpy(&len, base + 26 + 2 * i, 2);
+        if (i < 14) start += len;
+    }
+    if (len == 0 || start + len > e->len || start + len < start) return 0;
+    int used = 0;
+    const char* p = base + start;
+    const char* end = p + len;
+    while (p < end) {
+        const char* nul = memchr(p, '\0', (size_t)(end - p));
+        const char* stop = nul != NULL ? nul : end;
+        const char* eq = memchr(p, '=', (size_t)(stop - p));
+        const char* path = eq != NULL ? eq + 1 : p;
+        size_t n = (size_t)(stop - path);
+        if (n > 0) {
+            if (used + (int)n + 1 > size) break;   /* out of room: keep what fits */
+            memcpy(out + used, path, n);
+            out[used + (int)n] = '\0';
+            used += (int)n + 1;
+        }
+        p = stop + 1;
+    }
+    return used;
+}
+
 /* Read thread `tid`'s pod_uid into st->uid and its cgroups into st->cgroups with this
- * call's reader (one entry, released). Returns the cgroups bytes, -1 when the thread is
- * absent, -2 when its cgroups cannot be read. */
-static int k8smeta_prefetch_thread(k8smeta_state* st, int64_t tid) {
+ * call's reader (one entry, released): from the cgroups sub-table, or on hosts without it
+ * from the event `e`. Returns the cgroups bytes, -1 when the thread is absent, -2 when its
+ * cgroups cannot be read. */
+static int k8smeta_prefetch_thread(k8smeta_state* st, int64_t tid,
+                                   const ss_plugin_event* evt) {
     ss_plugin_table_reader_vtable_ext* r = st->reader;
     ss_plugin_state_data key;
     ss_plugin_state_data data;
     if (r == NULL) return -1;
     key.s64 = tid;
-    ss_plugin_table_entry_t* e = r->get_table_entry(st->table, &key);
-    if (e == NULL) return -1;
+    ss_plugin_table_entry_t* entry = r->get_table_entry(st->table, &key);
+    if (entry == NULL) return -1;
     st->uid[0] = '\0';
-    if (r->read_entry_field(st->table, e, st->f_pod, &data) == 0 && data.str != NULL)
+    if (r->read_entry_field(st->table, entry, st->f_pod, &data) == 0 && data.str != NULL)
         snprintf(st->uid, sizeof st->uid, "%s", data.str);
-    int n = k8smeta_read_cgroups(r, st->table, e, st->f_cgroups, st->f_second, st->cgroups,
-                                 (int)sizeof st->cgroups);
-    if (r->release_table_entry != NULL) r->release_table_entry(st->table, e);
+    int n = st->f_cgroups == NULL
+                ? k8smeta_event_cgroups(evt, st->cgroups, (int)sizeof st->cgroups)
+                : k8smeta_read_cgroups(r, st->table, entry, st->f_cgroups, st->f_second,
+                                       st->cgroups, (int)sizeof st->cgroups);
+    if (r->release_table_entry != NULL) r->release_table_entry(st->table, entry);
     return n < 0 ? -2 : n;
 }
 
@@ -322,4 +361,13 @@ static int k8smeta_prefetch_thread(k8smeta_state* st, int64_t tid) {
 static int k8smeta_write_pod_uid(k8smeta_state* st, int64_t tid, const char* value) {
     if (st->reader == NULL || st->writer == NULL) return -2;
     return k8smeta_write_thread_string(st->reader, st->writer, st->table, st->f_pod, tid, value);
+}
+
+/* Write thread `tid`'s pod_uid with the given vtables (flush of the /proc scan on hosts
+ * without the cgroups sub-table). 0, -1 when the thread is absent, -2 when the write failed. */
+static int k8smeta_write_thread_pod(k8smeta_state* st, ss_plugin_table_reader_vtable_ext* r,
+                                    ss_plugin_table_writer_vtable_ext* w, int64_t tid,
+                                    const char* value) {
+    if (r == NULL || w == NULL) return -2;
+    return k8smeta_write_thread_string(r, w, st->table, st->f_pod, tid, value);
 }

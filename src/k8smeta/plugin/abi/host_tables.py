@@ -27,22 +27,70 @@ class TableSetupError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Accessors:
-    """Table handle and field accessors, valid for the plugin's lifetime."""
+    """Table handle and field accessors, valid for the plugin's lifetime.
+
+    `f_cgroups`/`f_second` are NULL on hosts without the cgroups sub-table (API < 3.9).
+    """
 
     table: Any
     f_cgroups: Any
     f_second: Any
     f_pod: Any
 
+    @property
+    def sub_table(self) -> bool:
+        return bool(self.f_cgroups)
 
-def setup_threads_table(ffi: Any, inp: Any) -> Accessors:
-    """Steps 1-4 of spec 11.1 with the vtables of the init input."""
+
+def threads_table(ffi: Any, inp: Any) -> Any:
+    """The `threads` table handle (members of API 3.1 only)."""
     tables = inp.tables
     if tables == ffi.NULL or not tables.fields_ext:
         raise TableSetupError("the host offers no table API")
     table = tables.get_table(inp.owner, b"threads", SS_PLUGIN_ST_INT64)
     if table == ffi.NULL:
         raise TableSetupError(f"can't get table: {owner_error(ffi, inp)}")
+    return table
+
+
+def has_cgroups_table(ffi: Any, inp: Any) -> bool:
+    """Whether `threads` lists a `cgroups` field of table type: the host is API >= 3.9.
+
+    The evidence of spec §8.2, read through `fields_ext->list_table_fields` (API 3.1); it
+    licenses reading the members that arrived up to 3.9. False when anything fails.
+    """
+    try:
+        table = threads_table(ffi, inp)
+    except TableSetupError:
+        return False
+    count = ffi.new("uint32_t*")
+    infos = inp.tables.fields_ext.list_table_fields(table, count)
+    if infos == ffi.NULL:
+        return False
+    return any(
+        infos[i].name != ffi.NULL
+        and ffi.string(infos[i].name) == b"cgroups"
+        and infos[i].field_type == SS_PLUGIN_ST_TABLE
+        for i in range(count[0])
+    )
+
+
+def setup_threads_table(ffi: Any, inp: Any, *, sub_table: bool) -> Accessors:
+    """Steps 1-4 of spec 11.1 (steps 2-3 only when the host has the cgroups sub-table)."""
+    table = threads_table(ffi, inp)
+    fields = inp.tables.fields_ext
+    f_cgroups = f_second = ffi.NULL
+    if sub_table:
+        f_cgroups, f_second = _cgroups_accessors(ffi, inp, table)
+    f_pod = fields.add_table_field(table, b"pod_uid", SS_PLUGIN_ST_STRING)
+    if f_pod == ffi.NULL:
+        raise TableSetupError(owner_error(ffi, inp))
+    return Accessors(table, f_cgroups, f_second, f_pod)
+
+
+def _cgroups_accessors(ffi: Any, inp: Any, table: Any) -> tuple[Any, Any]:
+    """Steps 2-3 of 11.1; reads `reader_ext`/`writer_ext` of the tables input (API 3.5)."""
+    tables = inp.tables
     fields, reader, writer = tables.fields_ext, tables.reader_ext, tables.writer_ext
     f_cgroups = fields.get_table_field(table, b"cgroups", SS_PLUGIN_ST_TABLE)
     if f_cgroups == ffi.NULL:
@@ -59,14 +107,16 @@ def setup_threads_table(ffi: Any, inp: Any) -> Accessors:
         writer.destroy_table_entry(table, entry)
     if f_second == ffi.NULL:
         raise TableSetupError(f"can't get the cgroups 'second' field: {owner_error(ffi, inp)}")
-    f_pod = fields.add_table_field(table, b"pod_uid", SS_PLUGIN_ST_STRING)
-    if f_pod == ffi.NULL:
-        raise TableSetupError(owner_error(ffi, inp))
-    return Accessors(table, f_cgroups, f_second, f_pod)
+    return f_cgroups, f_second
 
 
 def owner_error(ffi: Any, inp: Any) -> str:
-    """The owner's last error, from an input struct that has `owner` and the getter."""
+    """The owner's last error, from an input struct that has `owner` and the getter.
+
+    `inp` is NULL where the host's struct may lack the getter (capture listening < 3.9).
+    """
+    if inp == ffi.NULL:
+        return ""
     getter = inp.get_owner_last_error
     return "" if getter == ffi.NULL else c_text(ffi, getter(inp.owner))
 

@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import orjson
 
@@ -108,6 +108,10 @@ def _read_client_file(key: str, path: str | None) -> bytes | None:
         raise ConfigError(f"cannot read {key} '{path}': {exc.strerror or exc}") from None
 
 
+#: The warning for `hostProc` on hosts with the cgroups sub-table (spec §10.2 item 8).
+HOST_PROC_DEPRECATED: Final = "hostProc init config key is deprecated since it is no more in use"
+
+
 def parse_config(text: str, environ: Mapping[str, str]) -> Config:
     """Validate and interpret the init config; raise ConfigError with the last-error text."""
     config = _decode(text)
@@ -121,9 +125,7 @@ def parse_config(text: str, environ: Mapping[str, str]) -> Config:
     logs.append((logging.DEBUG, f"metadata are received from node '{node_name}'"))
     ca_pem = _read_ca(config.get("caPEMBundle", ""), logs)
     if "hostProc" in config:
-        logs.append(
-            (logging.WARNING, "hostProc init config key is deprecated since it is no more in use")
-        )
+        logs.append((logging.WARNING, HOST_PROC_DEPRECATED))
     return Config(
         collector_hostname=config["collectorHostname"],
         collector_port=port,
