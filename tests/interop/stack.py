@@ -3,6 +3,7 @@ libk8smeta.so loaded in the Falco stand-in (`k8smeta.falcosim`) subscribed to it
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -38,6 +39,10 @@ def library() -> Path:
     return LIBRARY
 
 
+def _watch_requests(api: KubeApiStandIn) -> int:
+    return sum(1 for request in api.requests if request.watch)
+
+
 @contextlib.asynccontextmanager
 async def collector_over(api: KubeApiStandIn, port: int = 0) -> AsyncIterator[Collector]:
     """A collector watching the stand-in, gRPC on 127.0.0.1:`port` (0: any); listed."""
@@ -48,9 +53,11 @@ async def collector_over(api: KubeApiStandIn, port: int = 0) -> AsyncIterator[Co
     metrics = CollectorMetrics(CollectorRegistry())
     client = api.client()
     collector = Collector(config, [KubeSource(client, metrics, policy=POLICY)], metrics)
+    watches_before = _watch_requests(api)
     await collector.start()
-    try:
-        await api.wait_for(lambda: api.watchers() == len(Kind), TIMEOUT)
+    try:  # listed when each kind's watch has started, and the lists are applied
+        await api.wait_for(lambda: _watch_requests(api) - watches_before >= len(Kind), TIMEOUT)
+        await asyncio.wait_for(collector.wait_idle(), TIMEOUT)
         yield collector
     finally:
         await collector.stop()
