@@ -167,6 +167,7 @@ async def test_25_lifecycle_logs(caplog: pytest.LogCaptureFixture) -> None:
 
 
 @pytest.mark.asyncio
+@pytest.mark.slow
 async def test_reconnect_storm_every_subscriber_is_served() -> None:
     """1,500 Watch calls at once (more than gRPC's default 1,000 pending calls)."""
     async with running(CLUSTER) as h:
