@@ -52,8 +52,9 @@ def words_of(obj: Obj) -> set[str]:
 class EventThread:
     """Drives one plugin state as libsinsp's event loop does."""
 
-    def __init__(self, host: Host) -> None:
+    def __init__(self, host: Host, fields: tuple[str, ...] = FIELDS) -> None:
         self.host = host
+        self.fields = fields
         self.tids: list[int] = []
         self.vocabulary: set[str] = set()
         self.extractions = 0
@@ -70,7 +71,7 @@ class EventThread:
 
     def view(self, tid: int) -> View:
         view: View = {}
-        for field in FIELDS:
+        for field in self.fields:
             values = self.host.extract(tid, field)
             self.extractions += 1
             garbage = [v for v in values or () if v not in self.vocabulary]
