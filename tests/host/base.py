@@ -33,6 +33,12 @@ class FalcoHost(Protocol):
     `(subsystem, path)` pairs on the thread, as libsinsp does.
     """
 
+    @property
+    def event_cgroups(self) -> bool:
+        """True on hosts without the `cgroups` sub-table (API < 3.9): the plugin reads
+        cgroups from the event's parameter 14 and tags pre-existing threads from /proc."""
+        ...
+
     def init(self, config_json: str) -> str | None:
         """Initialise the plugin with this config (environment = `os.environ`).
 

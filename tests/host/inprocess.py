@@ -150,6 +150,10 @@ class InProcessHost:
         with _on(self):
             yield self.core
 
+    @property
+    def event_cgroups(self) -> bool:
+        return False
+
     def init(self, config_json: str) -> str | None:
         try:
             config = parse_config(config_json, os.environ)

@@ -12,15 +12,23 @@ from typing import Any
 import orjson
 import pytest
 
+from k8smeta.falcosim.generations import GENERATIONS, Generation
 from tests.conftest import load_collector_stream
 from tests.host.base import EXECVE_X, FalcoHost
 from tests.host.inprocess import InProcessHost
+from tests.host.shared_lib import make_host as make_shared_lib_host
 
 HostFactory = Callable[[], FalcoHost]
 
+
+def _shared_lib(generation: Generation) -> HostFactory:
+    return lambda: make_shared_lib_host(generation)
+
+
+#: The in-process host, and the shared library on every emulated host generation.
 HOST_FACTORIES: list[tuple[str, HostFactory]] = [
     ("inprocess", InProcessHost),
-    ("shared_lib", __import__("tests.host.shared_lib", fromlist=["make_host"]).make_host),
+    *((f"shared_lib-{g.name}", _shared_lib(g)) for g in GENERATIONS),
 ]
 
 #: The init config of spec §20.

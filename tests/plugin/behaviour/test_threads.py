@@ -78,7 +78,9 @@ def test_clone_family_tags_the_child_only(ready: FalcoHost, code: int) -> None:
     """U18 plugin_k8s_clone_fork_parse."""
     ready.set_thread(1, [])
     assert ready.process_event(code, 1, 2, pod_cgroups(METRICS_SERVER))  # parent side
-    assert ready.pod_uid(1) == ""
+    # Hosts without the cgroups sub-table: the parent's event carries the parent's own
+    # cgroups (the child inherits them), so the parent is tagged from it (spec §8.2).
+    assert ready.pod_uid(1) == (METRICS_SERVER if ready.event_cgroups else "")
     assert ready.process_event(code, 2, 0, pod_cgroups(METRICS_SERVER))  # child side
     assert ready.pod_uid(2) == METRICS_SERVER
 
@@ -126,13 +128,18 @@ def test_capture_open_tags_existing_threads(ready: FalcoHost) -> None:
     ready.set_thread(8, ["cpu=/user.slice"])
     assert ready.pod_uid(1) == ""
     ready.capture_open()
+    # Hosts before API 3.7 have no capture_open: the plugin tags on the first event.
+    assert ready.parse_only(EXECVE_X, 42, 0)
     assert [ready.pod_uid(t) for t in (1, 7, 8)] == [METRICS_SERVER, other, ""]
     assert ready.metrics()["threads_tagged"] == 2
 
 
 @pytest.mark.parametrize("code", [*CLONE_FAMILY, EXECVE_X, EXECVEAT_X])
 def test_failed_syscalls_are_ignored(ready: FalcoHost, code: int) -> None:
-    ready.set_thread(1, pod_cgroups(METRICS_SERVER))
+    ready.set_thread(1, [])
+    assert ready.process_event(code, 1, -2, pod_cgroups(METRICS_SERVER))  # event param 14
+    assert ready.pod_uid(1) == ""
+    ready.set_thread(1, pod_cgroups(METRICS_SERVER))  # the table's cgroups
     assert ready.process_event(code, 1, -2, pod_cgroups(METRICS_SERVER))
     assert ready.pod_uid(1) == ""
     assert ready.metrics()["parse_errors"] == 0
