@@ -87,6 +87,24 @@ async def read_until(
             return record
 
 
+async def sync_streams(channel: grpc.aio.Channel, count: int) -> list[Call]:
+    """`count` Sync-only streams on distinct nodes, each past its `Sync`."""
+    stub = metadata_pb2_grpc.MetadataStub(channel)
+    selector = {"k8smeta/sync": "true"}
+    calls = [
+        stub.Watch(metadata_pb2.Selector(nodeName=f"node-{n}", resourceKinds=selector))
+        for n in range(count)
+    ]
+    for call in calls:
+        event = await asyncio.wait_for(call.read(), 10)
+        assert isinstance(event, metadata_pb2.Event)
+        assert event.reason == "Sync"
+    return calls
+
+
+Call = grpc.aio.UnaryStreamCall[metadata_pb2.Selector, metadata_pb2.Event]
+
+
 @pytest.mark.asyncio
 @pytest.mark.slow
 async def test_process_serves_snapshot_and_exits_0_on_sigterm(tmp_path: Path) -> None:
@@ -121,10 +139,14 @@ async def test_process_serves_snapshot_and_exits_0_on_sigterm(tmp_path: Path) ->
                 event = await asyncio.wait_for(call.read(), 10)
                 assert isinstance(event, metadata_pb2.Event)
                 assert (event.reason, event.uid) == ("Create", "pod-2")
+                others = await sync_streams(channel, 99)  # upstream's lifecycle test: 100
+                async with session.get(f"http://127.0.0.1:{ports['metrics']}/metrics") as response:
+                    assert "\nmeta_collector_server_subscribers 100\n" in await response.text()
                 process.send_signal(signal.SIGTERM)
-                with pytest.raises(grpc.aio.AioRpcError) as ended:
-                    await asyncio.wait_for(call.read(), 10)
-                assert ended.value.code() is grpc.StatusCode.UNAVAILABLE
+                for stream in (call, *others):
+                    with pytest.raises(grpc.aio.AioRpcError) as ended:
+                        await asyncio.wait_for(stream.read(), 10)
+                    assert ended.value.code() is grpc.StatusCode.UNAVAILABLE
         assert await asyncio.wait_for(process.wait(), 10) == 0
     finally:
         if process.returncode is None:
@@ -132,10 +154,9 @@ async def test_process_serves_snapshot_and_exits_0_on_sigterm(tmp_path: Path) ->
             await process.wait()
     rest = await process.stderr.read()
     lines = [orjson.loads(line) for line in rest.splitlines()]
-    assert {
-        "level": "info",
-        "logger": "broker.grpc-server",
-        "msg": "stream deleted",
-        "subscriber": "node-a",
-    }.items() <= next(line for line in lines if line["msg"] == "stream deleted").items()
+    deleted = [line for line in lines if line["msg"] == "stream deleted"]
+    assert len(deleted) == 100
+    (ours,) = [line for line in deleted if line["subscriber"] == "node-a"]
+    assert list(ours) == ["level", "ts", "logger", "msg", "subscriber"]
+    assert (ours["level"], ours["logger"]) == ("info", "broker.grpc-server")
     assert any(record["msg"] == "starting grpc server" for record in seen)
