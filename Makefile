@@ -52,7 +52,7 @@ bench: plugin
 	$(PY) benchmarks/bench_feed.py
 	$(PY) benchmarks/bench_abi.py
 	$(PY) -m benchmarks.bench_trim
-	$(PY) benchmarks/bench_collector.py
+	$(PY) -m benchmarks.bench_collector
 
 clean:
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache
