@@ -4,13 +4,20 @@ subprocess, Falco-style rendering."""
 from __future__ import annotations
 
 import re
+import socket
 from pathlib import Path
 
 import pytest
 
 from k8smeta.demo.cgroups import Layout, container_id, event_cgroups, host_path, pod_path
 from k8smeta.demo.cluster import Cluster
-from k8smeta.demo.collector_process import CollectorError, CollectorProcess
+from k8smeta.demo.collector_process import (
+    CollectorError,
+    CollectorProcess,
+    Ports,
+    free_ports,
+    start_collector,
+)
 from k8smeta.demo.formatting import FieldValue, falco_line, render
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -129,3 +136,24 @@ def test_collector_serves_ready_then_stops_with_0() -> None:
         assert collector.stop(timeout=10.0) == 0
     finally:
         collector.close()
+
+
+def test_a_taken_port_is_a_listener_failure_worth_retrying() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        ports = Ports(taken.getsockname()[1], *free_ports(2))
+        collector = CollectorProcess([ROOT / "examples" / "cluster.json"], ports)
+        try:
+            with pytest.raises(CollectorError, match="exited with 1"):
+                collector.start(timeout=10.0)
+            assert collector.start_failed_on_listener()
+        finally:
+            collector.close()
+
+
+def test_start_collector_reports_a_bad_snapshot_with_its_log(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text("[]")
+    with pytest.raises(CollectorError, match=r"exited with 2\n--- collector log ---\n.*bad.json"):
+        start_collector([bad], timeout=10.0)

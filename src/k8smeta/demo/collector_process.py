@@ -98,6 +98,11 @@ class CollectorProcess:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self._process.wait(POLL_INTERVAL)
 
+    def start_failed_on_listener(self) -> bool:
+        """Whether the process ended with 1, the collector's code for a listener it could
+        not open (e.g. a port taken between `free_ports` and its start)."""
+        return self._process is not None and self._process.poll() == 1
+
     def stop(self, timeout: float) -> int:
         """SIGTERM, then its exit code (killed and CollectorError after `timeout` s)."""
         process, self._process = self._process, None
@@ -124,3 +129,22 @@ class CollectorProcess:
             self._process.wait()
         self._process = None
         self._log.close()
+
+
+def start_collector(
+    snapshots: Sequence[Path], timeout: float, attempts: int = 3
+) -> CollectorProcess:
+    """A ready collector on fresh free ports; a start that loses a port race is retried."""
+    for attempt in range(1, attempts + 1):
+        collector = CollectorProcess(snapshots)
+        try:
+            collector.start(timeout)
+            return collector
+        except CollectorError as exc:
+            retry = attempt < attempts and collector.start_failed_on_listener()
+            output = collector.output()
+            collector.close()
+            if not retry:
+                raise CollectorError(f"{exc}\n--- collector log ---\n{output}") from None
+            log.info("collector start failed, retrying on other ports: %s", output)
+    raise CollectorError(f"the collector did not start in {attempts} attempts")

@@ -17,7 +17,7 @@ from typing import TextIO
 
 from k8smeta.demo import scenario
 from k8smeta.demo.cluster import Cluster
-from k8smeta.demo.collector_process import CollectorError, CollectorProcess
+from k8smeta.demo.collector_process import CollectorError, start_collector
 from k8smeta.demo.formatting import OUTPUT_FIELDS, FieldValue, falco_line
 from k8smeta.demo.host import EXECVE_X, PluginHost, open_host
 
@@ -96,17 +96,14 @@ def _run(options: DemoOptions, out: TextIO, host_factory: HostFactory) -> None:
     plan = Plan(options, expected, tuple(events))
     clock = Clock()
     _header(out, options, expected)
-    collector = CollectorProcess([options.snapshot])
+    collector = start_collector([options.snapshot], options.timeout)
     try:
-        collector.start(options.timeout)
         print(f"{clock} collector ready: gRPC on 127.0.0.1:{collector.ports.broker}", file=out)
         _with_plugin(plan, out, host_factory, collector.ports.broker, clock)
         code = collector.stop(options.timeout)
         if code != 0:
             raise DemoError(f"the collector exited with {code}:\n{collector.output()}")
         print(f"{clock} collector stopped (exit code 0); done", file=out, flush=True)
-    except CollectorError as exc:
-        raise DemoError(f"{exc}\n--- collector log ---\n{collector.output()}") from exc
     finally:
         collector.close()
 
@@ -118,8 +115,9 @@ def _header(out: TextIO, options: DemoOptions, expected: int) -> None:
         f"  2. load {options.library.name} in the bundled Falco stand-in for node "
         f"{options.node}\n"
         f"  3. wait until the plugin holds the {expected} objects {options.node} needs\n"
-        "  4. replay execve events from pods of that node and from a host process, and print\n"
-        "     one Falco-style line per event with the k8smeta fields (<NA> = no value)\n",
+        "  4. replay execve events from pods of that node (cgroupfs and systemd cgroup drivers,\n"
+        "     cgroup v1 and v2) and from a host process, and print one Falco-style line per\n"
+        "     event with the k8smeta fields (<NA> = no value)\n",
         file=out,
         flush=True,
     )
