@@ -81,6 +81,8 @@ def run(options: DemoOptions, out: TextIO, host_factory: HostFactory = open_host
     """Run the demo, writing to `out`; 0 on success, 1 on any failure."""
     try:
         _run(options, out, host_factory)
+    except BrokenPipeError:  # the reader went away (e.g. `| head`); everything is shut down
+        return 1
     except (DemoError, CollectorError, scenario.ScenarioError, OSError, ValueError) as exc:
         print(f"demo failed: {exc}", file=out, flush=True)
         return 1
