@@ -19,6 +19,7 @@ from k8smeta.collector.kube.policy import ReflectorPolicy
 from k8smeta.collector.kube.source import KubeSource
 from k8smeta.collector.model import Kind
 from k8smeta.collector.ops.metrics import CollectorMetrics
+from k8smeta.collector.rpc.server import TlsConfig
 from k8smeta.falcosim import Host
 from tests.interop.event_thread import EventThread
 from tests.kubeapi.standin import KubeApiStandIn
@@ -44,11 +45,13 @@ def _watch_requests(api: KubeApiStandIn) -> int:
 
 
 @contextlib.asynccontextmanager
-async def collector_over(api: KubeApiStandIn, port: int = 0) -> AsyncIterator[Collector]:
+async def collector_over(
+    api: KubeApiStandIn, port: int = 0, tls: TlsConfig | None = None
+) -> AsyncIterator[Collector]:
     """A collector watching the stand-in, gRPC on 127.0.0.1:`port` (0: any); listed."""
     loopback = "127.0.0.1:0"
     config = CollectorConfig(
-        broker_bind=f"127.0.0.1:{port}", metrics_bind=loopback, health_bind=loopback
+        broker_bind=f"127.0.0.1:{port}", metrics_bind=loopback, health_bind=loopback, tls=tls
     )
     metrics = CollectorMetrics(CollectorRegistry())
     client = api.client()
@@ -65,10 +68,11 @@ async def collector_over(api: KubeApiStandIn, port: int = 0) -> AsyncIterator[Co
 
 
 @contextlib.contextmanager
-def plugin_for(port: int, node: str = NODE) -> Iterator[Host]:
-    """libk8smeta.so initialised for `node` against 127.0.0.1:`port`, async handler set."""
+def plugin_for(port: int, node: str = NODE, **extra: str) -> Iterator[Host]:
+    """libk8smeta.so initialised for `node` against 127.0.0.1:`port` (more init-config keys
+    in `extra`), async handler set."""
     host = Host(library())
-    config = {"collectorHostname": "127.0.0.1", "collectorPort": port, "nodeName": node}
+    config = {"collectorHostname": "127.0.0.1", "collectorPort": port, "nodeName": node, **extra}
     try:
         error = host.init(json.dumps(config))
         assert error is None, error
@@ -79,7 +83,7 @@ def plugin_for(port: int, node: str = NODE) -> Iterator[Host]:
 
 
 @contextlib.asynccontextmanager
-async def plugin_events(port: int, node: str = NODE) -> AsyncIterator[EventThread]:
+async def plugin_events(port: int, node: str = NODE, **extra: str) -> AsyncIterator[EventThread]:
     """`plugin_for` as the event thread of an async test."""
-    with plugin_for(port, node) as host:
+    with plugin_for(port, node, **extra) as host:
         yield EventThread(host)
