@@ -13,6 +13,9 @@
 #define F_SECOND ((ss_plugin_table_field_t*)3)
 #define F_FIRST ((ss_plugin_table_field_t*)4)
 
+int fs_api_minor = 12;   /* the host generation: plugin API 3.<minor> (spec §5) */
+int fs_claims_cgroups = 0;   /* a lying host: lists the cgroups sub-table before 3.9 */
+
 static fs_thread fs_threads[FS_MAX_TID];
 static fs_table fs_threads_table = {1, NULL};
 static __thread fs_owner* fs_current_owner;   /* owner of the current call */
@@ -22,6 +25,20 @@ static void fs_error(const char* msg) {
 }
 
 void fs_threads_reset(void) { memset(fs_threads, 0, sizeof fs_threads); }
+
+/* A heap copy of exactly the generation's `size` bytes of a struct built at full (3.12)
+ * size: a plugin reading past the end reads past the block, which valgrind reports. */
+__attribute__((noinline)) void* fs_struct_copy(const void* full, size_t size) {
+    void* block = malloc(size);
+    memcpy(block, full, size);
+    return block;
+}
+
+/* Struct sizes per generation (spec §4.2; 3.4.x hosts are not emulated). */
+static size_t fs_size_init_input(void) { return fs_api_minor >= 5 ? 40 : 32; }
+static size_t fs_size_init_tables(void) { return fs_api_minor >= 5 ? 72 : 56; }
+static size_t fs_size_extract_input(void) { return fs_api_minor >= 11 ? 80 : 72; }
+static size_t fs_size_listen_input(void) { return fs_api_minor >= 9 ? 40 : 32; }
 
 fs_thread* fs_set_thread(int64_t tid, const char* const* cgroups, int n) {
     if (tid < 0 || tid >= FS_MAX_TID) return NULL;
@@ -77,12 +94,16 @@ static const ss_plugin_table_fieldinfo* fs_list_fields(ss_plugin_table_t* t, uin
                                                    {"second", SS_PLUGIN_ST_STRING_, 1}};
     fs_table* table = t;
     *n = 2;
-    return table->kind == 1 ? threads : cgroups;
+    if (table->kind != 1) return cgroups;
+    if (fs_api_minor >= 9 || fs_claims_cgroups) return threads;
+    *n = 1;   /* no cgroups sub-table before API 3.9 */
+    return threads + 1;
 }
 
 static ss_plugin_table_field_t* fs_get_field(ss_plugin_table_t* t, const char* name, int type) {
     fs_table* table = t;
-    if (table->kind == 1 && strcmp(name, "cgroups") == 0 && type == SS_PLUGIN_ST_TABLE_)
+    if (table->kind == 1 && strcmp(name, "cgroups") == 0 && type == SS_PLUGIN_ST_TABLE_ &&
+        (fs_api_minor >= 9 || fs_claims_cgroups))
         return F_CGROUPS;
     if (table->kind == 1 && strcmp(name, "pod_uid") == 0 && type == SS_PLUGIN_ST_STRING_)
         return F_POD;
@@ -290,9 +311,14 @@ ss_plugin_t* fs_init(fs_plugin* p, fs_owner* o, const char* config, ss_plugin_rc
     tables.fields_ext = &fields;
     tables.reader_ext = &reader;
     tables.writer_ext = &writer;
-    ss_plugin_init_input in = {config, o, fs_owner_error, &tables, fs_log};
+    ss_plugin_init_tables_input* tables_in = fs_struct_copy(&tables, fs_size_init_tables());
+    ss_plugin_init_input full = {config, o, fs_owner_error, tables_in, fs_log};
+    ss_plugin_init_input* in = fs_struct_copy(&full, fs_size_init_input());
     fs_current_owner = o;
-    return p->init(&in, rc);
+    ss_plugin_t* s = p->init(in, rc);
+    free(in);
+    free(tables_in);
+    return s;
 }
 
 /* ---- events ------------------------------------------------------------------------- */
@@ -358,8 +384,11 @@ ss_plugin_rc fs_parse(fs_plugin* p, ss_plugin_t* s, fs_owner* o, const fs_event*
     in.table_reader_ext = &reader;
     in.table_writer_ext = &writer;
     ss_plugin_event_input ev = {(const ss_plugin_event*)e->data, evtnum, "syscall"};
+    ss_plugin_event_parse_input* exact = fs_struct_copy(&in, sizeof in);
     fs_current_owner = o;
-    return p->parse_event(s, &ev, &in);
+    ss_plugin_rc rc = p->parse_event(s, &ev, exact);
+    free(exact);
+    return rc;
 }
 
 int fs_extract(fs_plugin* p, ss_plugin_t* s, fs_owner* o, const fs_event* e, uint64_t evtnum,
@@ -380,8 +409,11 @@ int fs_extract(fs_plugin* p, ss_plugin_t* s, fs_owner* o, const fs_event* e, uin
     in.fields = &f;
     in.table_reader_ext = &reader;
     ss_plugin_event_input ev = {(const ss_plugin_event*)e->data, evtnum, "syscall"};
+    ss_plugin_field_extract_input* exact = fs_struct_copy(&in, fs_size_extract_input());
     fs_current_owner = o;
-    if (p->extract_fields(s, &ev, &in) != 0) return -1;
+    ss_plugin_rc rc = p->extract_fields(s, &ev, exact);
+    free(exact);
+    if (rc != 0) return -1;
     *values = f.res.str;
     return (int)f.res_len;
 }
@@ -389,9 +421,13 @@ int fs_extract(fs_plugin* p, ss_plugin_t* s, fs_owner* o, const fs_event* e, uin
 ss_plugin_rc fs_capture_open(fs_plugin* p, ss_plugin_t* s, fs_owner* o) {
     FS_READER_EXT;
     FS_WRITER_EXT;
+    if (fs_api_minor < 7) return 0;   /* no capture listening before API 3.7 */
     ss_plugin_capture_listen_input in = {o, NULL, &reader, &writer, fs_owner_error};
+    ss_plugin_capture_listen_input* exact = fs_struct_copy(&in, fs_size_listen_input());
     fs_current_owner = o;
-    return p->capture_open(s, &in);
+    ss_plugin_rc rc = p->capture_open(s, exact);
+    free(exact);
+    return rc;
 }
 
 /* The framework's checks (spec 7.2 step 1), then a copy into the bounded queue. */

@@ -86,6 +86,16 @@ typedef struct {
     ss_plugin_metric* (*get_metrics)(ss_plugin_t*, uint32_t*);
 } fs_plugin;
 
+/* The emulated host generation: plugin API 3.<fs_api_minor> (default 12). It decides the
+ * struct sizes passed (allocated at exactly that size), whether `threads` has the cgroups
+ * sub-table (>= 9) and whether capture_open is called (>= 7). */
+extern int fs_api_minor;
+/* Set to 1 to make an old generation list the cgroups sub-table anyway (a negative control:
+ * the plugin then trusts the evidence and reads members the structs do not have). */
+extern int fs_claims_cgroups;
+/* A heap block of exactly `size` bytes copied from `full` (the caller frees it). */
+void* fs_struct_copy(const void* full, size_t size);
+
 /* Threads table (one per process). */
 void fs_threads_reset(void);
 fs_thread* fs_set_thread(int64_t tid, const char* const* cgroups, int n);

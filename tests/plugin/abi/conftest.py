@@ -7,9 +7,11 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import orjson
 import pytest
 
 from k8smeta.plugin.abi.cdef import c_header
+from tests.conftest import load_collector_stream
 
 ROOT = Path(__file__).resolve().parents[3]
 LIBRARY = ROOT / "build" / "libk8smeta.so"
@@ -62,3 +64,11 @@ def compile_c(out_dir: Path, name: str, sources: list[Path], optimize: str = "-O
 def cold_start_binary(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("c-host")
     return compile_c(out, "cold_start", [C_SOURCES / "cold_start.c", C_SOURCES / "fakesinsp.c"])
+
+
+@pytest.fixture(scope="module")
+def payloads(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixture stream as one JSON payload per line (what the C hosts feed)."""
+    path = tmp_path_factory.mktemp("payloads") / "stream.jsonl"
+    path.write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in load_collector_stream()))
+    return path

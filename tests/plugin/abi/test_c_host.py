@@ -5,25 +5,23 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-import orjson
 import pytest
-
-from tests.conftest import load_collector_stream
-
-
-@pytest.fixture(scope="module")
-def payloads(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("payloads") / "stream.jsonl"
-    path.write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in load_collector_stream()))
-    return path
 
 
 def run_host(
-    binary: Path, library: Path, mode: str, payloads: Path, cycles: int, *env: str
+    binary: Path,
+    library: Path,
+    mode: str,
+    payloads: Path,
+    cycles: int,
+    *env: str,
+    args: tuple[str, ...] = (),
 ) -> dict[str, str]:
-    """Run the C host in an empty environment (no PYTHON*, no venv on PATH) plus `env`."""
+    """Run the C host in an empty environment (no PYTHON*, no venv on PATH) plus `env`;
+    `args`: the optional host generation (API minor) and hostProc."""
+    command = [str(binary), str(library), mode, str(payloads), str(cycles), *args]
     proc = subprocess.run(
-        ["/usr/bin/env", "-i", *env, str(binary), str(library), mode, str(payloads), str(cycles)],
+        ["/usr/bin/env", "-i", *env, *command],
         capture_output=True,
         text=True,
         timeout=60,
