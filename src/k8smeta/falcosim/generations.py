@@ -20,6 +20,7 @@ class Generation:
     api: ApiVersion
     falco: str
     libs: str
+    event_schema: str  # the lowest event schema of the Falco releases of this generation
 
     @property
     def name(self) -> str:
@@ -63,6 +64,13 @@ class Generation:
             return False
         return not (minor == self.api[1] and patch > self.api[2])
 
+    def accepts_event_schema(self, required: str) -> bool:
+        """libsinsp's check of `get_required_event_schema_version` (libs >= 0.22, spec §1.2):
+        same major, and not above the host's schema."""
+        want = tuple(int(p) for p in required.split("."))
+        have = tuple(int(p) for p in self.event_schema.split("."))
+        return len(want) == 3 and want[0] == have[0] and want <= have
+
     def size_of(self, struct: str) -> int:
         """Bytes of `struct` that this host allocates (LP64 offsets of spec §4.2)."""
         sizes = _SIZES[struct]
@@ -78,12 +86,12 @@ _SIZES: Final[dict[str, tuple[tuple[ApiVersion, int], ...]]] = {
     "ss_plugin_capture_listen_input": (((3, 9, 0), 40), ((3, 7, 0), 32), ((3, 0, 0), 0)),
 }
 
-API_3_2: Final = Generation((3, 2, 0), "0.37", "0.14")
-API_3_6: Final = Generation((3, 6, 0), "0.38.1-0.38.2", "0.17.2-0.17.3")
-API_3_7: Final = Generation((3, 7, 0), "0.39", "0.18")
-API_3_10: Final = Generation((3, 10, 0), "0.40", "0.20")
-API_3_11: Final = Generation((3, 11, 0), "0.41", "0.21")
-API_3_12: Final = Generation((3, 12, 0), "0.42-0.44", "0.22-0.25")
+API_3_2: Final = Generation((3, 2, 0), "0.37", "0.14", "2.14.0")
+API_3_6: Final = Generation((3, 6, 0), "0.38.1-0.38.2", "0.17.2-0.17.3", "2.20.1")
+API_3_7: Final = Generation((3, 7, 0), "0.39", "0.18", "2.22.1")
+API_3_10: Final = Generation((3, 10, 0), "0.40", "0.20", "3.5.0")
+API_3_11: Final = Generation((3, 11, 0), "0.41", "0.21", "3.6.1")
+API_3_12: Final = Generation((3, 12, 0), "0.42-0.44", "0.22-0.25", "4.0.1")
 LATEST: Final = API_3_12
 #: Every emulated generation, oldest first.
 GENERATIONS: Final = (API_3_2, API_3_6, API_3_7, API_3_10, API_3_11, API_3_12)

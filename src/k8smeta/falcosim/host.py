@@ -119,7 +119,14 @@ class Host:
         return bool(self.lib.plugin_parse_event(self.state, evt_input, parse_input) == SUCCESS)
 
     def capture_open(self) -> str | None:
-        """`capture_open` (API >= 3.7 only; older hosts never call it). Error text or None."""
+        """The open as libsinsp does it: the event schema check (libs >= 0.22), then
+        `capture_open` (API >= 3.7; older hosts never call it). Error text or None."""
+        if self.generation.calls_schema_version:
+            schema_fn = getattr(self.lib, "plugin_get_required_event_schema_version", None)
+            required = "3.0.0" if schema_fn is None else ffi.string(schema_fn(self.state)).decode()
+            if not self.generation.accepts_event_schema(required):
+                have = self.generation.event_schema
+                return f"plugin requires event schema {required}, the host has {have}"
         if not self.generation.capture_listening:
             return None
         listen, _keep = self.inputs.capture_listen()
