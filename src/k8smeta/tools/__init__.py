@@ -1,4 +1,4 @@
 """Operator tools that speak the wire contract, e.g. `k8smeta watch`.
 
-Import only `k8smeta.wire`.
+They may use the plugin's feed (to ask exactly what the plugin asks), never the collector.
 """

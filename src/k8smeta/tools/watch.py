@@ -1,6 +1,6 @@
 """`k8smeta watch`: print what a collector streams to one node, one JSON line per event.
 
-The troubleshooting view of the plugin's input: the same Selector as the plugin sends
+The troubleshooting view of the plugin's input: the same Selector as the plugin's feed sends
 (or upstream's, with `--upstream-selector`), each `Event` printed in protobuf JSON form.
 """
 
@@ -16,17 +16,12 @@ from typing import TextIO
 import grpc
 from google.protobuf import json_format
 
+from k8smeta.plugin.feed.selector import RESOURCE_KINDS, SYNC_OPT_IN
 from k8smeta.wire import metadata_pb2, metadata_pb2_grpc
 
-PLUGIN_KINDS = (
-    "Pod",
-    "Namespace",
-    "Deployment",
-    "Service",
-    "ReplicaSet",
-    "ReplicationController",
-    "DaemonSet",
-)
+SYNC_KEY = SYNC_OPT_IN
+# Exactly what the plugin asks for, without the opt-in key (added by `build_selector`).
+PLUGIN_KINDS = tuple(kind for kind in RESOURCE_KINDS if kind != SYNC_OPT_IN)
 UPSTREAM_PLUGIN_KINDS = (
     "Pod",
     "Namespace",
@@ -35,7 +30,6 @@ UPSTREAM_PLUGIN_KINDS = (
     "ReplicaSet",
     "ReplicaController",
 )
-SYNC_KEY = "k8smeta/sync"
 
 
 @dataclass(frozen=True, slots=True)
