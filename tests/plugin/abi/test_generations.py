@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Iterator
 
 import pytest
 
+from k8smeta.falcosim.events import process_event
 from k8smeta.falcosim.generations import API_3_2, API_3_12, GENERATIONS, Generation
 from k8smeta.falcosim.host import Host
 from tests.host.base import EXECVE_X
@@ -132,3 +134,26 @@ def test_old_hosts_scan_host_proc_once_for_threads_in_the_table(
     host.set_thread(7, pod_cgroups(UID))  # appears later: only events tag it now
     assert host.parse_only(EXECVE_X, 42, 0)
     assert host.read_field(7, "pod_uid") == ""
+
+
+def _forged(cgroups_len_delta: int, nparams: int = 31) -> bytes:
+    """An execve exit whose slot 14 claims `cgroups_len_delta` more bytes than it has."""
+    event = bytearray(process_event(EXECVE_X, 1, 0, pod_cgroups(UID), nparams=nparams))
+    slot = 26 + 2 * 14
+    (length,) = struct.unpack_from("<H", event, slot)
+    struct.pack_into("<H", event, slot, (length + cgroups_len_delta) & 0xFFFF)
+    return bytes(event)
+
+
+@pytest.mark.parametrize("generation", OLD, ids=_ids(OLD))
+@pytest.mark.parametrize("delta", [1, 4096, 65535 - 200, -1])
+def test_old_hosts_survive_a_forged_cgroups_slot(
+    hosts: list[SharedLibHost], generation: Generation, delta: int
+) -> None:
+    """Slot lengths past the event's end are ignored; a shortened one cuts the last path."""
+    host = _host(hosts, generation)
+    assert host.init(DEFAULT_CONFIG) is None
+    host.add_thread(1)
+    assert host.parse_raw(_forged(delta))
+    expected = UID if delta == -1 else ""  # -1: the path loses its last byte only
+    assert host.read_field(1, "pod_uid") == expected
