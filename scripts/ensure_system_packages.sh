@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs the system tools the build and the tests need when they are missing:
 # a C compiler (the plugin and the C test hosts), binutils (symbol checks), openssl
-# (test certificates). Uses apt-get on Debian-like machines; elsewhere it names what is missing.
+# (test certificates), valgrind (the plugin never reads past a host's struct).
+# Uses apt-get on Debian-like machines; elsewhere it names what is missing.
 set -euo pipefail
-declare -A package_of=([cc]=gcc [nm]=binutils [readelf]=binutils [openssl]=openssl [make]=make)
+declare -A package_of=([cc]=gcc [nm]=binutils [readelf]=binutils [openssl]=openssl [make]=make [valgrind]=valgrind)
 missing=()
 for tool in "${!package_of[@]}"; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("${package_of[$tool]}")
