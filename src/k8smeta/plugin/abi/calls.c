@@ -65,6 +65,13 @@ static void k8smeta_set_result(ss_plugin_extract_field* f, const char** res) {
 
 /* ---- wrappers into Python ----------------------------------------------------------- */
 
+/* FAILURE with `msg` as the state's last error: a NULL where the API promises a pointer
+ * (libsinsp never does this; a faulty host must get an error, not a crash). */
+static ss_plugin_rc k8smeta_bad_input(k8smeta_state* s, const char* msg) {
+    k8smeta_copy_error(s->last_error, msg);
+    return 1;
+}
+
 /* FAILURE with the start-up error as the state's last error. */
 static ss_plugin_rc k8smeta_unavailable(ss_plugin_t* s) {
     if (s != NULL) k8smeta_copy_error(((k8smeta_state*)s)->last_error, k8smeta_boot_error);
@@ -72,11 +79,17 @@ static ss_plugin_rc k8smeta_unavailable(ss_plugin_t* s) {
 }
 
 K8SMETA_EXPORT ss_plugin_t* plugin_init(const ss_plugin_init_input* in, ss_plugin_rc* rc) {
+    ss_plugin_rc ignored;
+    if (rc == NULL) rc = &ignored;
     k8smeta_state* s = calloc(1, sizeof(k8smeta_state));
     if (s == NULL) {
         k8smeta_copy_error(k8smeta_boot_error, "k8smeta: out of memory");
         *rc = 1;
         return NULL;
+    }
+    if (in == NULL) {
+        *rc = k8smeta_bad_input(s, "plugin_init: the init input is NULL");
+        return s;
     }
     if (!k8smeta_python_usable()) {
         *rc = k8smeta_unavailable(s);
@@ -111,6 +124,8 @@ K8SMETA_EXPORT ss_plugin_rc plugin_extract_fields(
     if (st == NULL) return 1;
     if (!k8smeta_python_usable()) return k8smeta_unavailable(s);
     if (st->handle == NULL) return 1;
+    if (evt == NULL || evt->evt == NULL || in == NULL || (in->fields == NULL && in->num_fields))
+        return k8smeta_bad_input(st, "plugin_extract_fields: NULL event or extraction input");
     int64_t tid = (int64_t)evt->evt->tid;
     int status = -1;
     if (tid > 0 && in->table_reader_ext != NULL) {
@@ -169,6 +184,8 @@ K8SMETA_EXPORT ss_plugin_rc plugin_parse_event(
     if (st == NULL) return 1;
     if (!k8smeta_python_usable()) return k8smeta_unavailable(s);
     if (st->handle == NULL) return 1;
+    if (evt == NULL || evt->evt == NULL || in == NULL)
+        return k8smeta_bad_input(st, "plugin_parse_event: NULL event or parse input");
     const ss_plugin_event* e = evt->evt;
     switch (e->type) {
         case 223: case 225: case 227: case 335: case 293: case 331: {
@@ -199,15 +216,20 @@ K8SMETA_EXPORT ss_plugin_rc plugin_set_async_event_handler(
 
 K8SMETA_EXPORT ss_plugin_rc plugin_dump_state(
     ss_plugin_t* s, ss_plugin_owner_t* owner, const ss_plugin_async_event_handler_t handler) {
+    if (s != NULL && handler == NULL)
+        return k8smeta_bad_input((k8smeta_state*)s, "plugin_dump_state: the handler is NULL");
     K8SMETA_WRAP(k8smeta_py_dump_state((k8smeta_state*)s, owner, handler));
 }
 
 K8SMETA_EXPORT ss_plugin_rc plugin_capture_open(
     ss_plugin_t* s, const ss_plugin_capture_listen_input* in) {
+    if (s != NULL && in == NULL)
+        return k8smeta_bad_input((k8smeta_state*)s, "plugin_capture_open: the input is NULL");
     K8SMETA_WRAP(k8smeta_py_capture_open((k8smeta_state*)s, in));
 }
 
 K8SMETA_EXPORT ss_plugin_metric* plugin_get_metrics(ss_plugin_t* s, uint32_t* num_metrics) {
+    if (num_metrics == NULL) return NULL;
     *num_metrics = 0;
     if (s == NULL || ((k8smeta_state*)s)->handle == NULL || !k8smeta_python_usable()) return NULL;
     return k8smeta_py_get_metrics((k8smeta_state*)s, num_metrics);
