@@ -256,3 +256,9 @@ def test_cache_follows_updates_and_deletes_of_related_resources(  # noqa: PLR091
     assert host.extract(1, field) == after
     assert host.async_event("k8s", orjson.dumps({"reason": "Delete", "uid": uid, "kind": kind}))
     assert host.extract(1, field) is None
+
+
+def test_null_handler_twice_and_before_any_handler_is_success(host: SharedLibHost) -> None:
+    for _ in range(3):
+        assert host.lib.plugin_set_async_event_handler(host.state, host.handle, ffi.NULL) == 0
+    assert host.extract(1, "k8smeta.pod.name") == POD_NAME
