@@ -129,7 +129,7 @@ class KubeApiStandIn:
     def requests_for(self, resource: str, *, watch: bool | None = None) -> list[RequestRecord]:
         return [r for r in self.requests if r.resource == resource and watch in (None, r.watch)]
 
-    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 15.0) -> None:
         """Wait until `predicate()` holds; re-checked after every request and watch change."""
         async with asyncio.timeout(timeout), self._server.changed:
             await self._server.changed.wait_for(predicate)

@@ -142,6 +142,6 @@ async def test_waiting_consumer_is_woken_by_publish() -> None:
     await asyncio.sleep(0)  # let the consumer block on its wake-up event
     assert not waiter.done()
     broker.publish({NodeName("node-a"): [live("x-9")]})
-    event = await asyncio.wait_for(waiter, 1)
+    event = await asyncio.wait_for(waiter, 10)
     assert isinstance(event, WireEvent)
     assert event.uid == "x-9"

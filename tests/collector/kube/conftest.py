@@ -45,7 +45,7 @@ def queue() -> BatchQueue:
     return asyncio.Queue()
 
 
-async def next_batch(queue: BatchQueue, timeout: float = 5.0) -> Batch:
+async def next_batch(queue: BatchQueue, timeout: float = 15.0) -> Batch:
     """The next batch, or a test failure after `timeout` seconds."""
     async with asyncio.timeout(timeout):
         return await queue.get()

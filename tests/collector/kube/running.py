@@ -35,7 +35,7 @@ class ErrorLog(logging.Handler):
         self.messages.append(record.getMessage())
         self._changed.set()
 
-    async def wait(self, count: int, timeout: float = 5.0) -> None:
+    async def wait(self, count: int, timeout: float = 15.0) -> None:
         async with asyncio.timeout(timeout):
             while len(self.messages) < count:
                 self._changed.clear()

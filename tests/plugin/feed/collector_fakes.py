@@ -84,7 +84,7 @@ class ScriptedCollector(metadata_pb2_grpc.MetadataServicer):
             for done in self._holds:
                 done.set()
 
-    def wait_calls(self, count: int, timeout: float = 5.0) -> bool:
+    def wait_calls(self, count: int, timeout: float = 15.0) -> bool:
         """Wait until `count` Watch calls arrived."""
         with self._cond:
             return self._cond.wait_for(lambda: len(self.selectors) >= count, timeout)

@@ -12,7 +12,7 @@ import orjson
 
 from k8smeta.plugin.feed import Feed, FeedSettings
 
-WAIT = 5.0
+WAIT = 15.0
 """Backstop for every wait of these tests (they end far sooner)."""
 
 
