@@ -66,7 +66,10 @@ async def test_17_slow_subscriber_is_cut_alone() -> None:
         assert not fast.call.done()
         reader.cancel()
         latencies = sorted(a - s for a, s in zip(arrived, stamps, strict=True))
-        assert latencies[len(latencies) // 2] < 0.25  # median; p99 is measured by the benchmark
+        # A stalled fan-out would block `emit` until the timeout; this bound only rules out
+        # a fast stream paced by the slow one, with room for a loaded 2-core CI (the
+        # benchmark measures the real figures).
+        assert latencies[len(latencies) // 2] < 1.0  # median
         again = await h.watch("node-a", sync=True).registered()
         snapshot = [short(e) for e in await again.until_sync()]
         assert len(snapshot) == len(SNAPSHOT_A) + len(stamps) - 1

@@ -22,6 +22,10 @@ from tests.plugin.feed.host_fakes import (
     fast_settings,
 )
 
+PROMPT = 3.0
+"""Bound of a prompt stop (cancel the call, join the thread); the waits it interrupts last
+30-120 s, so a loaded CI keeps the margin without hiding a stop that waits them out."""
+
 UNAVAILABLE = grpc.StatusCode.UNAVAILABLE
 EXPECTED_KINDS = {
     "Pod": "true",
@@ -142,7 +146,7 @@ def test_stop_is_prompt_when_the_server_never_answers(
         assert feed.stop()
         elapsed = time.monotonic() - began
         left = [t.name for t in set(threading.enumerate()) - before if t.is_alive()]
-    assert elapsed < 1.0
+    assert elapsed < PROMPT
     assert not [name for name in left if name.startswith("k8smeta-feed")]
     assert not feed.running
     assert sink.payloads == []
@@ -164,7 +168,7 @@ def test_stop_interrupts_a_backoff_wait(make_feed: FeedFactory) -> None:
         assert feed.stop()
         elapsed = time.monotonic() - began
     assert 60.0 <= waits.waits[0] <= 120.0  # k = 1: uniform(0.5, 1.0) x min(120, 200)
-    assert elapsed < 1.0
+    assert elapsed < PROMPT
     assert collector.wait_calls(1)
     assert len(collector.selectors) == 1
 
@@ -178,7 +182,7 @@ def test_stop_is_prompt_without_a_server(make_feed: FeedFactory, logs: LogRecord
     assert waits.wait_for(1)
     began = time.monotonic()
     assert feed.stop()
-    assert time.monotonic() - began < 1.0
+    assert time.monotonic() - began < PROMPT
     assert any("Error code (14)" in m for m in logs.messages(logging.ERROR))
 
 
