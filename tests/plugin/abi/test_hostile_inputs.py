@@ -15,6 +15,7 @@ from k8smeta.falcosim.declarations import ffi
 from k8smeta.falcosim.events import async_event
 from k8smeta.falcosim.owner import async_handler
 from k8smeta.falcosim.tables import reader_vtable
+from k8smeta.plugin.abi import session as abi_session
 from k8smeta.plugin.core.fields import FIELDS
 from tests.host.base import EXECVE_X
 from tests.host.shared_lib import SharedLibHost
@@ -262,3 +263,49 @@ def test_null_handler_twice_and_before_any_handler_is_success(host: SharedLibHos
     for _ in range(3):
         assert host.lib.plugin_set_async_event_handler(host.state, host.handle, ffi.NULL) == 0
     assert host.extract(1, "k8smeta.pod.name") == POD_NAME
+
+
+def _session_of(host: SharedLibHost) -> abi_session.Session:
+    address = int(ffi.cast("uintptr_t", host.state))
+    (session,) = [s for s in abi_session.LIVE if int(s.ffi.cast("uintptr_t", s.cstate)) == address]
+    return session
+
+
+def test_a_failing_log_sink_never_fails_the_call(
+    host: SharedLibHost, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """E.g. a daemonized host without stderr: the record is lost, the call is not."""
+
+    def broken(level: int, message: str) -> None:
+        raise OSError("the log sink is gone")
+
+    _session_of(host).route.emit = broken
+    before = host.metrics()["parse_errors"]
+    event = bytearray(async_event("k8s", _delete_pod()))
+    event[30:34] = struct.pack("<I", 200)  # name slot past the end: logged at ERROR
+    assert not host.parse_raw(bytes(event))
+    assert host.last_error() == "async event parameters exceed the event length"
+    assert host.metrics()["parse_errors"] == before + 1
+    assert host.async_event("k8s", _delete_pod())
+    assert host.extract(1, "k8smeta.pod.name") is None
+    assert "the log sink is gone" in capsys.readouterr().err  # logging's own report
+
+
+def test_an_internal_error_reaches_last_error_even_when_logging_fails(
+    host: SharedLibHost, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    session = _session_of(host)
+
+    def broken(level: int, message: str) -> None:
+        raise OSError("the log sink is gone")
+
+    def boom(*args: object) -> None:
+        raise RuntimeError("injected fault")
+
+    session.route.emit = broken
+    monkeypatch.setattr(session.core, "parse_async", boom)
+    assert not host.async_event("k8s", _delete_pod())
+    assert host.last_error() == "internal error in parse_event: RuntimeError('injected fault')"
+    monkeypatch.undo()
+    assert host.extract(1, "k8smeta.pod.name") == POD_NAME
+    capsys.readouterr()

@@ -65,6 +65,14 @@ _ROUTES: list[LogRoute] = []
 
 class _Router(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
+        # A failing sink (stderr closed under a daemonized host, a bad format argument)
+        # must not turn a log call into an exception in parse/extract or the feed thread.
+        try:
+            self._route(record)
+        except Exception:
+            self.handleError(record)
+
+    def _route(self, record: logging.LogRecord) -> None:
         route = _CURRENT.get()
         if route is not None and route not in _ROUTES:  # left set by a destroyed state
             route = None

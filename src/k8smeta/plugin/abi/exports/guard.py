@@ -18,12 +18,12 @@ def on_error(ffi: Any, symbol: str) -> OnError:
     """An onerror handler for `symbol`; the export's C state argument must be `cstate`."""
 
     def handle(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
-        try:
-            logger.error("internal error in %s: %r", symbol, exc)
+        try:  # the error first: the host must see it even if logging fails too
             cstate = None if tb is None else tb.tb_frame.f_locals.get("cstate")
             if cstate is not None and cstate != ffi.NULL:
                 write_error(ffi, cstate, f"internal error in {symbol}: {exc!r}")
                 cstate.failed = 1
+            logger.error("internal error in %s: %r", symbol, exc)
         except Exception:  # the last line of defence must not raise
             return
 
