@@ -14,7 +14,7 @@ import pytest
 from k8smeta.falcosim.declarations import ffi
 from k8smeta.falcosim.events import async_event
 from k8smeta.falcosim.owner import async_handler
-from k8smeta.falcosim.tables import reader_vtable
+from k8smeta.falcosim.tables import reader_vtable, writer_vtable
 from k8smeta.plugin.abi import session as abi_session
 from k8smeta.plugin.core.fields import FIELDS
 from tests.host.base import EXECVE_X
@@ -309,3 +309,19 @@ def test_an_internal_error_reaches_last_error_even_when_logging_fails(
     monkeypatch.undo()
     assert host.extract(1, "k8smeta.pod.name") == POD_NAME
     capsys.readouterr()
+
+
+@pytest.mark.parametrize("missing", ["table_reader_ext", "table_writer_ext"])
+def test_capture_open_without_vtables_tags_nothing_and_succeeds(
+    host: SharedLibHost, missing: str
+) -> None:
+    listen = ffi.new("ss_plugin_capture_listen_input*")
+    listen.owner = host.handle
+    listen.table_reader_ext = reader_vtable()
+    listen.table_writer_ext = writer_vtable()
+    setattr(listen, missing, ffi.NULL)
+    assert host.lib.plugin_capture_open(host.state, listen) == 0
+    assert ("error", "capture_open: the host passed no table vtables; threads untagged") in (
+        host.logs()
+    )
+    assert host.extract(1, "k8smeta.pod.name") == POD_NAME

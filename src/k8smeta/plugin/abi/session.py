@@ -100,8 +100,11 @@ class Session:
                 if self.scan_pending:
                     self.flush_scan(inp.table_reader_ext, inp.table_writer_ext)
                 return SS_PLUGIN_SUCCESS
-            threads = self.threads.bind(inp.table_reader_ext, inp.table_writer_ext, inp)
-            self.core.capture_open(threads)
+            reader, writer = inp.table_reader_ext, inp.table_writer_ext
+            if self.ffi.NULL in (reader, writer):  # cffi would dereference NULL
+                logger.error("capture_open: the host passed no table vtables; threads untagged")
+                return SS_PLUGIN_SUCCESS
+            self.core.capture_open(self.threads.bind(reader, writer, inp))
         return SS_PLUGIN_SUCCESS
 
     def set_async_handler(self, owner: Any, handler: Any) -> int:
