@@ -15,6 +15,7 @@ from k8smeta.falcosim.declarations import ffi
 from k8smeta.falcosim.events import async_event
 from k8smeta.falcosim.owner import async_handler
 from k8smeta.falcosim.tables import reader_vtable, writer_vtable
+from k8smeta.plugin.abi import logsink
 from k8smeta.plugin.abi import session as abi_session
 from k8smeta.plugin.core.fields import FIELDS
 from tests.host.base import EXECVE_X
@@ -325,3 +326,22 @@ def test_capture_open_without_vtables_tags_nothing_and_succeeds(
         host.logs()
     )
     assert host.extract(1, "k8smeta.pod.name") == POD_NAME
+
+
+def test_an_init_that_fails_unexpectedly_leaves_no_log_route(
+    library: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Else records of other states could reach the failed state's log_fn and owner."""
+    routes = list(logsink._ROUTES)
+
+    def boom(*args: object) -> None:
+        raise RuntimeError("injected fault")
+
+    monkeypatch.setattr(abi_session, "PluginCore", boom)
+    made = SharedLibHost(library)
+    try:
+        error = made.init(DEFAULT_CONFIG)
+    finally:
+        made.close()
+    assert error == "internal error in init: RuntimeError('injected fault')"
+    assert routes == logsink._ROUTES

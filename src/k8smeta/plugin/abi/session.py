@@ -151,13 +151,16 @@ def open_session(ffi: Any, lib: Any, cstate: Any, inp: Any) -> int:
     with routed(route):
         try:
             accessors = setup_threads_table(ffi, inp, sub_table=sub_table)
+            session = Session(ffi, lib, cstate, core=PluginCore(config), acc=accessors, route=route)
         except TableSetupError as exc:
             text = f"cannot add the 'pod_uid' field into the 'threads' table: {exc}"
             logger.critical("%s", text)
             unregister(route)
             write_error(ffi, cstate, text)
             return SS_PLUGIN_FAILURE
-        session = Session(ffi, lib, cstate, core=PluginCore(config), acc=accessors, route=route)
+        except BaseException:
+            unregister(route)  # a failed state must not keep routing records to its log_fn
+            raise
     LIVE.add(session)
     cstate.table = accessors.table
     cstate.f_pod = accessors.f_pod
