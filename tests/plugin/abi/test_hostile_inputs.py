@@ -345,3 +345,20 @@ def test_an_init_that_fails_unexpectedly_leaves_no_log_route(
         made.close()
     assert error == "internal error in init: RuntimeError('injected fault')"
     assert routes == logsink._ROUTES
+
+
+def test_destroy_forgets_the_state_even_when_stopping_the_feed_fails(
+    library: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    routes = list(logsink._ROUTES)
+    made = SharedLibHost(library)
+    assert made.init(DEFAULT_CONFIG) is None
+    session = _session_of(made)
+
+    def boom(*args: object) -> None:
+        raise RuntimeError("injected fault")
+
+    monkeypatch.setattr(session.pusher, "set_handler", boom)
+    made.close()
+    assert session not in abi_session.LIVE
+    assert routes == logsink._ROUTES

@@ -122,11 +122,13 @@ class Session:
 
     def close(self) -> None:
         """plugin_destroy: stop the feed, forget the state (never calls the handler)."""
-        with routed(self.route):
-            self.pusher.set_handler(self.ffi.NULL, self.ffi.NULL)
-        unregister(self.route)
-        LIVE.discard(self)
-        self.cstate.handle = self.ffi.NULL
+        try:
+            with routed(self.route):
+                self.pusher.set_handler(self.ffi.NULL, self.ffi.NULL)
+        finally:  # the C state is freed next: nothing may keep pointing at it or its log_fn
+            unregister(self.route)
+            LIVE.discard(self)
+            self.cstate.handle = self.ffi.NULL
 
 
 def open_session(ffi: Any, lib: Any, cstate: Any, inp: Any) -> int:
