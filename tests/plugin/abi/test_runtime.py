@@ -63,8 +63,10 @@ def replayed(library: Path) -> Iterator[SharedLibHost]:
     host.close()
 
 
-def _the_session() -> abi_session.Session:
-    (live,) = abi_session.LIVE
+def _session_of(host: SharedLibHost) -> abi_session.Session:
+    """The session behind `host`'s state (other states may live in this process)."""
+    address = int(ffi.cast("uintptr_t", host.state))
+    (live,) = [s for s in abi_session.LIVE if int(s.ffi.cast("uintptr_t", s.cstate)) == address]
     return live
 
 
@@ -76,7 +78,7 @@ def _boom(*args: object) -> None:
 def test_an_exception_becomes_failure_and_last_error(
     replayed: SharedLibHost, monkeypatch: pytest.MonkeyPatch, method: str
 ) -> None:
-    core = _the_session().core
+    core = _session_of(replayed).core
     before = replayed.metrics()
     monkeypatch.setattr(core, method, _boom)
     if method == "extract":
