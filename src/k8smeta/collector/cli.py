@@ -22,7 +22,7 @@ from k8smeta.collector.broker import DEFAULT_QUEUE_SIZE
 from k8smeta.collector.logs import FORMATS, LEVELS, configure_logging
 from k8smeta.collector.model import Source
 from k8smeta.collector.ops.address import AddressError, parse_bind_address
-from k8smeta.collector.ops.metrics import CollectorMetrics
+from k8smeta.collector.ops.metrics import CollectorMetrics, process_registry
 from k8smeta.collector.rpc.server import Keepalive, ServerStartError, TlsConfig
 
 log = logging.getLogger(__name__)
@@ -159,7 +159,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 async def serve(options: Options, metrics: CollectorMetrics | None = None) -> int:
     """Run until SIGTERM/SIGINT (exit 0) or a failure (exit 1/2)."""
-    metrics = metrics if metrics is not None else CollectorMetrics()
+    metrics = metrics if metrics is not None else CollectorMetrics(process_registry())
     try:
         sources, api_client = await _sources(options, metrics)
     except Exception as exc:  # configuration errors of the sources, reported once

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import aiohttp
@@ -19,6 +21,26 @@ from tests.kubeapi import objects as full
 
 LOOPBACK = ["--broker-bind-address", "127.0.0.1:0", "--metrics-bind-address", "127.0.0.1:0",
             "--health-probe-bind-address", "127.0.0.1:0"]  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def root_logging_restored() -> Iterator[None]:
+    """`main` configures the root logger for the process; put pytest's back afterwards."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    for handler in handlers:
+        root.addHandler(handler)
+    root.setLevel(level)
+
+
+def test_main_twice_in_one_process_reports_twice(capsys: pytest.CaptureFixture[str]) -> None:
+    """Each run has its own metrics registry (no duplicated time series on a second run)."""
+    args = ["--snapshot", "/nonexistent/snapshot.json", *LOOPBACK]
+    assert [main(args), main(args)] == [2, 2]
+    assert capsys.readouterr().err.count("/nonexistent/snapshot.json") == 2
 
 
 @pytest.mark.parametrize(

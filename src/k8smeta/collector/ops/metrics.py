@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import (
+    GC_COLLECTOR,
+    PLATFORM_COLLECTOR,
+    PROCESS_COLLECTOR,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+)
 from prometheus_client.core import REGISTRY
 
 NAMESPACE = "meta_collector"
@@ -71,3 +79,15 @@ class CollectorMetrics:
             namespace=NAMESPACE,
             registry=reg,
         )
+
+
+def process_registry() -> CollectorRegistry:
+    """A new registry with the process, platform and GC series of the default one.
+
+    A run of the collector gets its own: a second run in the same process (tests, an
+    embedding program) would otherwise fail on duplicated time series.
+    """
+    registry = CollectorRegistry()
+    for collector in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
+        registry.register(collector)
+    return registry
