@@ -27,6 +27,18 @@ class Kind(enum.StrEnum):
     SERVICE = "Service"
 
 
+DEPENDENCY_ORDER: tuple[Kind, ...] = (
+    Kind.NAMESPACE,
+    Kind.DEPLOYMENT,
+    Kind.REPLICA_SET,
+    Kind.REPLICATION_CONTROLLER,
+    Kind.DAEMON_SET,
+    Kind.SERVICE,
+    Kind.POD,
+)
+"""Owners before what they own, namespaces first: snapshot and Create order (spec §3.2)."""
+
+
 @dataclass(frozen=True, slots=True)
 class OwnerReference:
     kind: str

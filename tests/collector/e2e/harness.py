@@ -10,7 +10,15 @@ from dataclasses import dataclass, replace
 import grpc
 
 from k8smeta.collector.app import Collector, CollectorConfig
-from k8smeta.collector.model import Batch, BatchQueue, Change, ChangeType, Kind, KubeObject
+from k8smeta.collector.model import (
+    DEPENDENCY_ORDER,
+    Batch,
+    BatchQueue,
+    Change,
+    ChangeType,
+    Kind,
+    KubeObject,
+)
 from k8smeta.wire import metadata_pb2, metadata_pb2_grpc
 from tests.collector.index.objects import added, deleted, modified
 
@@ -18,15 +26,7 @@ LOOPBACK = "127.0.0.1:0"
 ALL_KINDS = tuple(kind.value for kind in Kind)
 UPSTREAM_SELECTOR = ("Pod", "Namespace", "Deployment", "Service", "ReplicaSet", "ReplicaController")
 TIMEOUT = 10.0
-ORDER = (
-    Kind.NAMESPACE,
-    Kind.DEPLOYMENT,
-    Kind.REPLICA_SET,
-    Kind.REPLICATION_CONTROLLER,
-    Kind.DAEMON_SET,
-    Kind.SERVICE,
-    Kind.POD,
-)
+ORDER = DEPENDENCY_ORDER
 
 
 class ScriptedSource:

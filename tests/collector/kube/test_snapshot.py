@@ -12,9 +12,8 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from k8smeta.collector.kube.errors import SnapshotError
-from k8smeta.collector.kube.kinds import DEPENDENCY_ORDER
 from k8smeta.collector.kube.snapshot import SnapshotSource
-from k8smeta.collector.model import BatchQueue, ChangeType, Kind
+from k8smeta.collector.model import DEPENDENCY_ORDER, BatchQueue, ChangeType, Kind
 from k8smeta.collector.ops.metrics import CollectorMetrics
 from tests.collector.kube.conftest import next_batch
 from tests.collector.kube.running import running

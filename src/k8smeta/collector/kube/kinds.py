@@ -50,14 +50,3 @@ KINDS: dict[Kind, KindInfo] = {
         KindInfo(Kind.DAEMON_SET, "/apis/apps/v1/daemonsets", metadata_only=True),
     )
 }
-
-# Dependency order: owners before what they own, namespaces first (spec §3.2).
-DEPENDENCY_ORDER: tuple[Kind, ...] = (
-    Kind.NAMESPACE,
-    Kind.DEPLOYMENT,
-    Kind.REPLICA_SET,
-    Kind.REPLICATION_CONTROLLER,
-    Kind.DAEMON_SET,
-    Kind.SERVICE,
-    Kind.POD,
-)

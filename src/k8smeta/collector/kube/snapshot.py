@@ -22,9 +22,17 @@ import orjson
 
 from k8smeta.collector.kube.diff import diff_stores
 from k8smeta.collector.kube.errors import SnapshotError, TrimError
-from k8smeta.collector.kube.kinds import DEPENDENCY_ORDER
 from k8smeta.collector.kube.trim import trim
-from k8smeta.collector.model import Batch, BatchQueue, Change, ChangeType, Kind, KubeObject, Uid
+from k8smeta.collector.model import (
+    DEPENDENCY_ORDER,
+    Batch,
+    BatchQueue,
+    Change,
+    ChangeType,
+    Kind,
+    KubeObject,
+    Uid,
+)
 from k8smeta.collector.ops.metrics import CollectorMetrics
 
 log = logging.getLogger(__name__)

@@ -6,11 +6,11 @@ import asyncio
 from collections.abc import Iterable
 from typing import Any
 
-from k8smeta.collector.kube.kinds import DEPENDENCY_ORDER, KINDS
+from k8smeta.collector.kube.kinds import KINDS
 from k8smeta.collector.kube.policy import ReflectorPolicy
 from k8smeta.collector.kube.reflector import Reflector
 from k8smeta.collector.kube.transport import Timeouts, Transport
-from k8smeta.collector.model import BatchQueue, Kind
+from k8smeta.collector.model import DEPENDENCY_ORDER, BatchQueue, Kind
 from k8smeta.collector.ops.metrics import CollectorMetrics
 
 

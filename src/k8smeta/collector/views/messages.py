@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from k8smeta.collector.model import DEPENDENCY_ORDER as KIND_ORDER
 from k8smeta.collector.model import Kind, KubeObject, Uid
 
 
@@ -42,18 +43,5 @@ class Encoder(Protocol):
 
 
 # Creates/Updates (and snapshots) go in dependency order, Deletes in the reverse one (§3.2).
-DEPENDENCY_ORDER: dict[Kind, int] = {
-    kind: rank
-    for rank, kind in enumerate(
-        (
-            Kind.NAMESPACE,
-            Kind.DEPLOYMENT,
-            Kind.REPLICA_SET,
-            Kind.REPLICATION_CONTROLLER,
-            Kind.DAEMON_SET,
-            Kind.SERVICE,
-            Kind.POD,
-        )
-    )
-}
+DEPENDENCY_ORDER: dict[Kind, int] = {kind: rank for rank, kind in enumerate(KIND_ORDER)}
 DELETE_ORDER: dict[Kind, int] = {kind: -rank for kind, rank in DEPENDENCY_ORDER.items()}
