@@ -57,6 +57,7 @@ class Pipeline:
         self.synced: set[Kind] = set()
         self.last_progress = clock()
         self.batches = 0
+        self.failed_changes = 0
 
     async def run(self, queue: StampedBatchQueue) -> None:
         """Consume `queue` forever (until cancelled)."""
@@ -74,8 +75,17 @@ class Pipeline:
         affected = Affected()
         kinds: set[Kind] = set()
         for change in batch.changes:
-            self._index.apply(change, affected)
             kinds.add(change.obj.kind)
+            try:
+                self._index.apply(change, affected)
+            except Exception:
+                # One bad change must not cost the rest of the batch, the views' update
+                # or readiness: skip it, say which, carry on.
+                self.failed_changes += 1
+                log.exception(
+                    "pipeline: skipped a change that could not be applied",
+                    extra={"fields": {"kind": change.obj.kind.value, "uid": change.obj.uid}},
+                )
         self._broker.publish(self._views.update(affected))
         if batch.synced is not None and batch.synced not in self.synced:
             self.synced.add(batch.synced)
