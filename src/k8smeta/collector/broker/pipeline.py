@@ -82,6 +82,7 @@ class Pipeline:
                 # One bad change must not cost the rest of the batch, the views' update
                 # or readiness: skip it, say which, carry on.
                 self.failed_changes += 1
+                self._metrics.pipeline_failed_changes.inc()
                 log.exception(
                     "pipeline: skipped a change that could not be applied",
                     extra={"fields": {"kind": change.obj.kind.value, "uid": change.obj.uid}},

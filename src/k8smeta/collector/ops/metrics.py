@@ -72,6 +72,12 @@ class CollectorMetrics:
             namespace=NAMESPACE,
             registry=reg,
         )
+        self.pipeline_failed_changes = Counter(
+            "pipeline_failed_changes",
+            "Changes the pipeline could not apply and skipped (each logged at ERROR).",
+            namespace=NAMESPACE,
+            registry=reg,
+        )
         self.event_latency = Histogram(
             "event_latency_seconds",
             "From an API change received to its events queued to subscribers.",
