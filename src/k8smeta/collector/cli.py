@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from k8smeta import __version__
 from k8smeta.collector.app import Collector, CollectorConfig
 from k8smeta.collector.broker import DEFAULT_QUEUE_SIZE
 from k8smeta.collector.logs import FORMATS, LEVELS, configure_logging
@@ -144,6 +145,9 @@ def options_from(args: argparse.Namespace) -> Options:
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["version"]:  # upstream's `meta-collector version`
+        print(f"{PROG} {__version__}")
+        return 0
     if arguments[:1] == ["run"]:  # upstream's `meta-collector run`
         arguments = arguments[1:]
     args = build_parser().parse_args(arguments)

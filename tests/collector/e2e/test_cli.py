@@ -182,3 +182,10 @@ async def test_process_serves_snapshot_and_exits_0_on_sigterm(tmp_path: Path) ->
     assert list(ours) == ["level", "ts", "logger", "msg", "subscriber"]
     assert (ours["level"], ours["logger"]) == ("info", "broker.grpc-server")
     assert any(record["msg"] == "starting grpc server" for record in seen)
+
+
+def test_version_as_upstream(capsys: pytest.CaptureFixture[str]) -> None:
+    from k8smeta import __version__
+
+    assert main(["version"]) == 0
+    assert capsys.readouterr().out == f"k8smeta-collector {__version__}\n"
