@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from k8smeta.falcosim.events import split_cgroups
 from k8smeta.plugin.core.config import parse_config
 from k8smeta.plugin.core.errors import PluginError
 from k8smeta.plugin.core.fields import FIELD_IDS, FIELDS, Arg
@@ -29,7 +30,6 @@ _CURRENT: contextvars.ContextVar[InProcessHost | None] = contextvars.ContextVar(
     "k8smeta_test_host", default=None
 )
 _LIVE: list[InProcessHost] = []
-_SUBSYSTEM_ALIASES = {"perf": "perf_event", "mem": "memory", "io": "blkio"}
 
 
 @dataclass
@@ -75,18 +75,6 @@ class FakeThreadTable:
     def for_each_thread(self, visit: Callable[[ThreadView], None]) -> None:
         for thread in list(self.threads.values()):
             visit(_View(thread))
-
-
-def split_cgroups(cgroups: Sequence[str]) -> list[tuple[str, str]] | None:
-    """libsinsp's reading of a `cgroups` parameter; None when an element lacks `=`."""
-    pairs: list[tuple[str, str]] = []
-    for element in cgroups:
-        subsystem, sep, path = element.partition("=")
-        if not sep:
-            return None
-        subsystem = subsystem.removesuffix("_cgroup")
-        pairs.append((_SUBSYSTEM_ALIASES.get(subsystem, subsystem), path))
-    return pairs
 
 
 def resolve_field(field_name: str) -> tuple[int, str | None]:
