@@ -4,35 +4,30 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import AsyncIterator
 
 import pytest
-import pytest_asyncio
 from kubernetes_asyncio.client import ApiClient
 from prometheus_client import CollectorRegistry
 
 from k8smeta.collector.kube.policy import ReflectorPolicy
 from k8smeta.collector.model import Batch, BatchQueue
 from k8smeta.collector.ops.metrics import CollectorMetrics
+from tests.kubeapi.fixtures import kube_api, kube_client  # noqa: F401
 from tests.kubeapi.standin import KubeApiStandIn
 
 # Short delays so that retries and re-watches are fast in tests; the timeouts stay long.
 FAST = ReflectorPolicy(page_limit=3, backoff_initial=0.01, backoff_max=0.05, rng=random.Random(7))
 
 
-@pytest_asyncio.fixture
-async def api() -> AsyncIterator[KubeApiStandIn]:
-    async with KubeApiStandIn() as stand_in:
-        yield stand_in
+@pytest.fixture
+def api(kube_api: KubeApiStandIn) -> KubeApiStandIn:  # noqa: F811 (pytest injects it)
+    """The stand-in's own fixture, under the short name these tests use."""
+    return kube_api
 
 
-@pytest_asyncio.fixture
-async def client(api: KubeApiStandIn) -> AsyncIterator[ApiClient]:
-    api_client = api.client()
-    try:
-        yield api_client
-    finally:
-        await api_client.close()
+@pytest.fixture
+def client(kube_client: ApiClient) -> ApiClient:  # noqa: F811 (pytest injects it)
+    return kube_client
 
 
 @pytest.fixture
