@@ -53,23 +53,6 @@ static void bench_floor(fs_plugin* p, size_t iterations, uint64_t* samples) {
     report("floor.c_call", samples, iterations);
 }
 
-static size_t load_payloads(fs_plugin* p, ss_plugin_t* s, fs_owner* o, const char* path,
-                            uint64_t* evtnum) {
-    FILE* f = fopen(path, "r");
-    static char line[1 << 20];
-    size_t ok = 0;
-    if (f == NULL) return 0;
-    while (fgets(line, sizeof line, f) != NULL) {
-        size_t len = strlen(line);
-        if (len && line[len - 1] == '\n') line[--len] = '\0';
-        fs_event e = fs_async_event("k8s", line, (uint32_t)len + 1);
-        ok += fs_parse(p, s, o, &e, ++*evtnum) == 0;
-        free(e.data);
-    }
-    fclose(f);
-    return ok;
-}
-
 static void bench_extract(fs_plugin* p, ss_plugin_t* s, fs_owner* o, const fs_event* e,
                           uint64_t* evtnum, const char* name, uint32_t id, size_t iterations,
                           uint64_t* samples) {
@@ -175,8 +158,8 @@ int main(int argc, char** argv) {
         return 1;
     }
     t0 = now_ns();
-    size_t loaded = load_payloads(&p, s, &o, argv[2], &evtnum);
-    printf("setup.parsed=%zu\nsetup.ns=%llu\n", loaded, (unsigned long long)(now_ns() - t0));
+    long loaded = fs_parse_payload_file(&p, s, &o, argv[2], &evtnum);
+    printf("setup.parsed=%ld\nsetup.ns=%llu\n", loaded, (unsigned long long)(now_ns() - t0));
     printf("rss.loaded_kb=%ld\n", fs_rss_kb());
 
     char cgroup[512];

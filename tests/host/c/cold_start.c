@@ -47,19 +47,9 @@ static int check_static(fs_plugin* p) {
 
 static int feed_payloads(fs_plugin* p, ss_plugin_t* s, fs_owner* o, const char* path,
                          uint64_t* evtnum) {
-    FILE* f = fopen(path, "r");
-    CHECK(f != NULL, "cannot open payloads");
-    static char line[1 << 20];
-    int ok = 0;
-    while (fgets(line, sizeof line, f) != NULL) {
-        size_t len = strlen(line);
-        if (len && line[len - 1] == '\n') line[--len] = '\0';
-        fs_event e = fs_async_event("k8s", line, (uint32_t)len + 1);
-        ok += fs_parse(p, s, o, &e, ++*evtnum) == 0;
-        free(e.data);
-    }
-    fclose(f);
-    printf("parsed_async=%d\n", ok);
+    long ok = fs_parse_payload_file(p, s, o, path, evtnum);
+    CHECK(ok >= 0, "cannot open payloads");
+    printf("parsed_async=%ld\n", ok);
     return 0;
 }
 

@@ -121,6 +121,10 @@ ss_plugin_rc fs_parse(fs_plugin* p, ss_plugin_t* s, fs_owner* o, const fs_event*
  * values[i] point to plugin memory valid until the next extraction. */
 int fs_extract(fs_plugin* p, ss_plugin_t* s, fs_owner* o, const fs_event* e, uint64_t evtnum,
                uint32_t field_id, const char* arg, const char*** values);
+/* Parse one `k8s` async event per line of a payload file (the fixture stream as JSON
+ * lines); returns how many parsed with SUCCESS, or -1 when the file cannot be read. */
+long fs_parse_payload_file(fs_plugin* p, ss_plugin_t* s, fs_owner* o, const char* path,
+                           uint64_t* evtnum);
 ss_plugin_rc fs_capture_open(fs_plugin* p, ss_plugin_t* s, fs_owner* o);
 ss_plugin_rc fs_set_handler(fs_plugin* p, ss_plugin_t* s, fs_owner* o, int on);
 /* Parse every queued async event; returns how many. */
