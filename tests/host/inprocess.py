@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import contextvars
 import logging
-import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from k8smeta.falcosim.events import split_cgroups
+from k8smeta.plugin.abi.environ import LIVE_ENVIRON
 from k8smeta.plugin.core.config import parse_config
 from k8smeta.plugin.core.errors import PluginError
 from k8smeta.plugin.core.fields import FIELD_IDS, FIELDS, Arg
@@ -144,7 +144,7 @@ class InProcessHost:
 
     def init(self, config_json: str) -> str | None:
         try:
-            config = parse_config(config_json, os.environ)
+            config = parse_config(config_json, LIVE_ENVIRON)  # as the ABI's init reads it
         except PluginError as exc:
             self._last_error = str(exc)
             return self._last_error

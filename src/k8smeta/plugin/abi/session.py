@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import os
 from typing import Any
 
 from k8smeta.plugin.abi.calls import (
@@ -19,6 +18,7 @@ from k8smeta.plugin.abi.calls import (
     parse_process,
 )
 from k8smeta.plugin.abi.cdef import SS_PLUGIN_FAILURE, SS_PLUGIN_SUCCESS
+from k8smeta.plugin.abi.environ import LIVE_ENVIRON
 from k8smeta.plugin.abi.host_tables import (
     Accessors,
     TableSetupError,
@@ -142,7 +142,7 @@ def open_session(ffi: Any, lib: Any, cstate: Any, inp: Any) -> int:
         logging.INFO, log_emitter(ffi, inp.owner, inp.log_fn if sub_table else ffi.NULL)
     )
     try:
-        config = parse_config(c_text(ffi, inp.config), os.environ)
+        config = parse_config(c_text(ffi, inp.config), LIVE_ENVIRON)
     except ConfigError as exc:
         write_error(ffi, cstate, str(exc))
         return SS_PLUGIN_FAILURE
