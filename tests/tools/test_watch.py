@@ -87,25 +87,3 @@ def test_sends_the_selector_of_the_chosen_plugin(
     assert selector.nodeName == "node-a"
     assert dict(selector.resourceKinds) == dict.fromkeys(expected_kinds, "true")
     assert len(capsys.readouterr().out.splitlines()) == 1
-
-
-def test_unreachable_collector_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
-    with socket_bound_port() as port:
-        argv = ["watch", "--collector", f"127.0.0.1:{port}", "--node", "n", "--timeout", "2"]
-        assert main(argv) == 1
-    assert "UNAVAILABLE" in capsys.readouterr().err
-
-
-class socket_bound_port:  # noqa: N801 (context manager used like a function)
-    """A loopback port that is bound but not listening: connections are refused."""
-
-    def __enter__(self) -> int:
-        import socket
-
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        port: int = self.sock.getsockname()[1]
-        return port
-
-    def __exit__(self, *exc: object) -> None:
-        self.sock.close()
