@@ -27,6 +27,10 @@ STREAMED_KINDS = (
 )
 
 
+class ClusterError(Exception):
+    """The snapshot file is no readable cluster dump; the message names the file."""
+
+
 @dataclass(frozen=True, slots=True)
 class Resource:
     """One object of the dump, reduced to what the demo needs."""
@@ -72,7 +76,24 @@ class Cluster:
 
     @classmethod
     def load(cls, path: Path) -> Cluster:
-        document = json.loads(path.read_text())
+        """The dump in `path` (a List or one object); ClusterError names the file."""
+        try:
+            document = json.loads(path.read_bytes())
+        except OSError as exc:
+            raise ClusterError(f"cannot read the snapshot {path}: {exc.strerror or exc}") from None
+        except ValueError as exc:
+            raise ClusterError(f"the snapshot {path} is not JSON: {exc}") from None
+        try:
+            return cls.from_document(document)
+        except (KeyError, TypeError, AttributeError) as exc:
+            reason = f"no key {exc.args[0]!r}" if isinstance(exc, KeyError) else str(exc)
+            raise ClusterError(
+                f"the snapshot {path} is not a `kubectl get -o json` dump: {reason}"
+            ) from None
+
+    @classmethod
+    def from_document(cls, document: Any) -> Cluster:
+        """The cluster of a decoded dump; KeyError/TypeError/AttributeError when malformed."""
         items = document["items"] if document.get("kind") == "List" else [document]
         return cls({item["metadata"]["uid"]: _resource(item) for item in items})
 

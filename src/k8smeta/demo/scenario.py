@@ -62,8 +62,13 @@ def _resolve(entry: Mapping[str, Any], cluster: Cluster) -> ProcessEvent:
 
 
 def load(path: Path, cluster: Cluster) -> list[ProcessEvent]:
-    """The scenario's events in file order."""
-    entries = json.loads(path.read_text())
+    """The scenario's events in file order; ScenarioError names the file."""
+    try:
+        entries = json.loads(path.read_bytes())
+    except OSError as exc:
+        raise ScenarioError(f"cannot read the scenario {path}: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise ScenarioError(f"the scenario {path} is not JSON: {exc}") from None
     if not isinstance(entries, list):
         raise ScenarioError(f"{path}: expected a JSON list of processes")
     events = [_resolve(entry, cluster) for entry in entries]
