@@ -40,7 +40,7 @@ class FalcoHost(Protocol):
         ...
 
     def init(self, config_json: str) -> str | None:
-        """Initialise the plugin with this config (environment = `os.environ`).
+        """Initialise the plugin with this config (`${VAR}`: the process's live environment).
 
         Returns None on success, else the error text (the plugin's last error, or the
         host's own schema-validation error when the host validates).

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -27,22 +28,32 @@ def init_env_binary(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return compile_c(out, "init_env", [C_SOURCES / "init_env.c", C_SOURCES / "fakesinsp.c"])
 
 
-def run_init(
-    binary: Path, library: Path, config: dict[str, object], wait_ms: int, *env: str
-) -> tuple[dict[str, str], str]:
-    """Run the host in an empty environment; `env` is set with setenv after dlopen."""
-    command = [str(binary), str(library), json.dumps(config), str(wait_ms), *env]
-    proc = subprocess.run(
-        ["/usr/bin/env", "-i", *command], capture_output=True, text=True, timeout=60, check=False
-    )
-    values = dict(line.split("=", 1) for line in proc.stdout.splitlines() if "=" in line)
-    assert proc.returncode == 0 and values.get("done") == "ok", proc.stdout + proc.stderr
-    return values, proc.stderr
+RunInit = Callable[..., tuple[dict[str, str], str]]
 
 
-def test_node_name_set_after_dlopen_reaches_the_collector(
-    init_env_binary: Path, library: Path
-) -> None:
+@pytest.fixture
+def run_init(init_env_binary: Path, library: Path) -> RunInit:
+    """Runs the host in an empty environment: `run_init(config, wait_ms, "NAME=VALUE", ...)`
+    (the variables are set with setenv after dlopen); returns its values and its stderr."""
+
+    def run(config: dict[str, object], wait_ms: int, *env: str) -> tuple[dict[str, str], str]:
+        command = [str(init_env_binary), str(library), json.dumps(config), str(wait_ms), *env]
+        proc = subprocess.run(
+            ["/usr/bin/env", "-i", *command],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        values = dict(line.split("=", 1) for line in proc.stdout.splitlines() if "=" in line)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert values.get("done") == "ok", proc.stdout + proc.stderr
+        return values, proc.stderr
+
+    return run
+
+
+def test_node_name_set_after_dlopen_reaches_the_collector(run_init: RunInit) -> None:
     first = json_format.ParseDict(load_collector_stream()[0], metadata_pb2.Event())
     collector = ScriptedCollector([play([first])])
     with serving(collector) as target:
@@ -53,9 +64,7 @@ def test_node_name_set_after_dlopen_reaches_the_collector(
             "nodeName": " ${FALCO_NODE_NAME} ",
             "verbosity": "debug",
         }
-        values, logs = run_init(
-            init_env_binary, library, config, 15_000, "FALCO_NODE_NAME=node-set-after-dlopen"
-        )
+        values, logs = run_init(config, 15_000, "FALCO_NODE_NAME=node-set-after-dlopen")
     assert values["init_rc"] == "0", values["last_error"]
     assert values["async_pushed"] == "1"
     assert [s.nodeName for s in collector.selectors] == ["node-set-after-dlopen"]
@@ -92,8 +101,7 @@ SIMPLE = {"collectorHostname": "127.0.0.1", "collectorPort": 45000, "nodeName": 
     ids=["port-70000", "empty-ca", "text-ca", "client-cert-without-ca"],
 )
 def test_unsafe_configs_fail_init_with_the_reason(
-    init_env_binary: Path,
-    library: Path,
+    run_init: RunInit,
     tmp_path: Path,
     changes: dict[str, str | int],
     files: dict[str, bytes],
@@ -109,6 +117,6 @@ def test_unsafe_configs_fail_init_with_the_reason(
         return text
 
     config = {**SIMPLE, **{k: filled(v) if isinstance(v, str) else v for k, v in changes.items()}}
-    values, _ = run_init(init_env_binary, library, config, 0)
+    values, _ = run_init(config, 0)
     assert values["init_rc"] != "0"
     assert values["last_error"] == filled(error)

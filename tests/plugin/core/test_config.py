@@ -181,7 +181,8 @@ def test_ca_bundle_with_comments_and_several_roots_is_read(
 ) -> None:
     """As distribution bundles are: comments (even non-ASCII ones) between the roots."""
     bundle = tmp_path / "bundle.pem"
-    parts = [b"# Issuer: CN=F\xc5\x91tan\xc3\xbas\xc3\xadtv\xc3\xa1ny\n", certificates.read("ca.crt")]
+    issuer = "# Issuer: CN=Főtanúsítvány\n".encode()
+    parts = [issuer, certificates.read("ca.crt")]
     bundle.write_bytes(b"".join([*parts, b"# other\n", certificates.read("other-ca.crt")]))
     assert parse_config(config_text(caPEMBundle=str(bundle)), {}).secure
 

@@ -5,5 +5,6 @@ start-up, static symbols, wrappers, hot-path table reads), and the runtime loade
 embedded interpreter: `session` (the state behind `ss_plugin_t*`), `calls` (per-event
 bodies), `marshal`, `events` (binary layout), `host_tables` (threads table over the
 vtables), `logsink` (log routing), `pusher` (async events out: feed sink, dump_state) and
-`exports` (the `extern "Python"` bodies). May import `core`, `feed` and cffi.
+`exports` (the `extern "Python"` bodies), `environ` (the process's live environment, for
+`${VAR}` at init). May import `core`, `feed` and cffi.
 """

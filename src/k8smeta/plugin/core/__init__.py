@@ -1,11 +1,13 @@
 """Pure-Python plugin logic: config, metadata store, cgroup parsing, fields, extraction.
 
-Imports no cffi, grpc, protobuf nor `k8smeta.wire` (orjson and the standard library only);
+Imports no cffi, grpc, protobuf nor `k8smeta.wire` (orjson and the standard library only,
+`ssl` included);
 talks to its host through the Protocols in `host`, so a fake host and the real shared
 library run the same code. Modules:
 
 - `plugin`: the facade (`PluginCore`) the C-ABI layer calls, one per plugin state;
-- `config`, `schema`: init config text -> `Config` (§10); `levels`: verbosity scale;
+- `config`, `schema`: init config text -> `Config` (§10); `pem`: is a CA bundle usable;
+  `levels`: verbosity scale;
 - `payload`: async `k8s` payload decoding/validation and encoding (§15);
 - `store`, `records`: immutable records per kind and derived per-pod values (§14.2);
 - `extract`, `fields`: the 25 fields and their O(1) extraction (§12, §13);

@@ -10,8 +10,8 @@ Public API:
 * `FeedSettings(target, node_name, root_certificates=None, certificate_chain=None,
   private_key=None, quiet_period=5.0, sync_timeout=60.0, keepalive_time=360.0,
   keepalive_timeout=20.0, backoff_unit=1.0, backoff_cap=120.0)`:
-  frozen value; TLS when `root_certificates` is non-empty, mutual TLS with a client chain
-  and key.
+  frozen value; TLS when `root_certificates` is set (empty roots are refused: gRPC would
+  take them for "no TLS"), mutual TLS with a client chain and key.
 * `Feed(settings, sink, *, uniform=None, clock=time.monotonic, on_wait=None)`: the feed of
   one plugin state. `sink(payload: bytes) -> str | None` pushes one NUL-terminated payload
   and returns None when accepted, else the host's error text (logged, counted, skipped).
