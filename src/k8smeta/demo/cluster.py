@@ -9,11 +9,12 @@ node's snapshot, the demo's deterministic "synced" criterion.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from k8smeta.demo.files import read_json
 
 #: The kinds the plugin subscribes to (plugin spec §16.1).
 STREAMED_KINDS = (
@@ -76,13 +77,9 @@ class Cluster:
 
     @classmethod
     def load(cls, path: Path) -> Cluster:
-        """The dump in `path` (a List or one object); ClusterError names the file."""
-        try:
-            document = json.loads(path.read_bytes())
-        except OSError as exc:
-            raise ClusterError(f"cannot read the snapshot {path}: {exc.strerror or exc}") from None
-        except ValueError as exc:
-            raise ClusterError(f"the snapshot {path} is not JSON: {exc}") from None
+        """The dump in `path` (a List or one object); InputFileError or ClusterError names
+        the file."""
+        document = read_json(path, "snapshot")
         try:
             return cls.from_document(document)
         except (KeyError, TypeError, AttributeError) as exc:

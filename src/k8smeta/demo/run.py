@@ -18,6 +18,7 @@ from typing import TextIO
 from k8smeta.demo import scenario
 from k8smeta.demo.cluster import Cluster, ClusterError
 from k8smeta.demo.collector_process import CollectorError, start_collector
+from k8smeta.demo.files import InputFileError
 from k8smeta.demo.formatting import OUTPUT_FIELDS, FieldValue, falco_line
 from k8smeta.demo.host import EXECVE_X, PluginHost, open_host
 
@@ -86,6 +87,7 @@ def run(options: DemoOptions, out: TextIO, host_factory: HostFactory = open_host
     except (
         DemoError,
         ClusterError,
+        InputFileError,
         CollectorError,
         scenario.ScenarioError,
         OSError,
