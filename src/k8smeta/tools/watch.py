@@ -77,14 +77,17 @@ def run(options: WatchOptions, out: TextIO, err: TextIO | None = None) -> int:
 def verdict(options: WatchOptions, outcome: Outcome) -> tuple[int, str | None]:
     """The exit code and the diagnosis of one call (None: nothing to say)."""
     target = options.target
-    if not outcome.connected and outcome.ending is not Ending.INTERRUPTED:
+    interrupted = outcome.ending is Ending.INTERRUPTED
+    if not outcome.connected:
+        if interrupted:
+            return EXIT_INTERRUPTED, f"interrupted before a connection to {target}"
         return EXIT_NOT_CONNECTED, _not_connected(options, outcome)
     if outcome.ending is Ending.FAILED:
         code = outcome.code.name if outcome.code is not None else "an error"
         return EXIT_NOT_CONNECTED, f"{target} failed the Watch call: {code}: {outcome.details}"
     if outcome.metadata == 0:
         return EXIT_NOTHING_FOR_NODE, _nothing_for_node(options, outcome)
-    if outcome.ending is Ending.INTERRUPTED:
+    if interrupted:
         return EXIT_INTERRUPTED, None
     return EXIT_OK, None
 
