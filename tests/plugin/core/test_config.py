@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from k8smeta.plugin.core.config import INIT_SCHEMA_JSON, parse_config
+from k8smeta.plugin.core.config import INIT_SCHEMA_JSON, MAX_PEM_FILE, parse_config
 from k8smeta.plugin.core.errors import ConfigError
 from tests.collector.rpc.certs import Certificates, make_certificates
 
@@ -214,7 +214,12 @@ def test_ca_bundle_without_certificates_fails(
 
 
 @pytest.mark.parametrize(
-    ("name", "reason"), [("missing.pem", "No such file or directory"), (".", "Is a directory")]
+    ("name", "reason"),
+    [
+        ("missing.pem", "No such file or directory"),
+        (".", "Is a directory"),
+        ("/dev/zero", f"larger than {MAX_PEM_FILE} bytes"),
+    ],
 )
 def test_unreadable_ca_bundle_fails(tmp_path: Path, name: str, reason: str) -> None:
     """Upstream logged an ERROR and went on in plaintext."""

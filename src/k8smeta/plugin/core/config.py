@@ -26,6 +26,8 @@ __all__ = ["INIT_SCHEMA_JSON", "Config", "parse_config"]
 
 _ENV_REF = re.compile(r"\$\{([^}]+)\}")
 _MAX_PORT = 65535
+#: Bound of a PEM file read at init (distribution CA bundles are a few hundred kB).
+MAX_PEM_FILE: Final = 8 * 1024 * 1024
 DEFAULT_HOST_PROC = "/host"
 
 
@@ -112,10 +114,15 @@ def _read_ca(path: str) -> bytes | None:
 
 
 def _read_file(key: str, path: str) -> bytes:
+    """The file's bytes; bounded, so a path such as /dev/zero cannot exhaust memory."""
     try:
-        return Path(path).read_bytes()
+        with Path(path).open("rb") as file:
+            data = file.read(MAX_PEM_FILE + 1)
     except OSError as exc:
         raise ConfigError(f"cannot read {key} '{path}': {exc.strerror or exc}") from None
+    if len(data) > MAX_PEM_FILE:
+        raise ConfigError(f"cannot read {key} '{path}': larger than {MAX_PEM_FILE} bytes")
+    return data
 
 
 def _read_client_file(key: str, path: str | None, ca_pem: bytes | None) -> bytes | None:
