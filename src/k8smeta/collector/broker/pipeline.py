@@ -55,6 +55,7 @@ class Pipeline:
         self._clock = clock
         self._expected = expected
         self.synced: set[Kind] = set()
+        self.all_synced = asyncio.Event()  # every expected kind has completed its list
         self.last_progress = clock()
         self.batches = 0
         self.failed_changes = 0
@@ -87,10 +88,12 @@ class Pipeline:
                     "pipeline: skipped a change that could not be applied",
                     extra={"fields": {"kind": change.obj.kind.value, "uid": change.obj.uid}},
                 )
+        self._report_conflicts(affected)
         self._broker.publish(self._views.update(affected))
         if batch.synced is not None and batch.synced not in self.synced:
             self.synced.add(batch.synced)
             if self.synced >= self._expected:
+                self.all_synced.set()
                 log.info("all kinds synced", extra={"fields": {"batches": self.batches + 1}})
         for kind in kinds:
             self._metrics.objects.labels(kind.value).set(self._index.count(kind))
@@ -98,3 +101,15 @@ class Pipeline:
         self.last_progress = now = self._clock()
         if received is not None and batch.changes:
             self._metrics.event_latency.observe(max(0.0, now - received))
+
+    def _report_conflicts(self, affected: Affected) -> None:
+        for newcomer, holder in affected.conflicts:
+            self._metrics.duplicate_uids.labels(newcomer.kind.value).inc()
+            fields = {
+                "kind": newcomer.kind.value,
+                "object": newcomer.qualified_name,
+                "uid": newcomer.uid,
+                "held by": f"{holder.kind.value} {holder.qualified_name}",
+            }
+            message = "skipped an object whose UID another object holds"
+            log.warning(message, extra={"fields": fields})

@@ -78,6 +78,14 @@ class CollectorMetrics:
             namespace=NAMESPACE,
             registry=reg,
         )
+        self.duplicate_uids = Counter(
+            "duplicate_uids",
+            "Objects skipped because another object already held their UID (each logged at"
+            " WARN), by the skipped object's kind.",
+            ["kind"],
+            namespace=NAMESPACE,
+            registry=reg,
+        )
         self.event_latency = Histogram(
             "event_latency_seconds",
             "From an API change received to its events queued to subscribers.",
