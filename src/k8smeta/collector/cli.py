@@ -77,7 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--subscriber-queue-size",
         type=_positive,
         default=DEFAULT_QUEUE_SIZE,
-        help="live events buffered per subscriber before its stream is aborted",
+        help="events a subscriber may leave unread behind the batch it is reading before its"
+        " stream is aborted (a caught-up subscriber takes a batch of any size)",
     )
     add("--keepalive-time", type=parse_duration, default=30.0, help="server pings (30s)")
     add("--keepalive-timeout", type=parse_duration, default=10.0, help="ping timeout (10s)")

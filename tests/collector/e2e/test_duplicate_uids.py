@@ -7,23 +7,15 @@ on the same file begins.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import grpc
-import orjson
 import pytest
-from prometheus_client import CollectorRegistry
 
-from k8smeta.collector.app import Collector
-from k8smeta.collector.kube.snapshot import SnapshotSource
-from k8smeta.collector.model import Batch, Kind
-from k8smeta.collector.ops.metrics import CollectorMetrics
-from tests.collector.e2e.harness import TIMEOUT, Harness, loopback_config, running, short
+from k8smeta.collector.model import Kind
+from tests.collector.e2e.harness import running, short
+from tests.collector.e2e.snapshots import SnapshotHarness, serving, write_list
 from tests.collector.index.objects import added, deleted, namespace, pod
 from tests.kubeapi import objects as full
 
@@ -47,31 +39,11 @@ CLAIMANT = [*CLAIMED, full.namespace("other", uid="ns-2"), full.pod("o", "other"
 State = tuple[dict[str, list[str]], dict[str, float | None]]
 
 
-def write(path: Path, items: list[dict[str, Any]]) -> None:
-    path.write_bytes(orjson.dumps({"apiVersion": "v1", "kind": "List", "items": items}))
-
-
-@contextlib.asynccontextmanager
-async def serving(path: Path) -> AsyncIterator[tuple[Harness, SnapshotSource]]:
-    """A collector started on the snapshot file `path`, synced and idle."""
-    metrics = CollectorMetrics(CollectorRegistry())
-    source = SnapshotSource([path], metrics)
-    collector = Collector(loopback_config(), [source], metrics)
-    await collector.start()
-    channel = grpc.aio.insecure_channel(f"127.0.0.1:{collector.grpc_port}")
-    try:
-        await asyncio.wait_for(collector.wait_synced(), TIMEOUT)
-        yield Harness(collector, source, channel), source  # type: ignore[arg-type]
-    finally:
-        await collector.stop()
-        await channel.close(None)
-
-
-async def served(h: Harness) -> State:
+async def served(h: SnapshotHarness) -> State:
     """Each node's snapshot as a new client receives it, and the objects gauges."""
     streams = {}
     for node in NODES:
-        client = await h.watch(node, sync=True).registered()
+        client = await h.watch(node).registered()
         streams[node] = [short(e) for e in await client.until_sync()]
         client.cancel()
     registry = h.collector.metrics.registry
@@ -83,19 +55,16 @@ async def served(h: Harness) -> State:
 
 
 async def fresh(path: Path, items: list[dict[str, Any]]) -> State:
-    write(path, items)
-    async with serving(path) as (h, _):
+    async with serving(write_list(path, items)) as h:
         return await served(h)
 
 
 async def reloaded(path: Path, first: list[dict[str, Any]], then: list[dict[str, Any]]) -> State:
     """Started on `first`, the file rewritten to `then`, reloaded as on SIGHUP."""
-    write(path, first)
-    async with serving(path) as (h, source):
+    async with serving(write_list(path, first)) as h:
         await served(h)
-        write(path, then)
-        await h.collector.queue.put(Batch(source.reload()))
-        await h.collector.wait_idle()
+        write_list(path, then)
+        await h.reload()
         return await served(h)
 
 
