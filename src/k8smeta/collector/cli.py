@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import math
 import re
 import signal
 import sys
@@ -18,18 +19,25 @@ from pathlib import Path
 from typing import Any
 
 from k8smeta import __version__
-from k8smeta.collector.app import Collector, CollectorConfig
+from k8smeta.collector.app import Collector, CollectorConfig, ListenError
 from k8smeta.collector.broker import DEFAULT_QUEUE_SIZE
 from k8smeta.collector.logs import FORMATS, LEVELS, configure_logging
 from k8smeta.collector.model import Source
 from k8smeta.collector.ops.address import AddressError, parse_bind_address
 from k8smeta.collector.ops.metrics import CollectorMetrics, process_registry
-from k8smeta.collector.rpc.server import Keepalive, ServerStartError, TlsConfig
+from k8smeta.collector.rpc.server import Keepalive, TlsConfig
 
 log = logging.getLogger(__name__)
 PROG = "k8smeta-collector"
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+# gRPC takes durations as 32-bit milliseconds: 2^31 - 1 ms, about 24.8 days.
+MAX_DURATION_S = 2_147_483.647
+_LISTENER_FLAGS = {
+    "broker": "--broker-bind-address",
+    "metrics": "--metrics-bind-address",
+    "health": "--health-probe-bind-address",
+}
 
 
 class UsageError(Exception):
@@ -37,7 +45,10 @@ class UsageError(Exception):
 
 
 def parse_duration(text: str) -> float:
-    """Go-style durations (`30s`, `1m30s`, `500ms`) or plain seconds."""
+    """Go-style durations (`30s`, `1m30s`, `500ms`) or plain seconds, 0 to MAX_DURATION_S.
+
+    argparse reports a refusal as a usage error naming the flag (exit 2).
+    """
     try:
         seconds = float(text)
     except ValueError:
@@ -45,8 +56,13 @@ def parse_duration(text: str) -> float:
         if not parts or "".join(n + u for n, u in parts) != text:
             raise argparse.ArgumentTypeError(f"invalid duration {text!r}") from None
         seconds = sum(float(number) * _UNITS[unit] for number, unit in parts)
+    if not math.isfinite(seconds):
+        raise argparse.ArgumentTypeError(f"invalid duration {text!r}")
     if seconds < 0:
         raise argparse.ArgumentTypeError(f"negative duration {text!r}")
+    if seconds > MAX_DURATION_S:
+        limit = f"{MAX_DURATION_S}s"
+        raise argparse.ArgumentTypeError(f"duration {text!r} is longer than the limit {limit}")
     return seconds
 
 
@@ -201,8 +217,9 @@ async def _run(collector: Collector) -> int:
             loop.add_signal_handler(signal.SIGHUP, reload)
     try:
         await collector.start()
-    except (ServerStartError, OSError) as exc:
-        print(f"{PROG}: {exc}", file=sys.stderr)
+    except ListenError as exc:
+        flag = _LISTENER_FLAGS[exc.listener]
+        print(f"{PROG}: {flag} {exc.bind}: cannot listen: {exc.reason}", file=sys.stderr)
         return 1
     code = await _until_stopped(collector, stop)
     log.info("shutting down")

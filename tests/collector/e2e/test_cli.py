@@ -6,6 +6,7 @@ import asyncio
 import logging
 import os
 import signal
+import socket
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -77,6 +78,47 @@ def test_argument_errors_exit_2(args: list[str], capsys: pytest.CaptureFixture[s
         main(args)
     assert exit_.value.code == 2
     assert "k8smeta-collector: error:" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("flag", ["--keepalive-time", "--keepalive-timeout", "--shutdown-grace"])
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("nan", "invalid duration 'nan'"),
+        ("inf", "invalid duration 'inf'"),
+        ("-inf", "invalid duration '-inf'"),
+        ("1e400", "invalid duration '1e400'"),
+        ("1e300", "duration '1e300' is longer than the limit 2147483.647s"),
+        ("9999999999h", "duration '9999999999h' is longer than the limit"),
+        ("-1", "negative duration '-1'"),
+    ],
+)
+def test_unusable_durations_are_usage_errors_naming_the_flag(
+    flag: str, value: str, reason: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main([f"{flag}={value}", "--snapshot", "/nonexistent/snapshot.json", *LOOPBACK])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert f"k8smeta-collector: error: argument {flag}: {reason}" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "flag", ["--broker-bind-address", "--metrics-bind-address", "--health-probe-bind-address"]
+)
+def test_a_port_in_use_names_the_flag(
+    tmp_path: Path, flag: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        address = f"127.0.0.1:{taken.getsockname()[1]}"
+        args = [*LOOPBACK, flag, address, "--snapshot", str(write_snapshot(tmp_path / "c.json"))]
+        assert main(args) == 1
+    err = capsys.readouterr().err
+    assert f"k8smeta-collector: {flag} {address}: cannot listen: " in err
+    assert "Traceback" not in err
 
 
 @pytest.mark.parametrize(

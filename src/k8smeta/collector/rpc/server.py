@@ -18,7 +18,11 @@ MAX_PENDING_CALLS = 20_000
 
 
 class ServerStartError(RuntimeError):
-    """The gRPC listener could not be opened."""
+    """The gRPC listener could not be opened; `reason` says why, without the address."""
+
+    def __init__(self, bind: str, reason: str) -> None:
+        super().__init__(f"cannot listen on {bind}: {reason}")
+        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,8 +87,9 @@ async def start_grpc_server(
             )
             port = server.add_secure_port(address.grpc_target, credentials)
     except RuntimeError as exc:
-        raise ServerStartError(f"cannot listen on {bind}: {exc}") from exc
+        # gRPC's own message only points to its debug log; the usual causes are these.
+        raise ServerStartError(bind, "address in use or not available") from exc
     if port == 0 and address.port != 0:
-        raise ServerStartError(f"cannot listen on {bind}")
+        raise ServerStartError(bind, "address in use or not available")
     await server.start()
     return server, port
