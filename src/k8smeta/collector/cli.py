@@ -1,7 +1,8 @@
 """`k8smeta-collector` (also `k8smeta collector`): flags of spec §8.2 -> a running collector.
 
-SIGHUP re-reads `--snapshot` files. Exit codes: 0 after SIGTERM/SIGINT, 2 for bad flags or
-unreadable certificates/snapshots, 1 when the collector cannot start or a source fails.
+SIGHUP re-reads `--snapshot` files (also one received while they are first loaded). Exit
+codes: 0 after SIGTERM/SIGINT, 2 for bad flags or unreadable certificates/snapshots, 1 when
+a listener cannot open (the message names its flag) or a source fails.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import asyncio
 import logging
 import math
 import re
-import signal
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,6 +26,7 @@ from k8smeta.collector.model import Source
 from k8smeta.collector.ops.address import AddressError, parse_bind_address
 from k8smeta.collector.ops.metrics import CollectorMetrics, process_registry
 from k8smeta.collector.rpc.server import Keepalive, TlsConfig
+from k8smeta.collector.signals import Signals
 
 log = logging.getLogger(__name__)
 PROG = "k8smeta-collector"
@@ -181,17 +182,22 @@ def main(argv: Sequence[str] | None = None) -> int:
 async def serve(options: Options, metrics: CollectorMetrics | None = None) -> int:
     """Run until SIGTERM/SIGINT (exit 0) or a failure (exit 1/2)."""
     metrics = metrics if metrics is not None else CollectorMetrics(process_registry())
+    signals = Signals(asyncio.get_running_loop())  # before loading: see signals.py
     try:
-        sources, api_client = await _sources(options, metrics)
-    except Exception as exc:  # configuration errors of the sources, reported once
-        print(f"{PROG}: {exc}", file=sys.stderr)
-        return 2
-    collector = Collector(options.config, sources, metrics)
-    try:
-        return await _run(collector)
+        try:
+            sources, api_client = await _sources(options, metrics)
+        except Exception as exc:  # configuration errors of the sources, reported once
+            print(f"{PROG}: {exc}", file=sys.stderr)
+            return 2
+        collector = Collector(options.config, sources, metrics)
+        signals.attach(collector.sources)
+        try:
+            return await _run(collector, signals.stop)
+        finally:
+            if api_client is not None:
+                await api_client.close()
     finally:
-        if api_client is not None:
-            await api_client.close()
+        signals.remove()
 
 
 async def _sources(options: Options, metrics: CollectorMetrics) -> tuple[list[Source], Any]:
@@ -206,15 +212,7 @@ async def _sources(options: Options, metrics: CollectorMetrics) -> tuple[list[So
     return [KubeSource(api_client, metrics)], api_client
 
 
-async def _run(collector: Collector) -> int:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
-    for source in collector.sources:  # SIGHUP re-reads --snapshot files (diffed like a relist)
-        reload = getattr(source, "request_reload", None)
-        if callable(reload):
-            loop.add_signal_handler(signal.SIGHUP, reload)
+async def _run(collector: Collector, stop: asyncio.Event) -> int:
     try:
         await collector.start()
     except ListenError as exc:
@@ -224,8 +222,6 @@ async def _run(collector: Collector) -> int:
     code = await _until_stopped(collector, stop)
     log.info("shutting down")
     await collector.stop()
-    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-        loop.remove_signal_handler(signum)
     return code
 
 

@@ -96,6 +96,7 @@ class SnapshotSource:
         return _deletes_first(changes)
 
     def _load(self) -> Stores:
+        log.info("loading snapshot", extra={"fields": {"files": [str(p) for p in self.paths]}})
         found: dict[Kind, list[tuple[KubeObject, Path]]] = {kind: [] for kind in self.kinds}
         for path in self.paths:
             for kind, raw in _items(_read(path), path):
