@@ -31,6 +31,17 @@ _ZAP_LEVELS = {"WARNING": "warn", "CRITICAL": "fatal"}
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+SHORT = 256  # characters of a client-supplied string (node name, selector key) in a log line
+
+
+def shorten(text: str, limit: int = SHORT) -> str:
+    """`text`, or its first `limit` characters and how long it was: a client must not be
+    able to write megabytes into every log line."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}...({len(text)} characters)"
+
+
 def display_name(name: str) -> str:
     return name.removeprefix(PREFIX)
 

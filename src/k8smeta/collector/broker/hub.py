@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 
 from k8smeta.collector.broker.selector import Selection
 from k8smeta.collector.broker.subscription import SHUTDOWN, Subscription
+from k8smeta.collector.logs import shorten
 from k8smeta.collector.model import NodeName, Uid
 from k8smeta.collector.ops.metrics import CollectorMetrics
 from k8smeta.collector.views import Reason, ViewSet, WireEvent
@@ -86,7 +87,7 @@ class Broker:
                 if not sub.offer(events):
                     self._metrics.subscriber_overflows.inc()
                     fields = {
-                        "node": node,
+                        "node": shorten(node),
                         "subscriber UID": sub.uid,
                         "limit": self._queue_size,
                         "unread": sub.depth,

@@ -9,7 +9,6 @@ import grpc
 
 from k8smeta.collector.ops.address import parse_bind_address
 from k8smeta.collector.rpc.servicer import WatchServicer
-from k8smeta.wire import metadata_pb2
 
 SERVICE = "metadata.Metadata"
 # Pings from clients are accepted down to gRPC's default 5-minute minimum (spec §3.2).
@@ -57,11 +56,10 @@ def server_options(keepalive: Keepalive) -> list[tuple[str, int]]:
 
 
 def watch_handler(servicer: WatchServicer) -> grpc.GenericRpcHandler[Any, Any]:
-    """Watch with the Selector deserializer and no response serializer (bytes pass as is)."""
+    """Watch without (de)serializers: the servicer decodes the Selector itself, and
+    responses are already serialized (bytes pass as is)."""
     method = grpc.unary_stream_rpc_method_handler(
-        servicer.watch,
-        request_deserializer=metadata_pb2.Selector.FromString,
-        response_serializer=None,
+        servicer.watch, request_deserializer=None, response_serializer=None
     )
     return grpc.method_handlers_generic_handler(SERVICE, {"Watch": method})
 
