@@ -10,9 +10,9 @@ from collections.abc import Callable
 
 from k8smeta.collector.broker.hub import Broker
 from k8smeta.collector.index import Affected, RelationshipIndex
-from k8smeta.collector.model import Batch, Kind
+from k8smeta.collector.model import Batch, Change, ChangeType, Kind
 from k8smeta.collector.ops.metrics import CollectorMetrics
-from k8smeta.collector.views import ViewSet
+from k8smeta.collector.views import SizeLimit, ViewSet
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,7 @@ class Pipeline:
         self._views = views
         self._broker = broker
         self._metrics = metrics
+        self._limit = SizeLimit(views.encoder)
         self._clock = clock
         self._expected = expected
         self.synced: set[Kind] = set()
@@ -78,7 +79,7 @@ class Pipeline:
         for change in batch.changes:
             kinds.add(change.obj.kind)
             try:
-                self._index.apply(change, affected)
+                self._index.apply(self._fit(change), affected)
             except Exception:
                 # One bad change must not cost the rest of the batch, the views' update
                 # or readiness: skip it, say which, carry on.
@@ -101,6 +102,29 @@ class Pipeline:
         self.last_progress = now = self._clock()
         if received is not None and batch.changes:
             self._metrics.event_latency.observe(max(0.0, now - received))
+
+    def _fit(self, change: Change) -> Change:
+        """The change as served: an object over the size limit loses its labels, or leaves
+        (a DELETED, so that a smaller version served before does not linger)."""
+        if change.type is ChangeType.DELETED:
+            return change
+        fitted = self._limit.fit(change.obj)
+        if fitted.action is None:
+            return change
+        obj = change.obj
+        self._metrics.oversized_objects.labels(obj.kind.value, fitted.action.value).inc()
+        fields = {
+            "kind": obj.kind.value,
+            "object": obj.qualified_name,
+            "uid": obj.uid,
+            "bytes": fitted.size,
+            "limit": self._limit.limit,
+        }
+        if fitted.obj is None:
+            log.warning("object too large to serve, skipped", extra={"fields": fields})
+            return Change(ChangeType.DELETED, obj)
+        log.warning("object too large to serve, served without labels", extra={"fields": fields})
+        return Change(change.type, fitted.obj)
 
     def _report_conflicts(self, affected: Affected) -> None:
         for newcomer, holder in affected.conflicts:

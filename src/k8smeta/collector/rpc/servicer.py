@@ -17,7 +17,7 @@ from google.protobuf.message import DecodeError
 from k8smeta.collector.broker import Broker, StreamEnd, Subscription, parse_selection
 from k8smeta.collector.logs import shorten
 from k8smeta.collector.ops.metrics import CollectorMetrics
-from k8smeta.collector.views import WireEvent
+from k8smeta.collector.views import MAX_EVENT_BYTES, Oversize, WireEvent
 from k8smeta.wire import metadata_pb2
 
 log = logging.getLogger(__name__)
@@ -82,8 +82,24 @@ class WatchServicer:
             if isinstance(item, StreamEnd):
                 # abort() raises: the stream ends with this status, never with OK.
                 await context.abort(getattr(grpc.StatusCode, item.code), item.details)
+            if len(item.data) > MAX_EVENT_BYTES:
+                self._oversized(item, sub)
+                continue
             await context.write(item.data)
             self._counter(item).inc()
+
+    def _oversized(self, event: WireEvent, sub: Subscription) -> None:
+        """Leave out an event over the limit: the client could not use it, and gRPC would
+        end the whole stream at it."""
+        kind = event.kind.value if event.kind is not None else ""
+        self._metrics.oversized_objects.labels(kind, Oversize.NOT_SENT.value).inc()
+        fields = {
+            "kind": kind,
+            "uid": event.uid,
+            "bytes": len(event.data),
+            "node": shorten(sub.selection.node),
+        }
+        log.warning("event too large to send, left out", extra={"fields": fields})
 
     def _counter(self, event: WireEvent) -> Any:
         key = (event.kind.value if event.kind is not None else "", event.reason.value)
