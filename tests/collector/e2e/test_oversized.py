@@ -41,6 +41,11 @@ async def test_oversized_objects_do_not_block_the_node_stream(
         assert oversized(metrics, "Namespace", "labels_dropped") == 1
         assert oversized(metrics, "Pod", "labels_dropped") == 1
         assert oversized(metrics, "Pod", "skipped") == 1
+        gauges = {
+            kind: metrics.registry.get_sample_value("meta_collector_objects", {"kind": kind})
+            for kind in ("Namespace", "Pod", "Service")
+        }
+        assert gauges == {"Namespace": 1, "Pod": 3, "Service": 0}
     assert [short(e) for e in events] == [
         "Create Namespace ns-1",
         "Create Pod pod-1",

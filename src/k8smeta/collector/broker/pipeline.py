@@ -96,7 +96,9 @@ class Pipeline:
             if self.synced >= self._expected:
                 self.all_synced.set()
                 log.info("all kinds synced", extra={"fields": {"batches": self.batches + 1}})
-        for kind in kinds:
+        if batch.synced is not None:
+            kinds.add(batch.synced)  # also a kind listed empty: its gauge shows 0
+        for kind in kinds:  # the index's count is what is served (not what sources hold)
             self._metrics.objects.labels(kind.value).set(self._index.count(kind))
         self.batches += 1
         self.last_progress = now = self._clock()

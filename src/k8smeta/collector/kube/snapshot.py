@@ -72,7 +72,6 @@ class SnapshotSource:
         for kind in self.kinds:
             added = tuple(Change(ChangeType.ADDED, o) for o in self._stores[kind].values())
             await out.put(Batch(added, synced=kind))
-        self._set_gauges()
         while True:
             await self._reload.wait()
             self._reload.clear()
@@ -91,7 +90,6 @@ class SnapshotSource:
         for kind in self.kinds:
             changes.extend(diff_stores(self._stores[kind], stores[kind]))
         self._stores = stores
-        self._set_gauges()
         log.info("snapshot reloaded: %d changes", len(changes))
         return _deletes_first(changes)
 
@@ -142,11 +140,6 @@ class SnapshotSource:
             self.skipped += 1
             log.warning("%s: skipping a %s object: %s", path, kind_name, exc)
             return None
-
-    def _set_gauges(self) -> None:
-        if self._metrics is not None:
-            for kind, store in self._stores.items():
-                self._metrics.objects.labels(kind.value).set(len(store))
 
 
 def _read(path: Path) -> dict[str, object]:
