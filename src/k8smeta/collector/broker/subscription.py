@@ -39,19 +39,22 @@ class Subscription:
         self.uid = uid
         self.selection = selection
         self._max_live = max_live
-        self._batches: deque[deque[WireEvent]] = deque()  # the head one is being read
-        self._queued = 0  # events in all batches
+        self._events: deque[WireEvent] = deque()
+        # Per queued batch, the count of events pushed up to its end; the first one is the
+        # end of the batch being read. Counts, not copies: publishing stays cheap.
+        self._bounds: deque[int] = deque()
+        self._pushed = 0
         self._end: StreamEnd | None = None
         self._wake = asyncio.Event()
 
     @property
     def depth(self) -> int:
-        return self._queued
+        return len(self._events)
 
     @property
     def behind(self) -> int:
         """Events queued behind the batch being read: what `max_live` limits."""
-        return self._queued - len(self._batches[0]) if self._batches else 0
+        return self._pushed - self._bounds[0] if self._bounds else 0
 
     @property
     def ended(self) -> bool:
@@ -65,7 +68,7 @@ class Subscription:
         """Queue live events of the selected kinds; False if the subscriber was too slow."""
         if self._end is not None:
             return True
-        if self.behind > self._max_live:
+        if self._bounds and self._pushed - self._bounds[0] > self._max_live:
             self.end(OVERFLOW, drain=False)
             return False
         self._append(events)
@@ -73,10 +76,15 @@ class Subscription:
 
     def _append(self, events: Iterable[WireEvent]) -> None:
         kinds = self.selection.kinds
-        batch = deque(e for e in events if e.kind is None or e.kind in kinds)
-        if batch:
-            self._batches.append(batch)
-            self._queued += len(batch)
+        queue = self._events
+        before = len(queue)
+        for event in events:
+            if event.kind is None or event.kind in kinds:
+                queue.append(event)
+        added = len(queue) - before
+        if added:
+            self._pushed += added
+            self._bounds.append(self._pushed)
             self._wake.set()
 
     def end(self, end: StreamEnd, *, drain: bool) -> None:
@@ -84,20 +92,19 @@ class Subscription:
         if self._end is None:
             self._end = end
         if not drain:
-            self._batches.clear()
-            self._queued = 0
+            self._events.clear()
+            self._bounds.clear()
         self._wake.set()
 
     async def next(self) -> WireEvent | StreamEnd:
         """The next event to write, or the end of the stream."""
         while True:
-            batches = self._batches
-            if batches:
-                head = batches[0]
-                event = head.popleft()
-                if not head:
-                    batches.popleft()
-                self._queued -= 1
+            events = self._events
+            if events:
+                event = events.popleft()
+                bounds = self._bounds
+                if bounds[0] == self._pushed - len(events):  # the batch is read
+                    bounds.popleft()
                 return event
             if self._end is not None:
                 return self._end
