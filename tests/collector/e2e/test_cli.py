@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import signal
 import socket
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,10 +16,8 @@ import pytest
 
 from k8smeta.collector.cli import main, parse_duration
 from k8smeta.wire import metadata_pb2, metadata_pb2_grpc
+from tests.collector.e2e.process import LOOPBACK, collector_process
 from tests.kubeapi import objects as full
-
-LOOPBACK = ["--broker-bind-address", "127.0.0.1:0", "--metrics-bind-address", "127.0.0.1:0",
-            "--health-probe-bind-address", "127.0.0.1:0"]  # fmt: skip
 
 
 @pytest.fixture(autouse=True)
@@ -139,18 +135,6 @@ def write_snapshot(path: Path, extra: full.Obj | None = None) -> Path:
     return path
 
 
-async def read_until(
-    stream: asyncio.StreamReader, msg: str, seen: list[dict[str, object]]
-) -> dict[str, object]:
-    while True:
-        line = await asyncio.wait_for(stream.readline(), 20)
-        assert line, f"process ended before logging {msg!r}: {seen}"
-        record: dict[str, object] = orjson.loads(line)
-        seen.append(record)
-        if record["msg"] == msg:
-            return record
-
-
 async def sync_streams(channel: grpc.aio.Channel, count: int) -> list[Call]:
     """`count` Sync-only streams on distinct nodes, each past its `Sync`."""
     stub = metadata_pb2_grpc.MetadataStub(channel)
@@ -173,16 +157,9 @@ Call = grpc.aio.UnaryStreamCall[metadata_pb2.Selector, metadata_pb2.Event]
 @pytest.mark.slow
 async def test_process_serves_snapshot_and_exits_0_on_sigterm(tmp_path: Path) -> None:
     snapshot = write_snapshot(tmp_path / "cluster.json")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    command = ["-m", "k8smeta.collector.cli", "run", "--snapshot", str(snapshot), *LOOPBACK]
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, *command, stderr=asyncio.subprocess.PIPE, env=env
-    )
-    assert process.stderr is not None
-    seen: list[dict[str, object]] = []
-    try:
-        ports = await read_until(process.stderr, "listening", seen)
-        await read_until(process.stderr, "all kinds synced", seen)
+    async with collector_process("--snapshot", str(snapshot)) as collector:
+        ports = await collector.until("listening")
+        await collector.until("all kinds synced")
         async with aiohttp.ClientSession() as session:
             async with session.get(f"http://127.0.0.1:{ports['health']}/readyz") as response:
                 assert response.status == 200
@@ -197,33 +174,28 @@ async def test_process_serves_snapshot_and_exits_0_on_sigterm(tmp_path: Path) ->
                     "pod-1",
                     '{"podIP":"10.1.2.3"}',
                 )
-                await read_until(process.stderr, "received watch request", seen)
+                await collector.until("received watch request")
                 write_snapshot(snapshot, extra=full.pod("web-2", node="node-a", uid="pod-2"))
-                process.send_signal(signal.SIGHUP)  # reload, diffed like a relist
+                collector.process.send_signal(signal.SIGHUP)  # reload, diffed like a relist
                 event = await asyncio.wait_for(call.read(), 10)
                 assert isinstance(event, metadata_pb2.Event)
                 assert (event.reason, event.uid) == ("Create", "pod-2")
                 others = await sync_streams(channel, 99)  # upstream's lifecycle test: 100
                 async with session.get(f"http://127.0.0.1:{ports['metrics']}/metrics") as response:
                     assert "\nmeta_collector_server_subscribers 100\n" in await response.text()
-                process.send_signal(signal.SIGTERM)
+                collector.process.send_signal(signal.SIGTERM)
                 for stream in (call, *others):
                     with pytest.raises(grpc.aio.AioRpcError) as ended:
                         await asyncio.wait_for(stream.read(), 10)
                     assert ended.value.code() is grpc.StatusCode.UNAVAILABLE
-        assert await asyncio.wait_for(process.wait(), 10) == 0
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-    rest = await process.stderr.read()
-    lines = [orjson.loads(line) for line in rest.splitlines()]
+        assert await collector.finish() == 0
+    lines = collector.records
     deleted = [line for line in lines if line["msg"] == "stream deleted"]
     assert len(deleted) == 100
     (ours,) = [line for line in deleted if line["subscriber"] == "node-a"]
     assert list(ours) == ["level", "ts", "logger", "msg", "subscriber"]
     assert (ours["level"], ours["logger"]) == ("info", "broker.grpc-server")
-    assert any(record["msg"] == "starting grpc server" for record in seen)
+    assert any(record["msg"] == "starting grpc server" for record in lines)
 
 
 def test_version_as_upstream(capsys: pytest.CaptureFixture[str]) -> None:
