@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import grpc
@@ -25,7 +26,12 @@ from k8smeta.collector.ops.health import HealthState
 from k8smeta.collector.ops.http import HttpServer, metrics_app, probes_app, start_http
 from k8smeta.collector.ops.metrics import CollectorMetrics
 from k8smeta.collector.rpc.encode import EventEncoder
-from k8smeta.collector.rpc.server import Keepalive, TlsConfig, start_grpc_server
+from k8smeta.collector.rpc.server import (
+    Keepalive,
+    ServerStartError,
+    TlsConfig,
+    start_grpc_server,
+)
 from k8smeta.collector.rpc.servicer import WatchServicer, lifecycle
 from k8smeta.collector.views import ViewSet
 
@@ -43,6 +49,28 @@ class CollectorConfig:
     queue_size: int = DEFAULT_QUEUE_SIZE
     keepalive: Keepalive = field(default_factory=Keepalive)
     shutdown_grace: float = 5.0
+
+
+class ListenError(Exception):
+    """A listener could not be opened: `listener` is "broker", "metrics" or "health"."""
+
+    def __init__(self, listener: str, bind: str, reason: str) -> None:
+        super().__init__(f"cannot listen on {bind}: {reason}")
+        self.listener = listener
+        self.bind = bind
+        self.reason = reason
+
+
+@contextlib.contextmanager
+def _listening(listener: str, bind: str) -> Iterator[None]:
+    """Turn the failure to open one listener into a ListenError naming it."""
+    try:
+        yield
+    except ServerStartError as exc:
+        raise ListenError(listener, bind, exc.reason) from exc
+    except OSError as exc:
+        reason = os.strerror(exc.errno).lower() if exc.errno else str(exc)
+        raise ListenError(listener, bind, reason) from exc
 
 
 class Collector:
@@ -92,16 +120,19 @@ class Collector:
 
     async def _start_servers(self) -> None:
         config = self.config
-        probes = await start_http(probes_app(self.health), config.health_bind)
+        with _listening("health", config.health_bind):
+            probes = await start_http(probes_app(self.health), config.health_bind)
         self._http.append(probes)
         self.health_port = probes.port
-        exposition = await start_http(metrics_app(self.metrics.registry), config.metrics_bind)
+        with _listening("metrics", config.metrics_bind):
+            exposition = await start_http(metrics_app(self.metrics.registry), config.metrics_bind)
         self._http.append(exposition)
         self.metrics_port = exposition.port
         lifecycle.info("starting grpc server", extra={"fields": {"addr": config.broker_bind}})
-        self._grpc, self.grpc_port = await start_grpc_server(
-            self.servicer, config.broker_bind, config.tls, config.keepalive
-        )
+        with _listening("broker", config.broker_bind):
+            self._grpc, self.grpc_port = await start_grpc_server(
+                self.servicer, config.broker_bind, config.tls, config.keepalive
+            )
         self.health.serving = True
         ports = {"grpc": self.grpc_port, "metrics": self.metrics_port, "health": self.health_port}
         log.info("listening", extra={"fields": ports})
@@ -109,6 +140,10 @@ class Collector:
     async def wait_idle(self) -> None:
         """Until every batch put so far has been applied and published (tests, benchmarks)."""
         await self.queue.join()
+
+    async def wait_synced(self) -> None:
+        """Until every kind has completed its initial list and it has been published."""
+        await self.pipeline.all_synced.wait()
 
     def failed_task(self) -> asyncio.Task[None] | None:
         """A pipeline or source task that ended with an error, if any."""

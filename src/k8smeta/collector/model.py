@@ -79,6 +79,12 @@ class KubeObject:
     def uid(self) -> Uid:
         return self.meta.uid
 
+    @property
+    def qualified_name(self) -> str:
+        """`namespace/name`, or `name` for a cluster-scoped object (log lines)."""
+        meta = self.meta
+        return f"{meta.namespace}/{meta.name}" if meta.namespace else meta.name
+
     def same_content(self, other: KubeObject) -> bool:
         """Equal apart from resourceVersion: a MODIFIED that changes nothing is dropped."""
         return (

@@ -69,6 +69,10 @@ class ViewSet:
         self._held: dict[Uid, _Held] = {}
         self._pod_nodes: dict[Uid, NodeName] = {}
 
+    @property
+    def encoder(self) -> Encoder:
+        return self._encoder
+
     def __contains__(self, node: object) -> bool:
         return node in self._views
 
