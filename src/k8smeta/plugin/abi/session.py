@@ -3,9 +3,9 @@
 `open_session` is plugin_init (it creates the session); every other export calls exactly
 one method of the session its handle names. A method takes the raw C inputs of its call,
 talks to the core, and turns what the host must see into a return code plus the last
-error; "no value" is `res_len = 0` (a NULL result). What the C side is handed stays referenced by the
-session's `Keeper` (see `lifetimes`); the C struct `k8smeta_state` (see `state`) holds
-the handle of the session and the last error text.
+error; "no value" is `res_len = 0` (a NULL result). What the C side is handed stays
+referenced by the session's `Keeper` (see `lifetimes`); the C struct `k8smeta_state`
+(see `state`) holds the handle of the session and the last error text.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ from collections.abc import Callable
 
 import grpc
 
+from k8smeta.plugin.core.payload import DELETE, SYNC
 from k8smeta.plugin.feed import stream as wire_stream
 from k8smeta.plugin.feed.backoff import Backoff, Uniform
 from k8smeta.plugin.feed.resync import Key, Resync, SnapshotTracker
@@ -28,7 +29,7 @@ from k8smeta.plugin.feed.selector import watch_selector
 from k8smeta.plugin.feed.settings import FeedSettings, open_channel
 from k8smeta.plugin.feed.stats import Counters, FeedStats
 from k8smeta.plugin.feed.stream import StreamEnd, WatchCall, status_number
-from k8smeta.plugin.feed.translate import REASON_DELETE, REASON_SYNC, delete_payload, event_payload
+from k8smeta.plugin.feed.translate import delete_payload, event_payload
 from k8smeta.wire import metadata_pb2, metadata_pb2_grpc
 
 logger = logging.getLogger(__name__)
@@ -265,7 +266,7 @@ class Feed:
                 stream.received = True
                 logger.info("The plugin received at least one event from the k8s-metacollector")
             sweep = stream.tracker.message(event.reason, event.kind, event.uid, self._clock())
-            if event.reason == REASON_SYNC:
+            if event.reason == SYNC:
                 self._sweep(stream, sweep)
                 return
             self._deliver(stream, event_payload(event), event.reason, event.kind, event.uid)
@@ -275,7 +276,7 @@ class Feed:
             return
         logger.info("Resync: deleting %d resources the collector did not re-send", len(keys))
         for kind, uid in keys:
-            if self._deliver(stream, delete_payload(kind, uid), REASON_DELETE, kind, uid):
+            if self._deliver(stream, delete_payload(kind, uid), DELETE, kind, uid):
                 self._counters.swept += 1
 
     def _deliver(self, stream: _Stream, payload: bytes, reason: str, kind: str, uid: str) -> bool:
