@@ -1,4 +1,4 @@
-"""The `in` structs of each call, as a host of one generation fills them (spec §4.2, §8.2).
+"""The `in` structs of each call, as a host of one generation fills them.
 
 Members a generation does not have are not filled with real values: the struct is
 allocated at full (3.12) size so a read stays inside the allocation, and the missing tail

@@ -1,13 +1,13 @@
-"""The feed thread: Watch the collector, push payloads to a sink, resync, reconnect (§16).
+"""The feed thread: Watch the collector, push payloads to a sink, resync, reconnect.
 
 One background thread per `start()`; each connection attempt opens a new channel, calls
-`Watch` with the Selector of decision 1 and hands every message to the sink (Falco's async
-handler behind the ABI layer) until the stream ends, then waits with the backoff of
-decision 3 and tries again, after an `OK` end too. The feed thread reads the call itself
-(no handoff per message); a small timer thread per stream notices the quiet period (gRPC's
-iterator has no read timeout) and sweeps. Both work under the one push lock, which also
-serializes pushes; the stop flag is checked under it right before each push, so none
-starts after `stop()` returned. Nothing raised in a stream escapes it: it is logged,
+`Watch` with the feed's Selector and hands every message to the sink (Falco's async
+handler behind the ABI layer) until the stream ends, then waits with the backoff and
+tries again, after an `OK` end too (docs/plugin-contract.md, "Feed"). The feed thread reads
+the call itself (no handoff per message); a small timer thread per stream notices the quiet
+period (gRPC's iterator has no read timeout) and sweeps. Both work under the one push lock,
+which also serializes pushes; the stop flag is checked under it right before each push, so
+none starts after `stop()` returned. Nothing raised in a stream escapes it: it is logged,
 counted and ends only that stream.
 """
 
