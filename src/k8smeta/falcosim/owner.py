@@ -2,8 +2,8 @@
 
 The async handler applies libsinsp's checks of a push (docs/plugin-contract.md, "Events"),
 copies `len` bytes into a bounded queue (capacity 4096; overflow drops with a warning only)
-and the host delivers queued events through `parse_event` on its event thread. The owner also answers
-the init tables' `list_tables`/`get_table`/`add_table`.
+and the host delivers queued events through `parse_event` on its event thread. The owner
+also answers the init tables' `list_tables`/`get_table`/`add_table`.
 """
 
 from __future__ import annotations
