@@ -1,5 +1,5 @@
 """ABI-level behaviour through the shared-library host: failures, hostile binary events,
-result lifetimes, several states, static answers, logging (spec 4, 7, 10, 13.3, 14, 18)."""
+result lifetimes, several states, static answers, logging (docs/plugin-contract.md)."""
 
 from __future__ import annotations
 
