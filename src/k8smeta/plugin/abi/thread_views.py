@@ -122,17 +122,16 @@ class IteratedTable:
         paths: CgroupPaths,
         visitor: Any,
     ) -> None:
-        self._ffi = ffi
-        self._lib = lib
-        self._acc = accessors
-        self._cstate = cstate
-        self._paths = paths
+        self._ffi, self._lib, self._cstate = ffi, lib, cstate
+        self._acc, self._paths = accessors, paths
+        self._visitor = visitor  # the handle `k8smeta_py_visit_thread` receives
         self._value = ffi.new("ss_plugin_state_data*")
+        # Set by `bind` for one call: its vtables, and an input struct with the owner and
+        # its error getter.
         self._reader: Any = ffi.NULL
         self._writer: Any = ffi.NULL
-        self._errors_from: Any = ffi.NULL  # an input struct with owner + error getter
+        self._errors_from: Any = ffi.NULL
         self._visit: Callable[[ThreadView], None] | None = None
-        self._visitor = visitor  # the handle `k8smeta_py_visit_thread` receives
 
     def bind(self, reader: Any, writer: Any, owner_errors: Any) -> IteratedTable:
         """Use these vtables (and this input's owner error getter) for the current call."""

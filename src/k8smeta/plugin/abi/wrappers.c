@@ -77,11 +77,23 @@ K8SMETA_EXPORT void plugin_destroy(ss_plugin_t* s) {
     free(state);
 }
 
-/* A state whose init failed keeps its init error; other calls on it fail. */
-#define K8SMETA_WRAP(call)                                              \
-    if (s == NULL) return SS_PLUGIN_FAILURE;                            \
-    if (!k8smeta_python_usable()) return k8smeta_unavailable(s);        \
-    if (((k8smeta_state*)s)->handle == NULL) return SS_PLUGIN_FAILURE;  \
+/* SUCCESS when state `s` can take a call into Python, else FAILURE. A state whose init
+ * failed keeps its init error; other calls on it fail. */
+static ss_plugin_rc k8smeta_state_ready(ss_plugin_t* s) {
+    if (s == NULL) return SS_PLUGIN_FAILURE;
+    if (!k8smeta_python_usable()) return k8smeta_unavailable(s);
+    if (((k8smeta_state*)s)->handle == NULL) return SS_PLUGIN_FAILURE;
+    return SS_PLUGIN_SUCCESS;
+}
+
+#define K8SMETA_RETURN_UNLESS_READY(s)                    \
+    do {                                                  \
+        ss_plugin_rc ready_ = k8smeta_state_ready(s);     \
+        if (ready_ != SS_PLUGIN_SUCCESS) return ready_;   \
+    } while (0)
+
+#define K8SMETA_WRAP(call)              \
+    K8SMETA_RETURN_UNLESS_READY(s);     \
     return call
 
 /* The thread's pod_uid is read here, once per call; a thread in no pod is answered here
@@ -90,10 +102,8 @@ K8SMETA_EXPORT void plugin_destroy(ss_plugin_t* s) {
  * whose slot [-1] holds its length. */
 K8SMETA_EXPORT ss_plugin_rc plugin_extract_fields(
     ss_plugin_t* s, const ss_plugin_event_input* evt, const ss_plugin_field_extract_input* in) {
+    K8SMETA_RETURN_UNLESS_READY(s);
     k8smeta_state* st = (k8smeta_state*)s;
-    if (st == NULL) return SS_PLUGIN_FAILURE;
-    if (!k8smeta_python_usable()) return k8smeta_unavailable(s);
-    if (st->handle == NULL) return SS_PLUGIN_FAILURE;
     if (evt == NULL || evt->evt == NULL || in == NULL || (in->fields == NULL && in->num_fields))
         return k8smeta_bad_input(st, "plugin_extract_fields: NULL event or extraction input");
     if (in->num_fields == 0) return SS_PLUGIN_SUCCESS;
@@ -138,10 +148,8 @@ K8SMETA_EXPORT ss_plugin_rc plugin_extract_fields(
 
 K8SMETA_EXPORT ss_plugin_rc plugin_parse_event(
     ss_plugin_t* s, const ss_plugin_event_input* evt, const ss_plugin_event_parse_input* in) {
+    K8SMETA_RETURN_UNLESS_READY(s);
     k8smeta_state* st = (k8smeta_state*)s;
-    if (st == NULL) return SS_PLUGIN_FAILURE;
-    if (!k8smeta_python_usable()) return k8smeta_unavailable(s);
-    if (st->handle == NULL) return SS_PLUGIN_FAILURE;
     if (evt == NULL || evt->evt == NULL || in == NULL)
         return k8smeta_bad_input(st, "plugin_parse_event: NULL event or parse input");
     const ss_plugin_event* e = evt->evt;
