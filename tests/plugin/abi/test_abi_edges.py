@@ -15,6 +15,7 @@ from k8smeta.falcosim.declarations import ffi
 from k8smeta.falcosim.events import async_event
 from k8smeta.falcosim.owner import async_handler
 from k8smeta.falcosim.tables import reader_vtable
+from k8smeta.plugin.core.fields import FIELD_IDS, FIELDS, Arg
 from tests.host.base import EXECVE_X
 from tests.host.shared_lib import SharedLibHost
 from tests.plugin.behaviour.conftest import DEFAULT_CONFIG, execve_in_pod, replay
@@ -145,6 +146,17 @@ def test_process_event_without_8_byte_res_is_ignored(replayed: SharedLibHost) ->
     event = struct.pack("<QQIHI", 1, 1, 26 + 2 + 4, EXECVE_X, 1) + struct.pack("<H", 4) + b"\0" * 4
     assert replayed.parse_raw(event)
     assert replayed.pod_uid(1) == POD
+
+
+def test_the_thread_is_read_once_per_extract_call(replayed: SharedLibHost) -> None:
+    """The C wrapper reads the event thread's pod_uid once for all fields of a call."""
+    fields = [(i, "k8s-app" if f.arg is Arg.KEY else None) for i, f in enumerate(FIELDS)]
+    for evtnum in (10_001, 10_002):  # uncached, then from the C cache
+        released = replayed.owner.threads.released
+        values = replayed.extract_ids(1, fields, evtnum)
+        assert replayed.owner.threads.released - released == 1
+        assert values[FIELD_IDS["k8smeta.pod.name"]] == [b"metrics-server-85d6fcf458-tqkcv"]
+        assert sum(v is not None for v in values) == 20  # as the core gives them
 
 
 def test_results_stay_valid_until_the_next_call(replayed: SharedLibHost) -> None:
