@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-# Event codes of the process events the plugin parses (spec section 7.3).
+# Event codes of the process events the plugin parses (docs/plugin-contract.md, "Events").
 CLONE_X = 223
 FORK_X = 225
 VFORK_X = 227

@@ -15,7 +15,7 @@
 #define FS_MAX_CGROUPS 8
 #define FS_STR 256
 
-/* Enum values of spec section 4.1 used by this host. */
+/* Enum values of the plugin API used by this host. */
 #define SS_PLUGIN_ST_INT64_ 4
 #define SS_PLUGIN_ST_STRING_ 9
 #define SS_PLUGIN_ST_TABLE_ 10

@@ -1,4 +1,4 @@
-"""Init config as a host sees it (spec §10, §20.1 U1-U6, §20.2 decision 10)."""
+"""Init config as a host sees it (docs/configuration.md; upstream's init test cases)."""
 
 from __future__ import annotations
 
@@ -22,9 +22,9 @@ def text(**changes: object) -> str:
 @pytest.mark.parametrize(
     "config",
     [
-        pytest.param("", id="U1-empty"),
-        pytest.param('{"collectorHostname":"localhost","collectorPort":"45000"}', id="U2-no-node"),
-        pytest.param(text(verbosity="warn"), id="U3-bad-verbosity"),
+        pytest.param("", id="empty"),
+        pytest.param('{"collectorHostname":"localhost","collectorPort":"45000"}', id="no-node"),
+        pytest.param(text(verbosity="warn"), id="bad-verbosity"),
         pytest.param(text(unknown=1), id="unknown-key"),
         pytest.param(text(collectorPort="45000"), id="port-as-string"),
     ],
@@ -36,13 +36,13 @@ def test_invalid_configs_are_rejected(host: FalcoHost, config: str) -> None:
 
 
 def test_simple_config(host: FalcoHost) -> None:
-    """U4 plugin_k8s_with_simple_config."""
+    """Upstream test plugin_k8s_with_simple_config."""
     assert host.init(text()) is None
     assert host.last_error() == ""
 
 
 def test_node_name_from_environment(host: FalcoHost, monkeypatch: pytest.MonkeyPatch) -> None:
-    """U5 plugin_k8s_env_variable."""
+    """Upstream test plugin_k8s_env_variable."""
     monkeypatch.setenv("FALCO_NODE_NAME", "node-from-env")
     config = text(nodeName=" ${FALCO_NODE_NAME} ", verbosity="debug")
     assert host.init(config) is None
@@ -50,7 +50,7 @@ def test_node_name_from_environment(host: FalcoHost, monkeypatch: pytest.MonkeyP
 
 
 def test_host_proc_is_accepted_with_a_warning(host: FalcoHost) -> None:
-    """U6 plugin_k8s_with_host_proc."""
+    """Upstream test plugin_k8s_with_host_proc."""
     assert host.init(text(hostProc="/host")) is None
     assert host.last_error() == ""
     assert (
@@ -60,7 +60,7 @@ def test_host_proc_is_accepted_with_a_warning(host: FalcoHost) -> None:
 
 
 def test_unset_variable_fails_init(host: FalcoHost, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Decision 10: an empty node name after expansion is an error."""
+    """An empty node name after expansion is an error (docs/configuration.md)."""
     monkeypatch.delenv("K8SMETA_TEST_UNSET_VAR", raising=False)
     error = host.init(text(nodeName="${K8SMETA_TEST_UNSET_VAR}"))
     assert error == (
@@ -80,7 +80,7 @@ def test_node_name_expansion(
     environ: dict[str, str],
     expected: str,
 ) -> None:
-    """Decision 10: expansion in place, whitespace trimmed."""
+    """Expansion in place, whitespace trimmed (docs/configuration.md)."""
     for name, value in environ.items():
         monkeypatch.setenv(name, value)
     assert host.init(text(nodeName=raw, verbosity="debug")) is None

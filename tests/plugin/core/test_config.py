@@ -1,4 +1,4 @@
-"""Init config: schema text, validation messages and interpretation (spec §10)."""
+"""Init config: schema text, validation messages and interpretation (docs/configuration.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Feed settings: consistency checks and the channel arguments (§16.2)."""
+"""Feed settings: consistency checks and the channel arguments."""
 
 from __future__ import annotations
 
