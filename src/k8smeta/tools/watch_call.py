@@ -17,8 +17,8 @@ from typing import Protocol
 
 import grpc
 
+from k8smeta.plugin.core.payload import SYNC as REASON_SYNC
 from k8smeta.plugin.feed.selector import SYNC_OPT_IN
-from k8smeta.plugin.feed.translate import REASON_SYNC
 from k8smeta.wire import metadata_pb2, metadata_pb2_grpc
 
 
