@@ -3,8 +3,8 @@
 #   scripts/debian_rootfs.sh [cache-dir]     (default ${K8SMETA_CACHE:-~/.cache/k8smeta})
 # `debootstrap --variant=minbase` from Debian's mirror (about 25 s and 200 MB); later calls
 # reuse the cached tree. A root file system holding any python or libpython is refused.
-# Needs root (debootstrap chroots) and the debootstrap package (installed through apt-get
-# when missing and run as root). Exit status 3: it cannot run here (the reason on stderr).
+# Needs root (debootstrap chroots) and the debootstrap package (scripts/ensure_system_packages.sh
+# installs it). Exit status 3: it cannot run here (the reason on stderr).
 set -euo pipefail
 cache="${1:-${K8SMETA_CACHE:-$HOME/.cache/k8smeta}}"
 suite="${K8SMETA_DEBIAN_SUITE:-bookworm}"
@@ -15,16 +15,11 @@ if [ "$(id -u)" -ne 0 ]; then
   echo "debootstrap and chroot need root" >&2
   exit 3
 fi
-if ! command -v debootstrap >/dev/null 2>&1; then
-  if command -v apt-get >/dev/null 2>&1; then
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >&2 \
-      || { apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >&2; } \
-      || { echo "cannot install debootstrap" >&2; exit 3; }
-  else
-    echo "debootstrap is not installed and there is no apt-get" >&2
-    exit 3
-  fi
+if [ ! -x /usr/sbin/debootstrap ] && ! command -v debootstrap >/dev/null 2>&1; then
+  echo "debootstrap is not installed (scripts/ensure_system_packages.sh installs it as root)" >&2
+  exit 3
 fi
+export PATH="$PATH:/usr/sbin:/sbin"
 
 mkdir -p "$cache"
 exec 9>"$cache/.debian-$suite.lock"

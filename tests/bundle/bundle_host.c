@@ -110,7 +110,10 @@ int main(int argc, char** argv) {
     printf("init_us=%ld\n", now_us() - t0);
     fs_threads_reset();
     CHECK(fs_capture_open(&p, s, &o) == 0, "capture_open");
-    CHECK(fs_set_handler(&p, s, &o, 1) == 0, "set async handler");
+    if (fs_set_handler(&p, s, &o, 1) != 0) {
+        printf("error=set async handler: %s\n", p.get_last_error(s));
+        return 1;
+    }
     if (sync_feed(&p, s, &o, atol(argv[4]), &evtnum) != 0) {
         printf("error=sync incomplete: %s\n", p.get_last_error(s));
         return 1;

@@ -66,19 +66,8 @@ def run_in_root(
     root: Path, host: Path, library: Path, *, mode: str, port: int, requests: list[Request]
 ) -> Outcome:
     """Run the C host under `chroot root` with an empty environment (as `env -i`); `host`
-    and `library` are paths inside `root`."""
-    work = host.parent
-    (work / "requests.tsv").write_text("".join(r.line() for r in requests))
-    inside = [f"/{p.relative_to(root)}" for p in (host, library, work / "requests.tsv")]
-    chroot = shutil.which("chroot") or "/usr/sbin/chroot"
-    proc = subprocess.run(
-        [chroot, str(root), inside[0], inside[1], mode, str(port), str(EVENTS), inside[2]],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env={},
-    )
+    and `library` are paths inside `root`. It must succeed."""
+    proc = run_host(root, host, library, mode=mode, port=port, requests=requests)
     values = dict(line.split("=", 1) for line in proc.stdout.splitlines() if "=" in line)
     assert proc.returncode == 0, (values.get("error"), proc.stdout[-1500:], proc.stderr[-3000:])
     extracted: list[list[str] | None] = []
@@ -87,6 +76,24 @@ def run_in_root(
         assert int(count) >= 0, (requests[i], "FAILURE")
         extracted.append(joined.split("\x1f") if int(count) else None)
     return Outcome(values, extracted)
+
+
+def run_host(
+    root: Path, host: Path, library: Path, *, mode: str, port: int, requests: list[Request]
+) -> subprocess.CompletedProcess[str]:
+    """The C host's run under `chroot root`, with an empty environment, whatever its end."""
+    work = host.parent
+    (work / "requests.tsv").write_text("".join(r.line() for r in requests))
+    inside = [f"/{p.relative_to(root)}" for p in (host, library, work / "requests.tsv")]
+    chroot = shutil.which("chroot") or "/usr/sbin/chroot"
+    return subprocess.run(
+        [chroot, str(root), inside[0], inside[1], mode, str(port), str(EVENTS), inside[2]],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={},
+    )
 
 
 def install_host(host: Path, work: Path) -> Path:
