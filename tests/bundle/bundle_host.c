@@ -6,7 +6,8 @@
  * <events> async events were parsed. Then each line of <requests>, `pod-uid<TAB>field-id
  * <TAB>arg`, is an execve of a thread of that pod followed by one extraction.
  * Prints `key=value` lines: `value.<line>=<n>|v1<US>v2...` (n = -1 on FAILURE), timings in
- * microseconds from dlopen; exits non-zero (with `error=...`) when a step fails.
+ * microseconds from dlopen; exits non-zero (with `error=...`) when a step fails. The
+ * plugin's logs go to stderr as `<component>: [<severity>] <message>`.
  */
 #include "plugin_api.h"
 #include "fakesinsp.h"
@@ -104,6 +105,7 @@ int main(int argc, char** argv) {
     long t0 = now_us();
     CHECK(fs_load(&p, argv[1], mode) == 0, "load");
     fs_owner_init(&o, 4096);
+    o.log_to_stderr = 1;
     ss_plugin_t* s = fs_init(&p, &o, config, &rc);
     if (rc != 0) printf("error=init failed: %s\n", s ? p.get_last_error(s) : "(null)");
     CHECK(rc == 0, "init");

@@ -7,6 +7,7 @@ plugin inside reaches it on loopback), replaying the recorded stream.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import tarfile
@@ -40,10 +41,12 @@ class Request:
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """What the C host printed: its key=value lines and the values of each request."""
+    """What the C host printed: its key=value lines, the values of each request, and the
+    severities of the plugin's logs (1 fatal ... 8 trace)."""
 
     values: dict[str, str]
     extracted: list[list[str] | None]
+    severities: list[int]
 
 
 @contextmanager
@@ -75,7 +78,8 @@ def run_in_root(
         count, _, joined = values[f"value.{i}"].partition("|")
         assert int(count) >= 0, (requests[i], "FAILURE")
         extracted.append(joined.split("\x1f") if int(count) else None)
-    return Outcome(values, extracted)
+    severities = [int(m) for m in re.findall(r"^k8smeta: \[(\d)\] ", proc.stderr, re.MULTILINE)]
+    return Outcome(values, extracted, severities)
 
 
 def run_host(

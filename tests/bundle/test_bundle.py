@@ -37,6 +37,7 @@ REQUESTS = [Request(uid, field) for uid, field, _ in EXPECTED] + [
 ]
 WANTED = [expected for _, _, expected in EXPECTED] + [None] * len(FIELDS)
 IS_LIST = {f.name: f.is_list for f in FIELDS}
+SEV_ERROR = 3  # ss_plugin_log_severity
 
 
 def check_outcome(outcome: Outcome) -> None:
@@ -50,6 +51,8 @@ def check_outcome(outcome: Outcome) -> None:
     assert outcome.values["metric.resources_pod"] == "10"
     assert outcome.values["metric.parse_errors"] == "0"
     assert outcome.values["done"] == "ok"
+    assert outcome.severities, "the plugin logs through the host"
+    assert min(outcome.severities) > SEV_ERROR, "no error, critical or fatal log"
 
 
 def test_every_field_is_requested_for_one_pod() -> None:
