@@ -87,7 +87,7 @@ static void k8smeta_find_python(char* out, size_t size) {
 
 /* ---- relocatable bundle (k8smeta.plugin.abi.bundle) ------------------------------------ */
 /* Built with K8SMETA_BUNDLE_DIR (a directory name), the library is one part of a bundle:
- * the interpreter's home is <dir of this .so>/K8SMETA_BUNDLE_DIR, whatever the bundle was
+ * the interpreter's home is <dir of this .so>/K8SMETA_BUNDLE_DIR, wherever the bundle was
  * unpacked, and libpython is found there through the $ORIGIN rpath. Nothing is written
  * next to the library (no bytecode: the bundle ships it). Without the macro, a no-op. */
 #ifdef K8SMETA_BUNDLE_DIR
@@ -98,7 +98,8 @@ static void k8smeta_find_python(char* out, size_t size) {
 static void k8smeta_bundle_fallbacks(const char* home) {
     char names[] = K8SMETA_BUNDLE_FALLBACK;
     char path[PATH_MAX];
-    for (char* name = strtok(names, ":"); name != NULL; name = strtok(NULL, ":")) {
+    char* rest = NULL;
+    for (char* name = strtok_r(names, ":", &rest); name != NULL; name = strtok_r(NULL, ":", &rest)) {
         if (dlopen(name, RTLD_NOW | RTLD_LOCAL) != NULL) continue;
         snprintf(path, sizeof path, "%.3900s/lib/%.64s", home, name);
         (void)dlopen(path, RTLD_NOW | RTLD_LOCAL);
