@@ -18,14 +18,6 @@
 #include <string.h>
 #include <time.h>
 
-#define CHECK(cond, msg)                                   \
-    do {                                                   \
-        if (!(cond)) {                                     \
-            printf("error=%s (line %d)\n", msg, __LINE__); \
-            return 1;                                      \
-        }                                                  \
-    } while (0)
-
 #define SYNC_BACKSTOP_US 60000000L   /* the sync normally takes well under a second */
 
 static long now_us(void) {
