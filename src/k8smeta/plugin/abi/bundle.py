@@ -130,8 +130,9 @@ def copy_site_packages(target: Path) -> None:
 
 
 def compile_bytecode(root: Path) -> None:
-    """Bytecode next to every module, checked by hash never by the source's mtime: the
-    interpreter loads it as shipped and, started with write_bytecode off, writes nothing."""
+    """Bytecode next to every module, `unchecked-hash`: the interpreter uses it as shipped
+    (falcoctl does not keep file times, which a timestamp check compares) and, started with
+    write_bytecode off, writes nothing next to the library."""
     ok = compileall.compile_dir(
         str(root),
         quiet=1,
