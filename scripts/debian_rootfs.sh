@@ -27,8 +27,8 @@ flock 9   # one builder at a time; the others wait and reuse its tree
 if [ ! -f "$root/.k8smeta-complete" ]; then
   rm -rf "$root" "$root.partial"
   if ! debootstrap --variant=minbase "$suite" "$root.partial" "$mirror" >"$cache/debootstrap.log" 2>&1; then
-    echo "debootstrap failed (log: $cache/debootstrap.log)" >&2
     tail -5 "$cache/debootstrap.log" >&2
+    echo "debootstrap of Debian $suite from $mirror failed (log: $cache/debootstrap.log)" >&2
     exit 3
   fi
   rm -rf "$root.partial/var/cache/apt/archives"/*.deb

@@ -49,7 +49,9 @@ def debian_root() -> Path:
         check=False,
     )
     if proc.returncode == 3:
-        unavailable(proc.stderr.strip().splitlines()[-1])
+        unavailable(
+            proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "no reason given"
+        )
     assert proc.returncode == 0, proc.stderr
     return Path(proc.stdout.strip())
 
