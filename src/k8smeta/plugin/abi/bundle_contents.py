@@ -100,11 +100,13 @@ def keep_extension(name: str, needed: list[str]) -> bool:
 def keep_distribution_file(distribution: str, parts: tuple[str, ...]) -> bool:
     """Whether a file of an installed distribution (path parts relative to site-packages)
     goes into the bundle: sources, extension modules, data and licenses; no caches, stubs,
-    scripts or install records; of cffi only its C backend."""
+    C sources, test data or install records; of cffi only its C backend."""
     if distribution == "cffi":
         return parts[0].startswith("_cffi_backend") or parts[0].startswith("cffi.libs")
     name = parts[-1]
-    if parts[0] == ".." or "__pycache__" in parts or name.endswith((".pyc", ".pyi", ".pxd")):
+    if parts[0] == ".." or {"__pycache__", "testdata", "tests"} & set(parts):
+        return False
+    if name.endswith((".pyc", ".pyi", ".pxd", ".pxi", ".pyx", ".h", ".cc", ".c")):
         return False
     if parts[0].endswith(".dist-info"):
         return name in ("METADATA", "LICENSE") or "licenses" in parts or name.startswith("LICENSE")
