@@ -11,6 +11,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* In a host's steps (functions returning int): print `error=<msg> (line N)` and return 1
+ * when `cond` is false. */
+#define CHECK(cond, msg)                                   \
+    do {                                                   \
+        if (!(cond)) {                                     \
+            printf("error=%s (line %d)\n", msg, __LINE__); \
+            return 1;                                      \
+        }                                                  \
+    } while (0)
+
 #define FS_MAX_TID 4096
 #define FS_MAX_CGROUPS 8
 #define FS_STR 256

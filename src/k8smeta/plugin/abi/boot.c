@@ -44,20 +44,72 @@ K8SMETA_EXPORT const char* plugin_get_name(void);
 
 /* ---- start-up ------------------------------------------------------------------------- */
 
+/* The directory holding this .so (symlinks resolved) into `out` (PATH_MAX bytes); 0 if unknown. */
+static int k8smeta_library_dir(char* out) {
+    Dl_info info;
+    if (!dladdr((void*)&plugin_get_name, &info) || info.dli_fname == NULL) return 0;
+    if (realpath(info.dli_fname, out) == NULL) return 0;
+    char* slash = strrchr(out, '/');
+    if (slash == NULL) return 0;
+    *slash = '\0';
+    return 1;
+}
+
 /* <dir of this .so>/../.venv/bin/python3 when it exists, else the build-time venv. */
 static void k8smeta_find_python(char* out, size_t size) {
-    Dl_info info;
+    char so_dir[PATH_MAX];
     snprintf(out, size, "%s", K8SMETA_VENV_PYTHON);
-    if (!dladdr((void*)&plugin_get_name, &info) || info.dli_fname == NULL) return;
-    char so_path[PATH_MAX];
-    if (realpath(info.dli_fname, so_path) == NULL) return;
-    char* slash = strrchr(so_path, '/');
-    if (slash == NULL) return;
-    *slash = '\0';
+    if (!k8smeta_library_dir(so_dir)) return;
     char candidate[PATH_MAX + 32];
-    snprintf(candidate, sizeof candidate, "%s/../.venv/bin/python3", so_path);
+    snprintf(candidate, sizeof candidate, "%s/../.venv/bin/python3", so_dir);
     if (access(candidate, X_OK) == 0 && strlen(candidate) < size) snprintf(out, size, "%s", candidate);
 }
+
+/* ---- relocatable bundle (k8smeta.plugin.abi.bundle) ------------------------------------ */
+/* Built with K8SMETA_BUNDLE_DIR (a directory name), the library is one part of a bundle:
+ * the interpreter's home is <dir of this .so>/K8SMETA_BUNDLE_DIR, wherever the bundle was
+ * unpacked, and libpython is found there through the $ORIGIN rpath. Nothing is written
+ * next to the library (no bytecode: the bundle ships it). Without the macro, a no-op. */
+#ifdef K8SMETA_BUNDLE_DIR
+/* Each library of K8SMETA_BUNDLE_FALLBACK (names separated by ':', dependencies first) that
+ * the machine's dynamic linker cannot find is loaded from <home>/lib; an extension module
+ * that needs it later is then given that copy (the dynamic linker matches its soname). A
+ * machine that has the library keeps its own. The handles stay open for the process. */
+static void k8smeta_bundle_fallbacks(const char* home) {
+    char names[] = K8SMETA_BUNDLE_FALLBACK;
+    char path[PATH_MAX];
+    char* rest = NULL;
+    for (char* name = strtok_r(names, ":", &rest); name != NULL; name = strtok_r(NULL, ":", &rest)) {
+        if (dlopen(name, RTLD_NOW | RTLD_LOCAL) != NULL) continue;
+        snprintf(path, sizeof path, "%.3900s/lib/%.64s", home, name);
+        (void)dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    }
+}
+
+static PyStatus k8smeta_bundle_home(PyConfig* config, char* python, size_t size) {
+    char so_dir[PATH_MAX];
+    char home[PATH_MAX];
+    PyStatus status;
+    if (!k8smeta_library_dir(so_dir)) return PyStatus_Error("cannot find the library's own directory");
+    if (strlen(so_dir) + sizeof K8SMETA_BUNDLE_DIR + 16 > sizeof home)
+        return PyStatus_Error("the library's directory path is too long");
+    snprintf(home, sizeof home, "%.3900s/%s", so_dir, K8SMETA_BUNDLE_DIR);
+    k8smeta_bundle_fallbacks(home);
+    /* An executable inside home that does not exist: no pyvenv.cfg, no PATH search. */
+    snprintf(python, size, "%.4000s/bin/python3", home);
+    config->write_bytecode = 0;
+    status = PyConfig_SetBytesString(config, &config->home, home);
+    if (PyStatus_Exception(status)) return status;
+    return PyConfig_SetBytesString(config, &config->executable, python);
+}
+#else
+static PyStatus k8smeta_bundle_home(PyConfig* config, char* python, size_t size) {
+    (void)config;
+    (void)python;
+    (void)size;
+    return PyStatus_Ok();
+}
+#endif
 
 static void k8smeta_promote_libpython(void) {
     Dl_info info;
@@ -76,6 +128,7 @@ static int k8smeta_start_python(void) {
     config.install_signal_handlers = 0;
     config.site_import = 1;
     status = PyConfig_SetBytesString(&config, &config.executable, python);
+    if (!PyStatus_Exception(status)) status = k8smeta_bundle_home(&config, python, sizeof python);
     if (!PyStatus_Exception(status)) status = Py_InitializeFromConfig(&config);
     PyConfig_Clear(&config);
     if (PyStatus_Exception(status)) {

@@ -73,7 +73,7 @@ int k8smeta_write_thread_pod(k8smeta_state* s, ss_plugin_table_reader_vtable_ext
 _INIT_CODE: Final = """
 import sys
 from {module} import ffi, lib
-if {site!r} not in sys.path:
+if {site!r} and {site!r} not in sys.path:
     import site
     site.addsitedir({site!r})
 from k8smeta.plugin.abi.exports import attach
@@ -150,8 +150,9 @@ def preamble() -> str:
     return "\n".join((header, STATE_CDEF, defines, python_prototypes(), code))
 
 
-def make_ffi() -> Any:
-    """The cffi builder of the embedded module."""
+def make_ffi(bundle_dir: str | None = None) -> Any:
+    """The cffi builder of the embedded module; with `bundle_dir`, the bundle's library
+    (libpython and the interpreter's home in that directory next to the library)."""
     ffi = FFI()
     ffi.cdef(PLUGIN_API_CDEF, packed=True)
     ffi.cdef(PLUGIN_API_CDEF_ALIGNED)
@@ -163,17 +164,19 @@ def make_ffi() -> Any:
         MODULE_NAME,
         preamble(),
         extra_compile_args=["-O2", "-fvisibility=hidden", "-Wall"],
-        extra_link_args=["-Wl,-z,nodelete", f"-Wl,-rpath,{libdir}"],
+        extra_link_args=["-Wl,-z,nodelete", f"-Wl,-rpath,{bundle_rpath(bundle_dir) or libdir}"],
+        define_macros=bundle_macros(bundle_dir),
     )
-    site = sysconfig.get_path("purelib")
+    site = sysconfig.get_path("purelib") if bundle_dir is None else ""
     ffi.embedding_init_code(_INIT_CODE.format(module=MODULE_NAME, site=site))
     return ffi
 
 
-def build(output_dir: Path) -> Path:
-    """Compile the library into `output_dir` and return its path."""
+def build(output_dir: Path, bundle_dir: str | None = None) -> Path:
+    """Compile the library into `output_dir` and return its path (`bundle_dir`: see
+    `make_ffi`)."""
     output_dir.mkdir(parents=True, exist_ok=True)
-    ffi = make_ffi()
+    ffi = make_ffi(bundle_dir)
     with tempfile.TemporaryDirectory(prefix="k8smeta-build-") as tmp:
         built = Path(ffi.compile(tmpdir=tmp, target=LIBRARY_NAME, verbose=False))
         target = output_dir / LIBRARY_NAME
@@ -182,6 +185,27 @@ def build(output_dir: Path) -> Path:
         os.chmod(partial, 0o755)
         os.replace(partial, target)  # a process that has the old file mapped keeps it
     return target
+
+
+# ---- relocatable bundle (k8smeta.plugin.abi.bundle) ---------------------------------------
+
+
+def bundle_macros(bundle_dir: str | None) -> list[tuple[str, str]]:
+    """boot.c's K8SMETA_BUNDLE_DIR and K8SMETA_BUNDLE_FALLBACK for the bundle's library."""
+    if bundle_dir is None:
+        return []
+    from k8smeta.plugin.abi.bundle_contents import FALLBACK_LIBRARIES
+
+    return [
+        ("K8SMETA_BUNDLE_DIR", f'"{bundle_dir}"'),
+        ("K8SMETA_BUNDLE_FALLBACK", '"' + ":".join(FALLBACK_LIBRARIES) + '"'),
+    ]
+
+
+def bundle_rpath(bundle_dir: str | None) -> str | None:
+    """The bundle's library finds libpython relative to its own location (`$ORIGIN`), and
+    only there: wherever the bundle is unpacked, never a Python of the machine."""
+    return None if bundle_dir is None else f"$ORIGIN/{bundle_dir}/lib"
 
 
 def main(argv: list[str] | None = None) -> int:
