@@ -156,7 +156,7 @@ def test_the_thread_is_read_once_per_extract_call(replayed: SharedLibHost) -> No
         values = replayed.extract_ids(1, fields, evtnum)
         assert replayed.owner.threads.released - released == 1
         assert values[FIELD_IDS["k8smeta.pod.name"]] == [b"metrics-server-85d6fcf458-tqkcv"]
-        assert sum(v is not None for v in values) == 20  # as the core gives them
+        assert sum(v is not None for v in values) == 22  # as the core gives them
 
 
 def _failing_read(t: object, e: object, f: object, out: object) -> int:

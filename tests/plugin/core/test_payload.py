@@ -145,7 +145,7 @@ def test_rejected(raw: bytes, message: str) -> None:
     assert message in str(info.value)
 
 
-@pytest.mark.parametrize("kind", ["DeamonSet", "Node", "pod", ""])
+@pytest.mark.parametrize("kind", ["DeamonSet", "Endpoints", "pod", ""])
 def test_unknown_kinds(kind: str) -> None:
     with pytest.raises(UnknownKindError) as info:
         decode_payload(data(pod(kind=kind)))

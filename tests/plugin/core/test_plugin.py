@@ -93,7 +93,8 @@ def test_extraction_decodes_no_json(core: PluginCore, monkeypatch: pytest.Monkey
     monkeypatch.setattr(json.JSONDecoder, "decode", forbidden)
     values = [core.extract(POD, 3, i, "k8s-app") for i in range(len(FIELDS))]
     assert values == expected
-    assert sum(v is not None for v in values) == 20  # rc.* and ns.label[k8s-app] have none
+    # rc.* and ns.label[k8s-app] have none; of ours, workload.kind and workload.name have
+    assert sum(v is not None for v in values) == 22
 
 
 class NoScanDict(dict[str, object]):
@@ -117,7 +118,7 @@ def test_extraction_scans_and_copies_no_table(core: PluginCore) -> None:
     assert values == expected
 
 
-@pytest.mark.parametrize("field_id", [-1, 25, 1000])
+@pytest.mark.parametrize("field_id", [-1, len(FIELDS), 1000])
 def test_unknown_field_id_is_an_error(core: PluginCore, field_id: int) -> None:
     with pytest.raises(FieldError):
         core.extract(POD, 1, field_id, None)
@@ -180,13 +181,20 @@ def test_metric_values_shape(core: PluginCore) -> None:
         "resources_replicationcontroller",
         "resources_daemonset",
         "resources_service",
+        "resources_statefulset",
+        "resources_job",
+        "resources_cronjob",
+        "resources_node",
         "async_events_received",
         "async_events_rejected",
         "reconnects",
         "parse_errors",
         "threads_tagged",
+        "extract_no_pod_uid",
+        "extract_unknown_pod",
+        "extract_unknown_owner",
     ]
-    assert [monotonic for _, monotonic, _ in values] == [False] * 7 + [True] * 5
+    assert [monotonic for _, monotonic, _ in values] == [False] * 11 + [True] * 8
     assert {n: v for n, _, v in values}["reconnects"] == 2
 
 

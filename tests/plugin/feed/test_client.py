@@ -35,6 +35,10 @@ EXPECTED_KINDS = {
     "ReplicaSet": "true",
     "ReplicationController": "true",
     "DaemonSet": "true",
+    "StatefulSet": "true",
+    "Job": "true",
+    "CronJob": "true",
+    "Node": "true",
     "k8smeta/sync": "true",
 }
 

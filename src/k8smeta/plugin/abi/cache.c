@@ -18,6 +18,7 @@ typedef struct {
     char arg[K8SMETA_CACHE_ARG];
     int has_arg;
     const char** res;
+    int why;               /* res NULL: the reason to count at each hit (-1: none) */
 } k8smeta_cache_slot;
 
 static void* k8smeta_cache_new(void) {
@@ -49,11 +50,13 @@ static int k8smeta_cache_matches(const k8smeta_cache_slot* e, uint64_t generatio
 
 /* Store a key that k8smeta_cache_slot_of accepted (so it fits). */
 static void k8smeta_cache_store(k8smeta_cache_slot* e, uint64_t generation, const char* uid,
-                                uint32_t field_id, const char* arg, const char** res) {
+                                uint32_t field_id, const char* arg, const char** res,
+                                int why) {
     e->generation = generation;
     e->field_id = field_id;
     snprintf(e->uid, sizeof e->uid, "%.*s", (int)sizeof e->uid - 1, uid);
     e->has_arg = arg != NULL;
     snprintf(e->arg, sizeof e->arg, "%.*s", (int)sizeof e->arg - 1, arg != NULL ? arg : "");
     e->res = res;
+    e->why = why;
 }

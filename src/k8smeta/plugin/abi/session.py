@@ -91,13 +91,15 @@ class Session:
         except PluginError as exc:
             self.fail(str(exc))
             return self.ffi.NULL
+        self.cstate.why = self.core.absence  # counted by the C cache at each repeat
         return self.kept.hand_over(value, slot)
 
     def no_pod(self, evtnum: int, tid: int, status: int) -> None:
         """The C wrapper found no pod for the event (status: -1 no thread, 0 empty
-        pod_uid) and the verbosity would log why: let the core log it."""
+        pod_uid) and the verbosity would log why: let the core log it (the C wrapper
+        counts these extractions itself)."""
         enter(self.route)
-        self.core.no_pod(evtnum, tid, status >= 0)
+        self.core.no_pod(evtnum, tid, status >= 0, fields=0)
 
     # -- parse_event (event thread) ----------------------------------------------------
     def parse(self, evt: Any, inp: Any) -> int:
@@ -184,7 +186,7 @@ class Session:
         """A fresh metric array (kept with the previous one: calls may overlap)."""
         ffi = self.ffi
         self.pusher.sync_metrics()
-        values = self.core.metric_values()
+        values = self.core.metric_values(native=tuple(self.cstate.absent))
         names = [ffi.new("char[]", name.encode()) for name, _, _ in values]
         array = ffi.new("ss_plugin_metric[]", len(values))
         for i, (_, monotonic, value) in enumerate(values):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Final
 
 from k8smeta.plugin.abi.cdef import PLUGIN_MAX_ERRLEN
+from k8smeta.plugin.core.metrics import ABSENCE_COUNTERS
 
 #: Bytes of the last error (the API's maximum, NUL included).
 ERROR_SIZE: Final = PLUGIN_MAX_ERRLEN
@@ -17,6 +18,8 @@ ERROR_SIZE: Final = PLUGIN_MAX_ERRLEN
 POD_UID_SIZE: Final = 256
 #: Bytes of the cgroups copy (paths, each followed by a NUL; what does not fit is dropped).
 CGROUPS_SIZE: Final = 16384
+#: Reasons an extraction had no value that the C side counts (`absent[]`).
+ABSENCE_REASONS: Final = len(ABSENCE_COUNTERS)
 
 STATE_CDEF: Final = f"""
 typedef struct {{
@@ -37,5 +40,9 @@ typedef struct {{
     void* cache;                         /* extraction cache (C only) */
     uint64_t generation;                 /* bumped by every async event: cache validity */
     uint64_t extract_calls;              /* numbers the extract_fields calls */
+    /* extractions without value answered without Python, by reason number
+     * (k8smeta.plugin.core.metrics: no pod_uid, unknown pod, unknown owner) */
+    uint64_t absent[{ABSENCE_REASONS}];
+    int why;                             /* set by Python: the reason of its last answer, -1 none */
 }} k8smeta_state;
 """

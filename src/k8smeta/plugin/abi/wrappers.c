@@ -115,6 +115,7 @@ K8SMETA_EXPORT ss_plugin_rc plugin_extract_fields(
     if (status == -2) return k8smeta_read_failed(st, in);
     if (status <= 0) {   /* no thread id, no such thread (-1), or an empty pod_uid (0) */
         k8smeta_no_values(in, 0);
+        st->absent[0] += in->num_fields;   /* reason 0: no pod_uid (Python counts none) */
         if (st->quiet_absent) return SS_PLUGIN_SUCCESS;
         st->failed = 0;
         k8smeta_py_no_pod(st, evt->evtnum, tid, status);
@@ -130,9 +131,11 @@ K8SMETA_EXPORT ss_plugin_rc plugin_extract_fields(
             k8smeta_cache_matches(&cache[slot], st->generation, st->uid, f->field_id,
                                   f->arg_key)) {
             k8smeta_set_result(f, cache[slot].res);
+            if (cache[slot].why >= 0) st->absent[cache[slot].why]++;
             continue;
         }
         st->failed = 0;
+        st->why = -1;
         const char** res =
             k8smeta_py_extract_one(st, evt->evtnum, f->field_id, f->arg_key, call, slot);
         if (st->failed) {
@@ -140,7 +143,7 @@ K8SMETA_EXPORT ss_plugin_rc plugin_extract_fields(
             return SS_PLUGIN_FAILURE;
         }
         if (slot >= 0) k8smeta_cache_store(&cache[slot], st->generation, st->uid, f->field_id,
-                                           f->arg_key, res);
+                                           f->arg_key, res, st->why);
         k8smeta_set_result(f, res);
     }
     return SS_PLUGIN_SUCCESS;

@@ -44,6 +44,7 @@ class Config:
     client_key_pem: bytes | None = None
     host_proc: str = DEFAULT_HOST_PROC
     raw_node_name: str = ""
+    pod_annotations: tuple[str, ...] = ()  # keys of `k8smeta.pod.annotation[key]`
     init_logs: tuple[tuple[int, str], ...] = ()
 
     @property
@@ -161,5 +162,6 @@ def parse_config(text: str, environ: Mapping[str, str]) -> Config:
         client_key_pem=_read_client_file("clientKeyPEM", config.get("clientKeyPEM"), ca_pem),
         host_proc=config.get("hostProc") or DEFAULT_HOST_PROC,
         raw_node_name=raw_node_name,
+        pod_annotations=tuple(config.get("podAnnotations", ())),
         init_logs=tuple(logs),
     )

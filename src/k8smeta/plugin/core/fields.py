@@ -1,11 +1,11 @@
-"""The 25 `k8smeta.*` fields: one declarative table (field id = index) and `get_fields` JSON.
+"""The `k8smeta.*` fields: one declarative table (field id = index) and `get_fields` JSON.
 
 Each entry holds everything about a field: what `get_fields` says of it (name, display,
 description, list or not, argument rule) and the look-up that extracts it, so the
-advertised fields and extraction cannot drift apart. Names, display names and
-descriptions are upstream's, verbatim (sic included; docs/plugin-contract.md, "Fields");
-`fields_json` reproduces upstream's serialization byte for byte: compact, keys sorted at
-every level.
+advertised fields and extraction cannot drift apart. The first 25 are upstream's: names,
+display names and descriptions verbatim (sic included; docs/plugin-contract.md,
+"Fields"). Ours follow them (ids 25 on), in the same value formats. `fields_json`
+reproduces upstream's serialization byte for byte: compact, keys sorted at every level.
 """
 
 from __future__ import annotations
@@ -41,6 +41,30 @@ class Field:
 
 
 _LABELS = "comma-separated key/value labels. E.g. '(foo1:bar1,foo2:bar2)'."
+
+
+def _family(prefix: str, display: str, noun: str, lookups: lk.OwnerLookups) -> tuple[Field, ...]:
+    """`k8smeta.<prefix>.name/uid/label/labels`, worded like the deployment family."""
+    name = f"k8smeta.{prefix}"
+    return (
+        Field(f"{name}.name", f"{display} Name", f"Kubernetes {noun} name.", lookups.name),
+        Field(f"{name}.uid", f"{display} UID", f"Kubernetes {noun} UID.", lookups.uid),
+        Field(
+            f"{name}.label",
+            f"{display} Label",
+            f"Kubernetes {noun} label. E.g. '{name}.label[foo]'.",
+            lookups.label,
+            arg=Arg.KEY,
+        ),
+        Field(
+            f"{name}.labels",
+            f"{display} Labels",
+            f"Kubernetes {noun} {_LABELS}",
+            lookups.labels,
+            is_list=True,
+        ),
+    )
+
 
 FIELDS: tuple[Field, ...] = (
     Field("k8smeta.pod.name", "Pod Name", "Kubernetes pod name.", lk.pod_name, add_output=True),
@@ -189,6 +213,48 @@ FIELDS: tuple[Field, ...] = (
         f"Kubernetes replication controller {_LABELS}",
         lk.REPLICATION_CONTROLLER_OF.labels,
         is_list=True,
+    ),
+    # -- beyond upstream (docs/plugin-contract.md, "Fields beyond upstream") --------------
+    *_family("ds", "Daemon Set", "daemon set", lk.DAEMON_SET_OF),
+    *_family("sts", "Stateful Set", "stateful set", lk.STATEFUL_SET_OF),
+    *_family("job", "Job", "job", lk.JOB_OF),
+    *_family("cronjob", "Cron Job", "cron job", lk.CRON_JOB_OF),
+    Field("k8smeta.node.name", "Node Name", "Kubernetes node name.", lk.node_name),
+    Field(
+        "k8smeta.node.label",
+        "Node Label",
+        "Kubernetes node label. E.g. 'k8smeta.node.label[foo]'.",
+        lk.node_label,
+        arg=Arg.KEY,
+    ),
+    Field(
+        "k8smeta.node.labels",
+        "Node Labels",
+        f"Kubernetes node {_LABELS}",
+        lk.node_labels,
+        is_list=True,
+    ),
+    Field(
+        "k8smeta.workload.kind",
+        "Workload Kind",
+        "Kind of the pod's top controller: CronJob over Job, Deployment over ReplicaSet, else"
+        " the direct controller, else 'Pod'. E.g. 'Deployment'.",
+        lk.workload_kind,
+    ),
+    Field(
+        "k8smeta.workload.name",
+        "Workload Name",
+        "Name of the pod's top controller (see 'k8smeta.workload.kind'); the pod name when"
+        " it has no controller.",
+        lk.workload_name,
+    ),
+    Field(
+        "k8smeta.pod.annotation",
+        "Pod Annotation",
+        "Kubernetes pod annotation, for the keys listed in the 'podAnnotations' init config."
+        " E.g. 'k8smeta.pod.annotation[foo]'.",
+        lk.pod_annotation,
+        arg=Arg.KEY,
     ),
 )
 

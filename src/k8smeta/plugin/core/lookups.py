@@ -1,8 +1,10 @@
 """The look-up behind each field: a small function of (store, pod record, argument).
 
 Each reads values derived at update time (docs/plugin-contract.md, "Extraction"): at most
-one more dict look-up after the pod's (the resource `refs[K][0]` names, or the pod's
-service view), no scans, no JSON, no copies. `fields.FIELDS` pairs each with its field.
+two more dict look-ups after the pod's (the resource `refs[K][0]` names, the Job's
+CronJob, or the pod's service view), no scans, no JSON, no copies. A resource the refs
+name but the store lacks is answered with an `UnknownOwner`, which extraction counts and
+turns into "no value". `fields.FIELDS` pairs each look-up with its field.
 """
 
 from __future__ import annotations
@@ -10,12 +12,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from k8smeta.plugin.core.payload import DEPLOYMENT, NAMESPACE, REPLICA_SET, REPLICATION_CONTROLLER
-from k8smeta.plugin.core.records import Record
+from k8smeta.plugin.core.payload import (
+    CRON_JOB,
+    DAEMON_SET,
+    DEPLOYMENT,
+    JOB,
+    NAMESPACE,
+    POD,
+    REPLICA_SET,
+    REPLICATION_CONTROLLER,
+    STATEFUL_SET,
+)
+from k8smeta.plugin.core.records import Controller, Record
 from k8smeta.plugin.core.store import Store
-from k8smeta.plugin.core.values import Extracted
+from k8smeta.plugin.core.values import Extracted, UnknownOwner
 
-Lookup = Callable[[Store, Record, "str | None"], "Extracted | None"]
+Result = Extracted | UnknownOwner | None
+Lookup = Callable[[Store, Record, "str | None"], Result]
 
 
 def pod_name(store: Store, pod: Record, arg: str | None) -> Extracted | None:
@@ -38,6 +51,10 @@ def pod_ip(store: Store, pod: Record, arg: str | None) -> Extracted | None:
     return pod.pod_ip
 
 
+def pod_annotation(store: Store, pod: Record, arg: str | None) -> Extracted | None:
+    return None if arg is None else pod.annotations.get(arg)
+
+
 def ns_name(store: Store, pod: Record, arg: str | None) -> Extracted | None:
     return pod.namespace
 
@@ -52,28 +69,44 @@ class OwnerLookups:
     labels: Lookup
 
 
-def _owner_lookups(kind: str) -> OwnerLookups:
-    """The look-ups of the `kind` resource named by the pod's `refs[kind][0]`."""
+def _owner_lookups(kind: str, via: str | None = None) -> OwnerLookups:
+    """The look-ups of the `kind` resource named by `refs[kind][0]` of the pod or, with
+    `via`, of the `via` resource the pod names (a pod's Job names its CronJob)."""
+    unknown, via_unknown = UnknownOwner(kind), UnknownOwner(via or kind)
 
-    def owner(store: Store, pod: Record) -> Record | None:
-        ref = pod.owners.get(kind)
-        return None if ref is None else store.tables[kind].get(ref[0])
+    def ref(store: Store, pod: Record) -> tuple[str, Extracted] | UnknownOwner | None:
+        if via is None:
+            return pod.owners.get(kind)
+        via_ref = pod.owners.get(via)
+        if via_ref is None:
+            return None
+        holder = store.tables[via].get(via_ref[0])
+        return via_unknown if holder is None else holder.owners.get(kind)
 
-    def name(store: Store, pod: Record, arg: str | None) -> Extracted | None:
+    def owner(store: Store, pod: Record) -> Record | UnknownOwner | None:
+        named = ref(store, pod)
+        if type(named) is not tuple:
+            return named
+        resource = store.tables[kind].get(named[0])
+        return unknown if resource is None else resource
+
+    def name(store: Store, pod: Record, arg: str | None) -> Result:
         resource = owner(store, pod)
-        return None if resource is None else resource.name
+        return resource.name if isinstance(resource, Record) else resource
 
-    def uid(store: Store, pod: Record, arg: str | None) -> Extracted | None:
-        ref = pod.owners.get(kind)
-        return None if ref is None else ref[1]
+    def uid(store: Store, pod: Record, arg: str | None) -> Result:
+        named = ref(store, pod)
+        return named[1] if type(named) is tuple else named
 
-    def label(store: Store, pod: Record, arg: str | None) -> Extracted | None:
+    def label(store: Store, pod: Record, arg: str | None) -> Result:
         resource = None if arg is None else owner(store, pod)
-        return None if resource is None or arg is None else resource.labels.get(arg)
+        if isinstance(resource, Record):
+            return None if arg is None else resource.labels.get(arg)
+        return resource
 
-    def labels(store: Store, pod: Record, arg: str | None) -> Extracted | None:
+    def labels(store: Store, pod: Record, arg: str | None) -> Result:
         resource = owner(store, pod)
-        return None if resource is None else resource.labels_list
+        return resource.labels_list if isinstance(resource, Record) else resource
 
     return OwnerLookups(name, uid, label, labels)
 
@@ -101,3 +134,56 @@ NAMESPACE_OF = _owner_lookups(NAMESPACE)
 DEPLOYMENT_OF = _owner_lookups(DEPLOYMENT)
 REPLICA_SET_OF = _owner_lookups(REPLICA_SET)
 REPLICATION_CONTROLLER_OF = _owner_lookups(REPLICATION_CONTROLLER)
+DAEMON_SET_OF = _owner_lookups(DAEMON_SET)
+STATEFUL_SET_OF = _owner_lookups(STATEFUL_SET)
+JOB_OF = _owner_lookups(JOB)
+CRON_JOB_OF = _owner_lookups(CRON_JOB, via=JOB)
+
+
+def node_name(store: Store, pod: Record, arg: str | None) -> Extracted | None:
+    node = store.own_node
+    return None if node is None else node.name
+
+
+def node_label(store: Store, pod: Record, arg: str | None) -> Extracted | None:
+    node = store.own_node
+    return None if node is None or arg is None else node.labels.get(arg)
+
+
+def node_labels(store: Store, pod: Record, arg: str | None) -> Extracted | None:
+    node = store.own_node
+    return None if node is None else node.labels_list
+
+
+_POD_KIND = Extracted((POD.encode(),))
+_CRON_JOB_KIND = Extracted((CRON_JOB.encode(),))
+_UNKNOWN_CRON_JOB = UnknownOwner(CRON_JOB)
+
+
+def _cron_job_over(store: Store, controller: Controller) -> str | None:
+    """The UID of the CronJob over the pod's Job, when the Job is known and names one."""
+    if controller.kind != JOB:
+        return None
+    job = store.tables[JOB].get(controller.uid)
+    ref = None if job is None else job.owners.get(CRON_JOB)
+    return None if ref is None else ref[0]
+
+
+def workload_kind(store: Store, pod: Record, arg: str | None) -> Result:
+    controller = pod.controller
+    if controller is None:
+        return _POD_KIND
+    return controller.kind_value if _cron_job_over(store, controller) is None else _CRON_JOB_KIND
+
+
+def workload_name(store: Store, pod: Record, arg: str | None) -> Result:
+    controller = pod.controller
+    if controller is None:
+        return pod.name
+    cron_job = _cron_job_over(store, controller)
+    if cron_job is not None:
+        record = store.tables[CRON_JOB].get(cron_job)
+        return _UNKNOWN_CRON_JOB if record is None else record.name
+    table = store.tables.get(controller.kind)  # a kind the store does not keep: unknown
+    record = None if table is None else table.get(controller.uid)
+    return controller.unknown if record is None else record.name

@@ -3,21 +3,39 @@
 Counters are plain ints, each written by one thread (the event thread, or the feed for
 `async_events_rejected` and `reconnects`); `get_metrics` may read them from any thread.
 The list is in docs/plugin-contract.md, "Metrics".
+
+The `extract_*` counters say why field values were empty ("Why is a field empty?" in
+docs/troubleshooting.md). The C boundary answers some extractions without Python (a
+thread in no pod, cached answers): it counts those itself, by the same reason numbers,
+and `values` adds its counts (`native`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Final
 
 from k8smeta.plugin.core.payload import (
+    CRON_JOB,
     DAEMON_SET,
     DEPLOYMENT,
+    JOB,
     NAMESPACE,
+    NODE,
     POD,
     REPLICA_SET,
     REPLICATION_CONTROLLER,
     SERVICE,
+    STATEFUL_SET,
 )
+
+#: Why an extraction had no value, for the counters below (index = reason number).
+NO_POD_UID: Final = 0  # the event's thread has no pod_uid (not in a pod, or no thread)
+UNKNOWN_POD: Final = 1  # a pod_uid the store holds no pod for
+UNKNOWN_OWNER: Final = 2  # the pod's refs (or its Job's) name a resource the store lacks
+#: A value, or no value for another reason (no such label...): not counted.
+NOT_COUNTED: Final = -1
+ABSENCE_COUNTERS: Final = ("extract_no_pod_uid", "extract_unknown_pod", "extract_unknown_owner")
 
 #: (metric name, kind) of the NON_MONOTONIC store sizes, in reporting order.
 RESOURCE_METRICS: tuple[tuple[str, str], ...] = (
@@ -28,6 +46,10 @@ RESOURCE_METRICS: tuple[tuple[str, str], ...] = (
     ("resources_replicationcontroller", REPLICATION_CONTROLLER),
     ("resources_daemonset", DAEMON_SET),
     ("resources_service", SERVICE),
+    ("resources_statefulset", STATEFUL_SET),
+    ("resources_job", JOB),
+    ("resources_cronjob", CRON_JOB),
+    ("resources_node", NODE),
 )
 
 #: The MONOTONIC counters, in reporting order (attribute names of PluginMetrics).
@@ -37,6 +59,7 @@ COUNTERS: tuple[str, ...] = (
     "reconnects",
     "parse_errors",
     "threads_tagged",
+    *ABSENCE_COUNTERS,
 )
 
 
@@ -51,9 +74,25 @@ class PluginMetrics:
         self.reconnects = 0  # streams started after the first (feed)
         self.parse_errors = 0  # rejected payloads, failed process events
         self.threads_tagged = 0  # pod_uid writes
+        # Field extractions without value, by reason (see the reason numbers above):
+        self.extract_no_pod_uid = 0
+        self.extract_unknown_pod = 0
+        self.extract_unknown_owner = 0
 
-    def values(self, counts: Mapping[str, int]) -> list[tuple[str, bool, int]]:
-        """(name, monotonic, value) of every metric; `counts` = records per kind."""
+    def count_absent(self, reason: int, fields: int = 1) -> None:
+        """`fields` extractions had no value for `reason` (NOT_COUNTED: nothing)."""
+        if reason >= 0:
+            name = ABSENCE_COUNTERS[reason]
+            setattr(self, name, getattr(self, name) + fields)
+
+    def values(
+        self, counts: Mapping[str, int], native: Sequence[int] = ()
+    ) -> list[tuple[str, bool, int]]:
+        """(name, monotonic, value) of every metric; `counts` = records per kind,
+        `native` = the C boundary's own absence counts, by reason number."""
+        extra = dict(zip(ABSENCE_COUNTERS, native, strict=False))
         metrics = [(name, False, counts.get(kind, 0)) for name, kind in RESOURCE_METRICS]
-        metrics.extend((name, True, int(getattr(self, name))) for name in COUNTERS)
+        metrics.extend(
+            (name, True, int(getattr(self, name)) + extra.get(name, 0)) for name in COUNTERS
+        )
         return metrics

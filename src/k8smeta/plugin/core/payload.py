@@ -19,13 +19,26 @@ from k8smeta.plugin.core.schema import json_type
 
 POD, NAMESPACE, DEPLOYMENT, SERVICE = "Pod", "Namespace", "Deployment", "Service"
 REPLICA_SET, REPLICATION_CONTROLLER, DAEMON_SET = "ReplicaSet", "ReplicationController", "DaemonSet"
-#: Every kind the store keeps, in `dump_state` order.
-KINDS = (NAMESPACE, DEPLOYMENT, REPLICA_SET, REPLICATION_CONTROLLER, DAEMON_SET, SERVICE, POD)
+STATEFUL_SET, JOB, CRON_JOB, NODE = "StatefulSet", "Job", "CronJob", "Node"
+#: Every kind the store keeps, in `dump_state` order (owners before what they own).
+KINDS = (
+    NAMESPACE,
+    NODE,
+    DEPLOYMENT,
+    REPLICA_SET,
+    REPLICATION_CONTROLLER,
+    DAEMON_SET,
+    STATEFUL_SET,
+    CRON_JOB,
+    JOB,
+    SERVICE,
+    POD,
+)
 CREATE, UPDATE, DELETE, SYNC = "Create", "Update", "Delete", "Sync"
 REASONS = frozenset((CREATE, UPDATE, DELETE, SYNC))
 
 MAX_PAYLOAD = 1 << 20  # bytes, trailing NUL excluded
-MAX_ENTRIES = 4096  # labels per resource, UIDs per refs list
+MAX_ENTRIES = 4096  # labels (annotations) per resource, UIDs per refs list
 MAX_STRING = 64 << 10  # bytes of any single string
 _SHORT = MAX_STRING // 4  # characters: at most MAX_STRING bytes whatever the text
 
@@ -54,6 +67,7 @@ class Payload:
     namespace: str | None = None
     labels: Mapping[str, str] = field(default_factory=dict)
     pod_ip: str | None = None
+    annotations: Mapping[str, str] = field(default_factory=dict)
 
 
 def _reject(reason: str) -> PayloadError:
@@ -100,16 +114,17 @@ def _all_short_strings(values: Iterable[Any]) -> bool:
     return True
 
 
-def _labels(meta: Mapping[str, Any]) -> dict[str, str]:
-    labels = meta.get("labels", {})
+def _labels(meta: Mapping[str, Any], key: str = "labels", what: str = "label") -> dict[str, str]:
+    """`meta.labels` (or `meta.annotations`): an object of short strings, {} when absent."""
+    labels = meta.get(key, {})
     if not isinstance(labels, dict):
-        raise _reject(f"'meta.labels' must be an object, not {json_type(labels)}")
+        raise _reject(f"'meta.{key}' must be an object, not {json_type(labels)}")
     if len(labels) > MAX_ENTRIES:
-        raise _reject(f"'meta.labels' has {len(labels)} entries, more than {MAX_ENTRIES}")
+        raise _reject(f"'meta.{key}' has {len(labels)} entries, more than {MAX_ENTRIES}")
     if not (_all_short_strings(labels) and _all_short_strings(labels.values())):
-        for key, value in labels.items():  # slow path, only to name the culprit
-            _check_string(key, "a label key")
-            _check_string(value, f"label '{key[:64]}'")
+        for name, value in labels.items():  # slow path, only to name the culprit
+            _check_string(name, f"a {what} key")
+            _check_string(value, f"{what} '{name[:64]}'")
     return labels
 
 
@@ -199,6 +214,7 @@ def decode_payload(data: bytes) -> Payload:
         namespace=_optional_string(meta, "namespace", "'meta.namespace'"),
         labels=_labels(meta),
         pod_ip=_optional_string(status, "podIP", "'status.podIP'"),
+        annotations=_labels(meta, "annotations", "annotation"),
     )
 
 

@@ -9,6 +9,7 @@ subclasses, already logged.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from k8smeta.plugin.core.cgroup import pod_uid_from_cgroup
 from k8smeta.plugin.core.config import Config
@@ -16,11 +17,17 @@ from k8smeta.plugin.core.errors import PayloadError, UnknownKindError
 from k8smeta.plugin.core.extract import extract_from, find_pod
 from k8smeta.plugin.core.host import ThreadTable, ThreadView, Tid
 from k8smeta.plugin.core.levels import TRACE
-from k8smeta.plugin.core.metrics import PluginMetrics
+from k8smeta.plugin.core.metrics import (
+    NO_POD_UID,
+    NOT_COUNTED,
+    UNKNOWN_OWNER,
+    UNKNOWN_POD,
+    PluginMetrics,
+)
 from k8smeta.plugin.core.payload import KINDS, decode_payload, encode_payload
 from k8smeta.plugin.core.records import Record
 from k8smeta.plugin.core.store import Store
-from k8smeta.plugin.core.values import Extracted
+from k8smeta.plugin.core.values import Extracted, UnknownOwner
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +52,10 @@ class PluginCore:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.metrics = PluginMetrics()
-        self.store = Store()
+        self.store = Store(config.node_name, config.pod_annotations)
+        #: Why the last `extract` had no value (a reason number of `metrics`), for the ABI's
+        #: cache to count the answers it repeats without Python.
+        self.absence = NOT_COUNTED
         self._warned_kinds: set[str] = set()
         self._uid_of_path: dict[str, str] = {}
         # The pod record of the fields of one event: (evtnum, pod_uid, record).
@@ -140,12 +150,22 @@ class PluginCore:
             pod = find_pod(self.store, pod_uid)
             self._cached = (evtnum, pod_uid, pod)
         if pod is None:
+            self.metrics.extract_unknown_pod += 1
+            self.absence = UNKNOWN_POD
             return None
-        return extract_from(self.store, pod, field_id, arg_key)
+        value = extract_from(self.store, pod, field_id, arg_key)
+        if isinstance(value, UnknownOwner):
+            self.metrics.extract_unknown_owner += 1
+            self.absence = UNKNOWN_OWNER
+            return None
+        self.absence = NOT_COUNTED
+        return value
 
-    def no_pod(self, evtnum: int, tid: int, thread_found: bool) -> None:
-        """The event has no pod to extract from: log why (no thread id, no such thread,
-        or a thread whose `pod_uid` is empty). Every field of the event has no value."""
+    def no_pod(self, evtnum: int, tid: int, thread_found: bool, fields: int = 1) -> None:
+        """The event has no pod to extract from: count the `fields` extractions, log why
+        (no thread id, no such thread, or a thread whose `pod_uid` is empty). Every field
+        of the event has no value."""
+        self.metrics.count_absent(NO_POD_UID, fields)
         if tid <= 0:
             if logger.isEnabledFor(TRACE):
                 logger.log(TRACE, "unknown thread id for event num '%d'", evtnum)
@@ -177,7 +197,7 @@ class PluginCore:
                 )
         return payloads
 
-    def metric_values(self) -> list[tuple[str, bool, int]]:
+    def metric_values(self, native: Sequence[int] = ()) -> list[tuple[str, bool, int]]:
         """(name, monotonic, value) of every metric (names without `k8smeta.`; the list is
-        in docs/plugin-contract.md, "Metrics")."""
-        return self.metrics.values(self.store.counts())
+        in docs/plugin-contract.md, "Metrics"); `native`: the C boundary's absence counts."""
+        return self.metrics.values(self.store.counts(), native)

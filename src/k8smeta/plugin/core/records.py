@@ -7,21 +7,37 @@ ABI's native copy of it (`abi_cache`) stays valid and extraction allocates nothi
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from k8smeta.plugin.core.payload import (
+    CRON_JOB,
+    DAEMON_SET,
     DEPLOYMENT,
+    JOB,
     NAMESPACE,
     REPLICA_SET,
     REPLICATION_CONTROLLER,
     SERVICE,
+    STATEFUL_SET,
     Payload,
 )
-from k8smeta.plugin.core.values import Extracted
+from k8smeta.plugin.core.values import Extracted, UnknownOwner
 
-#: Kinds a pod names in `refs` whose first UID selects one resource (`ns.*`, `rs.*`...).
-OWNER_KINDS = (NAMESPACE, DEPLOYMENT, REPLICA_SET, REPLICATION_CONTROLLER)
+#: Kinds a record names in `refs` whose first UID selects one resource (`ns.*`, `rs.*`...;
+#: a Job's `CronJob`).
+OWNER_KINDS = (
+    NAMESPACE,
+    DEPLOYMENT,
+    REPLICA_SET,
+    REPLICATION_CONTROLLER,
+    DAEMON_SET,
+    STATEFUL_SET,
+    JOB,
+    CRON_JOB,
+)
+#: refs keys that never name the pod's controller (docs/plugin-contract.md, "Workload").
+_NOT_CONTROLLERS = frozenset((NAMESPACE, SERVICE, DEPLOYMENT))
 
 
 def reuse(old: Extracted | None, strings: tuple[bytes, ...]) -> Extracted:
@@ -40,6 +56,17 @@ def _maybe_list(old: Extracted | None, strings: tuple[bytes, ...]) -> Extracted 
 
 
 @dataclass(frozen=True, slots=True)
+class Controller:
+    """The top controller a pod's own refs name: Deployment over ReplicaSet, else the
+    direct controller (a Job's CronJob is looked up at extraction: it may change)."""
+
+    kind: str
+    uid: str
+    kind_value: Extracted  # `workload.kind` when no CronJob is over it
+    unknown: UnknownOwner  # `workload.name` when the store has no such `kind` record
+
+
+@dataclass(frozen=True, slots=True)
 class Record:
     """One resource as last received, plus the values extraction returns for it."""
 
@@ -54,6 +81,8 @@ class Record:
     owners: Mapping[str, tuple[str, Extracted]]  # kind -> (refs[kind][0], its Extracted)
     service_uids: tuple[str, ...]
     svc_uid: Extracted | None
+    annotations: Mapping[str, Extracted]  # the allow-listed keys only
+    controller: Controller | None
 
     @property
     def key(self) -> str:
@@ -85,8 +114,39 @@ def _owners(
     return owners
 
 
-def build_record(payload: Payload, old: Record | None) -> Record:
-    """The record of a Create/Update payload, reusing `old`'s equal values."""
+def _controller(refs: Mapping[str, tuple[str, ...]], old: Record | None) -> Controller | None:
+    found = (DEPLOYMENT, refs[DEPLOYMENT][0]) if refs.get(DEPLOYMENT) else None
+    for kind, uids in refs.items() if found is None else ():
+        if kind not in _NOT_CONTROLLERS and uids:
+            found = (kind, uids[0])
+            break
+    if found is None:
+        return None
+    previous = None if old is None else old.controller
+    if previous is not None and (previous.kind, previous.uid) == found:
+        return previous
+    kind, uid = found
+    return Controller(kind, uid, reuse(None, (kind.encode(),)), UnknownOwner(kind))
+
+
+def _annotations(
+    payload: Payload, keys: Collection[str], old: Record | None
+) -> dict[str, Extracted]:
+    if not keys or not payload.annotations:
+        return {}
+    old_values: Mapping[str, Extracted] = {} if old is None else old.annotations
+    return {
+        key: reuse(old_values.get(key), (value.encode(),))
+        for key, value in payload.annotations.items()
+        if key in keys
+    }
+
+
+def build_record(
+    payload: Payload, old: Record | None, annotation_keys: Collection[str] = ()
+) -> Record:
+    """The record of a Create/Update payload, reusing `old`'s equal values; annotations
+    other than `annotation_keys` are dropped."""
     single, labels_list = _labels(payload.labels, old)
     refs = dict(payload.refs or ())
     service_uids = refs.get(SERVICE, ())
@@ -103,6 +163,8 @@ def build_record(payload: Payload, old: Record | None) -> Record:
         svc_uid=_maybe_list(
             None if old is None else old.svc_uid, tuple(uid.encode() for uid in service_uids)
         ),
+        annotations=_annotations(payload, annotation_keys, old),
+        controller=_controller(refs, old),
     )
 
 

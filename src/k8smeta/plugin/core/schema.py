@@ -27,6 +27,7 @@ class Key:
     title: str
     description: str
     enum: tuple[str, ...] = ()
+    items: str | None = None  # arrays: the JSON type of every item
 
 
 KEYS: tuple[Key, ...] = (
@@ -93,6 +94,16 @@ KEYS: tuple[Key, ...] = (
         "The path to the PEM client private key for mutual TLS with the collector."
         " Requires 'clientCertPEM'.",
     ),
+    Key(
+        "podAnnotations",
+        "array",
+        False,
+        "The pod annotations the plugin keeps",
+        "The annotation keys exposed as 'k8smeta.pod.annotation[key]' (none by default:"
+        " annotations can be large and sensitive). The collector must forward them too"
+        " (its '--pod-annotations' flag).",
+        items="string",
+    ),
 )
 
 KEYS_BY_NAME: dict[str, Key] = {key.name: key for key in KEYS}
@@ -110,6 +121,8 @@ def _property(key: Key) -> dict[str, Any]:
         prop["type"] = key.json_type
     if key.enum:
         prop["enum"] = list(key.enum)
+    if key.items is not None:
+        prop["items"] = {"type": key.items}
     prop["title"] = key.title
     prop["description"] = key.description
     return prop
@@ -168,6 +181,10 @@ def validate(config: Mapping[str, Any]) -> None:
             allowed = ", ".join(key.enum)
             shown = orjson.dumps(value).decode()
             raise _invalid(f"key '{name}' must be one of {allowed}, not {shown}")
+        for item in value if key.items is not None else ():
+            if json_type(item) != key.items:
+                shown = json_type(item)
+                raise _invalid(f"items of key '{name}' must be of type {key.items}, not {shown}")
     for name, needs in DEPENDENCIES.items():
         for need in needs if name in config else ():
             if need not in config:

@@ -3,29 +3,38 @@
 One writer (the event thread, through `apply`); readers on other threads (`dump_state`,
 metrics) copy a table's values in one C-level call and rely on records being immutable.
 A reverse index (service UID -> pods naming it) re-derives the views of exactly the pods
-whose services changed, so extraction never scans.
+whose services changed, so extraction never scans. `own_node` is the Node record named
+like the plugin's node (the collector sends only that one), kept on every Node change.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 
 from k8smeta.plugin.core.levels import TRACE
-from k8smeta.plugin.core.payload import CREATE, DELETE, KINDS, POD, SERVICE, SYNC, Payload
+from k8smeta.plugin.core.payload import CREATE, DELETE, KINDS, NODE, POD, SERVICE, SYNC, Payload
 from k8smeta.plugin.core.records import Record, ServiceView, build_record, build_service_view
 
 logger = logging.getLogger(__name__)
 
 
 class Store:
-    """Records per kind keyed by UID; `service_views` per pod UID."""
+    """Records per kind keyed by UID; `service_views` per pod UID.
 
-    def __init__(self) -> None:
+    `node_name`: the plugin's node (`node.*` fields); `annotation_keys`: the pod
+    annotations kept (init config `podAnnotations`), the others are dropped.
+    """
+
+    def __init__(self, node_name: str = "", annotation_keys: Collection[str] = ()) -> None:
         self.tables: dict[str, dict[str, Record]] = {kind: {} for kind in KINDS}
         self.pods = self.tables[POD]
         self.services = self.tables[SERVICE]
         self.service_views: dict[str, ServiceView] = {}
         self._pods_by_service: dict[str, set[str]] = {}
+        self.node_name = node_name
+        self.annotation_keys = frozenset(annotation_keys)
+        self.own_node: Record | None = None
 
     def counts(self) -> dict[str, int]:
         """Number of records per kind."""
@@ -52,7 +61,7 @@ class Store:
             logger.debug("try to %s %s '%s'", "add" if creating else "update", kind, uid)
         table = self.tables[kind]
         old = table.get(uid)
-        record = build_record(payload, old)
+        record = build_record(payload, old, self.annotation_keys if kind == POD else ())
         table[uid] = record
         if payload.name is None:
             logger.warning("the %s '%s' has no name: its name fields have no value", kind, uid)
@@ -60,6 +69,8 @@ class Store:
             self._relink_pod(uid, () if old is None else old.service_uids, record.service_uids)
         elif kind == SERVICE:
             self._refresh_pods_of(uid)
+        elif kind == NODE:
+            self._refresh_own_node(uid, record)
         if debug:
             logger.debug("%s %s %s", "added" if creating else "modified", kind, uid)
         if logger.isEnabledFor(TRACE):
@@ -71,6 +82,8 @@ class Store:
             self._relink_pod(uid, old.service_uids, ())
         elif old is not None and kind == SERVICE:
             self._refresh_pods_of(uid)
+        elif old is not None and kind == NODE:
+            self._refresh_own_node(uid, None)
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("deleted %s %s", kind, uid)
 
@@ -98,3 +111,13 @@ class Store:
             return
         old = self.service_views.get(pod_uid)
         self.service_views[pod_uid] = build_service_view(pod.service_uids, self.services, old)
+
+    def _refresh_own_node(self, uid: str, record: Record | None) -> None:
+        """Node `uid` became `record` (None: deleted): keep `own_node` in step."""
+        if record is not None and record.payload.name == self.node_name:
+            self.own_node = record
+        elif self.own_node is not None and self.own_node.key == uid:
+            # It left (or was renamed): another record of that name, if any, takes over.
+            # The collector sends one Node, so this scan is over one or two records.
+            named = (r for r in self.tables[NODE].values() if r.payload.name == self.node_name)
+            self.own_node = next(named, None)

@@ -19,3 +19,20 @@ class Extracted:
 
     def __repr__(self) -> str:
         return f"Extracted({self.strings!r})"
+
+
+class UnknownOwner:
+    """A look-up's answer "no value, because the resource the refs name is not stored".
+
+    Not a value: extraction turns it into "no value" and counts it (metric
+    `extract_unknown_owner`); `explain` names the missing `kind`. Instances are made when
+    the look-ups or records are built, never during extraction.
+    """
+
+    __slots__ = ("kind",)
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+
+    def __repr__(self) -> str:
+        return f"UnknownOwner({self.kind!r})"
