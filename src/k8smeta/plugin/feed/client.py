@@ -25,7 +25,7 @@ from k8smeta.plugin.core.payload import DELETE, SYNC
 from k8smeta.plugin.feed import stream as wire_stream
 from k8smeta.plugin.feed.backoff import Backoff, Uniform
 from k8smeta.plugin.feed.resync import Key, Resync, SnapshotTracker
-from k8smeta.plugin.feed.selector import watch_selector
+from k8smeta.plugin.feed.selector import NO_SYNC_NOTICE, watch_selector
 from k8smeta.plugin.feed.settings import FeedSettings, open_channel
 from k8smeta.plugin.feed.stats import Counters, FeedStats
 from k8smeta.plugin.feed.stream import StreamEnd, WatchCall, status_number
@@ -112,6 +112,7 @@ class Feed:
         self._control_lock = threading.Lock()
         self._run: _Run | None = None
         self._counters = Counters()
+        self._told_no_sync = False
 
     @property
     def stats(self) -> FeedStats:
@@ -253,12 +254,19 @@ class Feed:
                         self._timers.wait(remaining)
                     else:
                         self._sweep(stream, stream.tracker.poll(self._clock()))
+                        self._tell_no_sync(stream)
         except _StoppedError:
             pass
         except Exception as exc:  # end this stream only; the feed thread reconnects
             logger.exception("Error in the metadata stream, reconnecting: %s", exc)
             self._counters.stream_errors += 1
             stream.call.cancel()
+
+    def _tell_no_sync(self, stream: _Stream) -> None:
+        """Once per feed: a snapshot completed by the quiet period, no Sync ever seen."""
+        if stream.tracker.completed and not self._resync.sync_seen and not self._told_no_sync:
+            self._told_no_sync = True
+            logger.info("%s", NO_SYNC_NOTICE)
 
     def _handle(self, stream: _Stream, event: metadata_pb2.Event) -> None:
         with self._push_lock:

@@ -14,6 +14,15 @@ RESOURCE_KINDS: Final = (*KINDS, SYNC_OPT_IN)
 """The kinds the core stores, correctly spelt (upstream asks for `ReplicaController`),
 plus the opt-in key."""
 
+NO_SYNC_NOTICE: Final = (
+    "The collector completed its snapshot without a Sync marker, as the upstream"
+    " k8s-metacollector does: it sends no StatefulSet, Job, CronJob nor Node and no pod"
+    " annotations, so k8smeta.sts.*, k8smeta.job.*, k8smeta.cronjob.*, k8smeta.node.* and"
+    " k8smeta.pod.annotation[] will have no value, and k8smeta.workload.name none for"
+    " those controllers (docs/troubleshooting.md)"
+)
+"""Logged once at INFO by a feed whose collector never sends `Sync`: our collector does."""
+
 
 def watch_selector(node_name: str) -> metadata_pb2.Selector:
     """The Selector for `node_name`: every key of RESOURCE_KINDS with value "true"."""
