@@ -85,7 +85,7 @@ def _owner_lookups(kind: str, via: str | None = None) -> OwnerLookups:
 
     def owner(store: Store, pod: Record) -> Record | UnknownOwner | None:
         named = ref(store, pod)
-        if type(named) is not tuple:
+        if not isinstance(named, tuple):
             return named
         resource = store.tables[kind].get(named[0])
         return unknown if resource is None else resource
@@ -96,7 +96,7 @@ def _owner_lookups(kind: str, via: str | None = None) -> OwnerLookups:
 
     def uid(store: Store, pod: Record, arg: str | None) -> Result:
         named = ref(store, pod)
-        return named[1] if type(named) is tuple else named
+        return named[1] if isinstance(named, tuple) else named
 
     def label(store: Store, pod: Record, arg: str | None) -> Result:
         resource = None if arg is None else owner(store, pod)
