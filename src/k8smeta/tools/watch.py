@@ -1,5 +1,8 @@
 """`k8smeta watch`: print what a collector streams to one node, one JSON line per event.
 
+With `--explain UID`, report instead what the snapshot holds for that pod and why each
+field would be empty (`explain`).
+
 The troubleshooting view of the plugin's input: the same Selector as the plugin's feed sends
 (or upstream's, with `--upstream-selector`), each `Event` printed in protobuf JSON form on
 stdout. Whatever went wrong is one `k8smeta watch: ...` line on stderr, and the exit code
@@ -18,6 +21,7 @@ from typing import Final, TextIO
 from google.protobuf import json_format
 
 from k8smeta.plugin.feed.selector import RESOURCE_KINDS, SYNC_OPT_IN
+from k8smeta.tools.explain import DEFAULT_EXPLAIN_TIMEOUT, read_snapshot, report
 from k8smeta.tools.watch_call import (
     Ending,
     Outcome,
@@ -64,8 +68,13 @@ def run(options: WatchOptions, out: TextIO, err: TextIO | None = None) -> int:
     """Print the events; then, when something went wrong, one line on `err`. The exit code."""
     outcome = Outcome()
     try:
-        for event in watch_events(options, outcome):
-            print(format_event(event), file=out, flush=True)
+        if options.explain is not None:
+            snapshot = read_snapshot(options, options.explain, outcome)
+            if outcome.connected:
+                print("\n".join(report(snapshot, options, options.explain)), file=out, flush=True)
+        else:
+            for event in watch_events(options, outcome):
+                print(format_event(event), file=out, flush=True)
     except KeyboardInterrupt:
         outcome.ending = Ending.INTERRUPTED
     code, message = verdict(options, outcome)
@@ -185,6 +194,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ca", type=_pem, help="PEM root certificates (enables TLS)")
     parser.add_argument("--cert", type=_pem, help="PEM client certificate (mutual TLS)")
     parser.add_argument("--key", type=_pem, help="PEM client private key (mutual TLS)")
+    parser.add_argument(
+        "--explain",
+        metavar="POD_UID",
+        type=_node,
+        help="read the snapshot (until Sync or --timeout, default"
+        f" {DEFAULT_EXPLAIN_TIMEOUT:g} s) and report what it holds for this pod and why each"
+        " field would be empty",
+    )
 
 
 def options_from(args: argparse.Namespace) -> WatchOptions:
@@ -194,15 +211,21 @@ def options_from(args: argparse.Namespace) -> WatchOptions:
     if args.cert is not None and args.ca is None:
         raise UsageError("--cert and --key need --ca (mutual TLS is TLS)")
     upstream = bool(args.upstream_selector)
+    explain = args.explain
+    if explain is not None and (upstream or args.no_sync or args.count is not None):
+        raise UsageError(
+            "--explain uses the plugin's selector: no --upstream-selector, --no-sync, --count"
+        )
     return WatchOptions(
         target=args.collector,
         node=args.node,
         kinds=UPSTREAM_PLUGIN_KINDS if upstream else PLUGIN_KINDS,
         sync=not (upstream or args.no_sync),
         count=args.count,
-        timeout=args.timeout,
+        timeout=args.timeout or (DEFAULT_EXPLAIN_TIMEOUT if explain is not None else None),
         root_certificates=args.ca,
         client_certificate=args.cert,
         client_key=args.key,
         connect_timeout=args.connect_timeout,
+        explain=explain,
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -36,6 +36,7 @@ class WatchOptions:
     client_certificate: bytes | None = None
     client_key: bytes | None = None
     connect_timeout: float = 10.0
+    explain: str | None = None  # a pod UID: report on it (`explain`) instead of printing
 
     @property
     def uses_tls(self) -> bool:
@@ -131,7 +132,9 @@ def _ending(error: grpc.RpcError, connection: _Connection) -> Ending:
     return Ending.FAILED
 
 
-def watch_events(options: WatchOptions, outcome: Outcome) -> Iterator[metadata_pb2.Event]:
+def watch_events(
+    options: WatchOptions, outcome: Outcome
+) -> Generator[metadata_pb2.Event, None, None]:
     """Yield the events of one Watch call, recording in `outcome` what happened.
 
     Ends after `count` events, at the deadline, at the stream's end, or when the channel is

@@ -1,0 +1,103 @@
+"""`k8smeta watch --explain UID`: what the collector sends a node for one pod, and what the
+plugin would extract from it.
+
+Subscribes with the plugin's own Selector, reads the snapshot until the Sync marker (or the
+timeout: an upstream collector sends none), feeds every event through the plugin's own
+translation and validation into a core `Store`, then prints, `dump_state`-style, the pod,
+each resource its refs name (present or missing), the node, and every field's value or why
+it is empty (docs/troubleshooting.md, "Why is a field empty?").
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+
+from k8smeta.plugin.core.errors import PayloadError
+from k8smeta.plugin.core.payload import CRON_JOB, JOB, POD, SYNC, Payload, decode_payload
+from k8smeta.plugin.core.store import Store
+from k8smeta.plugin.feed import event_payload
+from k8smeta.tools.explain_fields import field_lines
+from k8smeta.tools.watch_call import Outcome, WatchOptions, watch_events
+
+#: Seconds `--explain` waits for the snapshot when no `--timeout` is given.
+DEFAULT_EXPLAIN_TIMEOUT = 10.0
+
+
+@dataclass(slots=True)
+class Snapshot:
+    """What one node's snapshot held, as the plugin's store would hold it."""
+
+    store: Store
+    synced: bool = False
+    events: int = 0
+    rejected: list[str] = field(default_factory=list)
+
+
+def read_snapshot(options: WatchOptions, pod_uid: str, outcome: Outcome) -> Snapshot:
+    """The store after the snapshot (up to the Sync marker, the timeout or the stream's end).
+
+    The pod's annotations are all kept, whatever `podAnnotations` says: the report shows
+    what the collector forwards.
+    """
+    payloads: list[Payload] = []
+    synced, rejected = False, []
+    with contextlib.closing(watch_events(options, outcome)) as events:
+        for event in events:
+            if event.reason == SYNC:
+                synced = True
+                break
+            try:
+                payloads.append(decode_payload(event_payload(event)))
+            except PayloadError as exc:  # the plugin would reject it the same way
+                rejected.append(f"{event.reason} {event.kind} {event.uid}: {exc}")
+    keys = {key for p in payloads if p.uid == pod_uid and p.kind == POD for key in p.annotations}
+    store = Store(options.node, keys)
+    for payload in payloads:
+        store.apply(payload)
+    return Snapshot(store, synced, len(payloads), rejected)
+
+
+def _describe(store: Store, kind: str, uid: str) -> str:
+    record = store.tables.get(kind, {}).get(uid)
+    if record is None:
+        known = "a kind the plugin does not keep" if kind not in store.tables else "not sent"
+        return f"{kind} {uid}: MISSING ({known})"
+    return f"{kind} {uid}: present, name {record.payload.name!r}"
+
+
+def report(snapshot: Snapshot, options: WatchOptions, pod_uid: str) -> list[str]:
+    """The lines `--explain` prints."""
+    store = snapshot.store
+    how = (
+        "up to the Sync marker"
+        if snapshot.synced
+        else "no Sync marker (an upstream collector, or the timeout): kinds beyond upstream"
+        " (StatefulSet, Job, CronJob, Node) are not sent"
+    )
+    lines = [f"collector {options.target}, node {options.node!r}: {snapshot.events} events, {how}"]
+    lines.extend(f"rejected by the plugin: {text}" for text in snapshot.rejected)
+    pod = store.pods.get(pod_uid)
+    if pod is None:
+        lines.append(
+            f"Pod {pod_uid}: MISSING: the collector sent no pod with this UID to node"
+            f" {options.node!r} (is the pod on that node? `kubectl get pod -o wide`)"
+        )
+        lines.append("every field is empty: unknown pod (metric extract_unknown_pod)")
+        return lines
+    p = pod.payload
+    lines.append(f"Pod {pod_uid}: present, name {p.name!r}, namespace {p.namespace!r}")
+    for kind, uids in p.refs or ():
+        lines.extend(f"  refs {_describe(store, kind, uid)}" for uid in uids)
+        for uid in uids if kind == JOB else ():
+            job = store.tables[JOB].get(uid)
+            for cron_uid in dict(job.payload.refs or ()).get(CRON_JOB, ()) if job else ():
+                lines.append(f"    its refs {_describe(store, CRON_JOB, cron_uid)}")
+    node = store.own_node
+    lines.append(
+        f"Node {options.node!r}: "
+        + ("MISSING (not sent)" if node is None else f"present, uid {node.key}")
+    )
+    lines.append("fields:")
+    lines.extend(f"  {line}" for line in field_lines(store, pod))
+    return lines

@@ -1,0 +1,129 @@
+"""Every field of one known pod, as `--explain` prints it: its value, or why it is empty.
+
+Values come from the fields' own look-ups (`FIELDS`), so they are what the plugin would
+extract; only the reasons are worded here, from the pod's refs and the store. A field that
+takes a key is shown for every key its resource has (`X.labels`; the pod's annotations).
+"""
+
+from __future__ import annotations
+
+from k8smeta.plugin.core.fields import FIELD_IDS, FIELDS, Arg, Field
+from k8smeta.plugin.core.lookups import Result
+from k8smeta.plugin.core.payload import (
+    CRON_JOB,
+    DAEMON_SET,
+    DEPLOYMENT,
+    JOB,
+    NAMESPACE,
+    REPLICA_SET,
+    REPLICATION_CONTROLLER,
+    STATEFUL_SET,
+)
+from k8smeta.plugin.core.records import Record
+from k8smeta.plugin.core.store import Store
+from k8smeta.plugin.core.values import Extracted, UnknownOwner
+
+#: Field families that read the resource `refs[kind][0]` of the pod names.
+_OWNER_FAMILIES = {
+    "ns": NAMESPACE,
+    "deployment": DEPLOYMENT,
+    "rs": REPLICA_SET,
+    "rc": REPLICATION_CONTROLLER,
+    "ds": DAEMON_SET,
+    "sts": STATEFUL_SET,
+    "job": JOB,
+}
+_POD_REASONS = {
+    "name": "the pod's meta has no name",
+    "labels": "the pod has no labels",
+    "label": "the pod has no label with this key",
+    "ip": "the pod's status has no podIP",
+    "annotation": "the collector forwarded no annotation of this pod (its --pod-annotations"
+    " flag; the plugin keeps only its podAnnotations keys)",
+}
+
+
+def _render(field: Field, value: Extracted) -> str:
+    texts = [s.decode("utf-8", "replace") for s in value.strings]
+    return "(" + ",".join(texts) + ")" if field.is_list else texts[0]
+
+
+def _attribute_reason(kind: str, attribute: str) -> str:
+    if attribute == "label":
+        return f"the {kind} has no label with this key"
+    return f"the {kind} has no {attribute}"
+
+
+def _resource_reason(pod: Record, kind: str, attribute: str) -> str:
+    if kind not in dict(pod.payload.refs or ()):
+        return f"the pod's refs name no {kind}"
+    return _attribute_reason(kind, attribute)
+
+
+def _cron_job_reason(store: Store, pod: Record, attribute: str) -> str:
+    job_uids = dict(pod.payload.refs or ()).get(JOB)
+    if not job_uids:
+        return "the pod's refs name no Job"
+    job = store.tables[JOB].get(job_uids[0])
+    if job is None or CRON_JOB not in job.owners:
+        return "the pod's Job names no CronJob (no CronJob created it)"
+    return _attribute_reason(CRON_JOB, attribute)
+
+
+def why_empty(store: Store, pod: Record, field: Field, result: Result) -> str:
+    """Why `field` has no value for `pod` (`result`: what its look-up answered)."""
+    if isinstance(result, UnknownOwner):
+        return (
+            f"unknown owner: the collector did not send the {result.kind} the refs name"
+            " (metric extract_unknown_owner)"
+        )
+    family, attribute = field.name.split(".")[1:3]
+    if field.name == "k8smeta.ns.name":
+        return "the pod's meta has no namespace"
+    if family in _OWNER_FAMILIES:
+        return _resource_reason(pod, _OWNER_FAMILIES[family], attribute)
+    if family == "cronjob":
+        return _cron_job_reason(store, pod, attribute)
+    if family == "node":
+        if store.own_node is None:
+            return f"the collector sent no Node named {store.node_name!r} (upstream's never does)"
+        return _attribute_reason("Node", attribute)
+    if family == "svc":
+        if not pod.service_uids:
+            return "the pod's refs name no Service"
+        return f"the collector sent none of the pod's Services, or they have no {attribute}"
+    return _POD_REASONS.get(attribute, "no value")
+
+
+def _keys(store: Store, pod: Record, field: Field) -> tuple[list[str], str]:
+    """The keys worth showing for a field that takes one, and why there are none."""
+    if field.name == "k8smeta.pod.annotation":
+        return list(pod.annotations), _POD_REASONS["annotation"]
+    listing = FIELDS[FIELD_IDS[field.name + "s"]]  # `X.label` -> `X.labels`
+    value = listing.lookup(store, pod, None)
+    if not isinstance(value, Extracted):
+        return [], why_empty(store, pod, listing, value)
+    pairs = (p.decode("utf-8", "replace").split(":", 1)[0] for p in value.strings)
+    return list(dict.fromkeys(pairs)), ""
+
+
+def _line(store: Store, pod: Record, field: Field, arg: str | None) -> str:
+    name = field.name if arg is None else f"{field.name}[{arg}]"
+    result = field.lookup(store, pod, arg)
+    if isinstance(result, Extracted):
+        return f"{name} = {_render(field, result)}"
+    return f"{name}: empty: {why_empty(store, pod, field, result)}"
+
+
+def field_lines(store: Store, pod: Record) -> list[str]:
+    """One line per field (per key for the fields that take one)."""
+    lines: list[str] = []
+    for field in FIELDS:
+        if field.arg is not Arg.KEY:
+            lines.append(_line(store, pod, field, None))
+            continue
+        keys, reason = _keys(store, pod, field)
+        lines.extend(_line(store, pod, field, key) for key in keys)
+        if not keys:
+            lines.append(f"{field.name}[...]: empty for every key: {reason}")
+    return lines
