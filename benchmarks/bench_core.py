@@ -1,11 +1,12 @@
 """Cost of the pure plugin core: ns per extraction, µs per applied update, bytes per pod.
 
 Run: `.venv/bin/python benchmarks/bench_core.py [--repeat R] [--calls N] [--rounds K]`.
-Loads 110 pods plus N namespaces, N services (and N ReplicaSets) for N = 1,000 and 10,000
-through `PluginCore.parse_async` (the ABI's path), then times `PluginCore.extract` with the
-pod UID the host read from the event's thread: once per new event (pod record look-up
-included) and within one event (cached look-up). Figures are the best of K x R runs of N
-calls, loop overhead included.
+Loads 110 pods plus N namespaces, N services, N ReplicaSets, N Jobs and N CronJobs for
+N = 1,000 and 10,000, 10 pods of CronJob-owned Jobs and the node, through
+`PluginCore.parse_async` (the ABI's path), then times `PluginCore.extract` with the pod UID
+the host read from the event's thread: once per new event (pod record look-up included)
+and within one event (cached look-up). Figures are the best of K x R runs of N calls,
+loop overhead included.
 """
 
 from __future__ import annotations
@@ -24,18 +25,28 @@ from k8smeta.plugin.core.payload import decode_payload, encode_payload
 from k8smeta.plugin.core.plugin import PluginCore
 
 PODS = 110
+CRON_PODS = 10
 CONFIG = '{"collectorHostname":"localhost","collectorPort":45000,"nodeName":"node-1"}'
+#: (field, arg, pod): "web" is a Deployment's pod, "cron" the pod of a CronJob's Job.
 FIELDS = [
-    ("k8smeta.pod.name", None),
-    ("k8smeta.pod.uid", None),
-    ("k8smeta.pod.labels", None),
-    ("k8smeta.ns.name", None),
-    ("k8smeta.ns.labels", None),
-    ("k8smeta.ns.label", "team"),
-    ("k8smeta.deployment.name", None),
-    ("k8smeta.rs.labels", None),
-    ("k8smeta.svc.name", None),
-    ("k8smeta.svc.labels", None),
+    ("k8smeta.pod.name", None, "web"),
+    ("k8smeta.pod.uid", None, "web"),
+    ("k8smeta.pod.labels", None, "web"),
+    ("k8smeta.ns.name", None, "web"),
+    ("k8smeta.ns.labels", None, "web"),
+    ("k8smeta.ns.label", "team", "web"),
+    ("k8smeta.deployment.name", None, "web"),
+    ("k8smeta.rs.labels", None, "web"),
+    ("k8smeta.svc.name", None, "web"),
+    ("k8smeta.svc.labels", None, "web"),
+    ("k8smeta.workload.kind", None, "web"),
+    ("k8smeta.workload.name", None, "web"),
+    ("k8smeta.node.labels", None, "web"),
+    ("k8smeta.job.name", None, "cron"),
+    ("k8smeta.cronjob.name", None, "cron"),
+    ("k8smeta.cronjob.labels", None, "cron"),
+    ("k8smeta.workload.kind", None, "cron"),
+    ("k8smeta.workload.name", None, "cron"),
 ]
 
 
@@ -52,8 +63,22 @@ def meta(name: str, namespace: str | None, labels: dict[str, str]) -> str:
 
 def resource(kind: str, i: int, reason: str = "Create") -> bytes:
     labels = {"app": f"app-{i}", "team": f"team-{i % 7}", "kubernetes.io/metadata.name": f"r{i}"}
-    namespace = None if kind == "Namespace" else "ns-0"
-    return encode_payload(reason, uid(kind, i), kind, meta=meta(f"{kind}-{i}", namespace, labels))
+    namespace = None if kind in ("Namespace", "Node") else "ns-0"
+    refs = (("CronJob", (uid("CronJob", i),)),) if kind == "Job" else None
+    name = "node-1" if kind == "Node" else f"{kind}-{i}"
+    return encode_payload(reason, uid(kind, i), kind, meta=meta(name, namespace, labels), refs=refs)
+
+
+def cron_pod(i: int, extra: int) -> bytes:
+    """A pod of Job i % extra (each Job is owned by its CronJob)."""
+    refs = (("Namespace", (uid("Namespace", i % extra),)), ("Job", (uid("Job", i % extra),)))
+    return encode_payload(
+        "Create",
+        uid("Cron", i),
+        "Pod",
+        meta=meta(f"backup-{i:05d}", f"ns-{i % extra}", {"app": "backup"}),
+        refs=refs,
+    )
 
 
 def pod(i: int, extra: int, reason: str = "Create") -> bytes:
@@ -77,12 +102,15 @@ def pod(i: int, extra: int, reason: str = "Create") -> bytes:
 def loaded_core(extra: int) -> PluginCore:
     core = PluginCore(parse_config(CONFIG, {}))
     for i in range(extra):
-        for kind in ("Namespace", "Service", "ReplicaSet"):
+        for kind in ("Namespace", "Service", "ReplicaSet", "CronJob", "Job"):
             core.parse_async("k8s", resource(kind, i))
     for i in range(10):
         core.parse_async("k8s", resource("Deployment", i))
+    core.parse_async("k8s", resource("Node", 0))
     for i in range(PODS):
         core.parse_async("k8s", pod(i, extra))
+    for i in range(CRON_PODS):
+        core.parse_async("k8s", cron_pod(i, extra))
     return core
 
 
@@ -98,22 +126,28 @@ def best_ns(repeat: int, calls: int, run: Callable[[int], None]) -> float:
 
 def extraction_ns(core: PluginCore, repeat: int, calls: int) -> dict[str, tuple[float, float]]:
     """field -> (ns per call with a new event each call, ns per call within one event)."""
-    pod_uid = uid("Pod", 5)
     extract = core.extract
     results: dict[str, tuple[float, float]] = {}
-    for name, arg in FIELDS:
+    for name, arg, which in FIELDS:
+        pod_uid = uid("Pod", 5) if which == "web" else uid("Cron", 5)
         field_id = FIELD_IDS[name]
         assert extract(pod_uid, 1, field_id, arg) is not None, name
 
-        def new_events(n: int, field_id: int = field_id, arg: str | None = arg) -> None:
+        def new_events(
+            n: int, field_id: int = field_id, arg: str | None = arg, pod_uid: str = pod_uid
+        ) -> None:
             for evtnum in range(n):
                 extract(pod_uid, evtnum, field_id, arg)
 
-        def same_event(n: int, field_id: int = field_id, arg: str | None = arg) -> None:
+        def same_event(
+            n: int, field_id: int = field_id, arg: str | None = arg, pod_uid: str = pod_uid
+        ) -> None:
             for _ in range(n):
                 extract(pod_uid, 7, field_id, arg)
 
-        label = name if arg is None else f"{name}[{arg}]"
+        label = (name if arg is None else f"{name}[{arg}]") + f" ({which} pod)" * (which != "web")
+        if name.startswith("k8smeta.workload") and which == "web":
+            label += " (web pod)"
         results[label] = (best_ns(repeat, calls, new_events), best_ns(repeat, calls, same_event))
     return results
 
@@ -169,7 +203,10 @@ def extraction_table(sizes: list[int], rounds: int, repeat: int, calls: int) -> 
                 old = best.setdefault(extra, {}).get(name, (float("inf"), float("inf")))
                 best[extra][name] = (min(old[0], new), min(old[1], same))
     header = " | ".join(f"{extra:,}: new event | {extra:,}: same event" for extra in sizes)
-    print(f"\n## extraction, ns/call ({PODS} pods + N namespaces/services/replicasets)")
+    print(
+        f"\n## extraction, ns/call ({PODS} + {CRON_PODS} pods,"
+        " N namespaces/services/replicasets/jobs/cronjobs)"
+    )
     print(f"| field | {header} |\n|---|{'---|---|' * len(sizes)}")
     for name in best[sizes[0]]:
         cells = " | ".join(f"{best[e][name][0]:.0f} | {best[e][name][1]:.0f}" for e in sizes)

@@ -171,9 +171,16 @@ def test_listed_annotations_only(host: FalcoHost, key: str, expected: list[str] 
     assert host.extract(16, f"k8smeta.pod.annotation[{key}]") is None
 
 
-def test_absence_counters(streamed: FalcoHost) -> None:
-    """Each extraction without value is counted by its reason, also when repeated (the
-    shared library answers repeats from its cache, without Python)."""
+@pytest.mark.parametrize("verbosity", ["info", "debug"])
+def test_absence_counters(host: FalcoHost, verbosity: str) -> None:
+    """Each extraction without value is counted by its reason, also when repeated (above
+    debug, the shared library answers repeats and threads in no pod without Python)."""
+    config = json.loads(ANNOTATED) | {"verbosity": verbosity}
+    assert host.init(json.dumps(config)) is None, host.last_error()
+    send(host, *CLUSTER)
+    for uid, tid in TIDS.items():
+        execve_in_pod(host, uid, tid)
+    streamed = host
     before = streamed.metrics()
     streamed.set_thread(40, [])  # in no pod
     execve_in_pod(streamed, "99999999-0000-4000-8000-000000000000", 41)  # unknown pod

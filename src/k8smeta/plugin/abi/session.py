@@ -91,7 +91,8 @@ class Session:
         except PluginError as exc:
             self.fail(str(exc))
             return self.ffi.NULL
-        self.cstate.why = self.core.absence  # counted by the C cache at each repeat
+        if value is None:
+            self.cstate.why = self.core.absence  # the C cache counts it at each repeat
         return self.kept.hand_over(value, slot)
 
     def no_pod(self, evtnum: int, tid: int, status: int) -> None:

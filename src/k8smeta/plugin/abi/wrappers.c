@@ -131,7 +131,7 @@ K8SMETA_EXPORT ss_plugin_rc plugin_extract_fields(
             k8smeta_cache_matches(&cache[slot], st->generation, st->uid, f->field_id,
                                   f->arg_key)) {
             k8smeta_set_result(f, cache[slot].res);
-            if (cache[slot].why >= 0) st->absent[cache[slot].why]++;
+            if (cache[slot].res == NULL && cache[slot].why >= 0) st->absent[cache[slot].why]++;
             continue;
         }
         st->failed = 0;

@@ -20,7 +20,9 @@ from k8smeta.plugin.core.values import Extracted, UnknownOwner
 
 logger = logging.getLogger(__name__)
 
-_FIELD_COUNT = len(FIELDS)
+FIELD_COUNT = len(FIELDS)
+#: The look-up of each field id.
+LOOKUPS = tuple(field.lookup for field in FIELDS)
 
 
 def find_pod(store: Store, pod_uid: str) -> Record | None:
@@ -33,14 +35,14 @@ def find_pod(store: Store, pod_uid: str) -> Record | None:
 
 def extract_from(store: Store, pod: Record, field_id: int, arg_key: str | None) -> Result:
     """The value of field `field_id` for a known pod (an UnknownOwner: none, and why)."""
-    if not 0 <= field_id < _FIELD_COUNT:
+    if not 0 <= field_id < FIELD_COUNT:
         raise FieldError(f"unknown field id {field_id}")
     return FIELDS[field_id].lookup(store, pod, arg_key)
 
 
 def extract(store: Store, field_id: int, arg_key: str | None, pod_uid: str) -> Extracted | None:
     """The value of field `field_id` for the pod `pod_uid`, or None."""
-    if not 0 <= field_id < _FIELD_COUNT:
+    if not 0 <= field_id < FIELD_COUNT:
         raise FieldError(f"unknown field id {field_id}")
     pod = find_pod(store, pod_uid)
     value = None if pod is None else FIELDS[field_id].lookup(store, pod, arg_key)

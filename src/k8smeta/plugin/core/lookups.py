@@ -69,46 +69,65 @@ class OwnerLookups:
     labels: Lookup
 
 
-def _owner_lookups(kind: str, via: str | None = None) -> OwnerLookups:
-    """The look-ups of the `kind` resource named by `refs[kind][0]` of the pod or, with
-    `via`, of the `via` resource the pod names (a pod's Job names its CronJob)."""
-    unknown, via_unknown = UnknownOwner(kind), UnknownOwner(via or kind)
+def _owner_lookups(kind: str) -> OwnerLookups:
+    """The look-ups of the `kind` resource named by the pod's `refs[kind][0]`.
 
-    def ref(store: Store, pod: Record) -> tuple[str, Extracted] | UnknownOwner | None:
-        if via is None:
-            return pod.owners.get(kind)
-        via_ref = pod.owners.get(via)
-        if via_ref is None:
-            return None
-        holder = store.tables[via].get(via_ref[0])
-        return via_unknown if holder is None else holder.owners.get(kind)
-
-    def owner(store: Store, pod: Record) -> Record | UnknownOwner | None:
-        named = ref(store, pod)
-        if not isinstance(named, tuple):
-            return named
-        resource = store.tables[kind].get(named[0])
-        return unknown if resource is None else resource
+    Each is written out in full: these are the hottest look-ups, and a shared helper
+    would cost one more Python call per extraction.
+    """
+    unknown = UnknownOwner(kind)
 
     def name(store: Store, pod: Record, arg: str | None) -> Result:
-        resource = owner(store, pod)
-        return resource.name if isinstance(resource, Record) else resource
+        ref = pod.owners.get(kind)
+        if ref is None:
+            return None
+        resource = store.tables[kind].get(ref[0])
+        return unknown if resource is None else resource.name
 
     def uid(store: Store, pod: Record, arg: str | None) -> Result:
-        named = ref(store, pod)
-        return named[1] if isinstance(named, tuple) else named
+        ref = pod.owners.get(kind)
+        return None if ref is None else ref[1]
 
     def label(store: Store, pod: Record, arg: str | None) -> Result:
-        resource = None if arg is None else owner(store, pod)
-        if isinstance(resource, Record):
-            return None if arg is None else resource.labels.get(arg)
-        return resource
+        ref = None if arg is None else pod.owners.get(kind)
+        if ref is None or arg is None:
+            return None
+        resource = store.tables[kind].get(ref[0])
+        return unknown if resource is None else resource.labels.get(arg)
 
     def labels(store: Store, pod: Record, arg: str | None) -> Result:
-        resource = owner(store, pod)
-        return resource.labels_list if isinstance(resource, Record) else resource
+        ref = pod.owners.get(kind)
+        if ref is None:
+            return None
+        resource = store.tables[kind].get(ref[0])
+        return unknown if resource is None else resource.labels_list
 
     return OwnerLookups(name, uid, label, labels)
+
+
+def _owner_of_owner_lookups(kind: str, via: str) -> OwnerLookups:
+    """The look-ups of the `kind` resource named by `refs[kind][0]` of the `via` resource
+    the pod names (a pod's Job names its CronJob)."""
+    unknown_via = UnknownOwner(via)
+
+    def holder(store: Store, pod: Record) -> Record | UnknownOwner | None:
+        ref = pod.owners.get(via)
+        if ref is None:
+            return None
+        record = store.tables[via].get(ref[0])
+        return unknown_via if record is None else record
+
+    def lift(lookup: Lookup) -> Lookup:
+        def through(store: Store, pod: Record, arg: str | None) -> Result:
+            record = holder(store, pod)
+            return lookup(store, record, arg) if isinstance(record, Record) else record
+
+        return through
+
+    of_kind = _owner_lookups(kind)
+    return OwnerLookups(
+        lift(of_kind.name), lift(of_kind.uid), lift(of_kind.label), lift(of_kind.labels)
+    )
 
 
 def svc_name(store: Store, pod: Record, arg: str | None) -> Extracted | None:
@@ -137,7 +156,7 @@ REPLICATION_CONTROLLER_OF = _owner_lookups(REPLICATION_CONTROLLER)
 DAEMON_SET_OF = _owner_lookups(DAEMON_SET)
 STATEFUL_SET_OF = _owner_lookups(STATEFUL_SET)
 JOB_OF = _owner_lookups(JOB)
-CRON_JOB_OF = _owner_lookups(CRON_JOB, via=JOB)
+CRON_JOB_OF = _owner_of_owner_lookups(CRON_JOB, via=JOB)
 
 
 def node_name(store: Store, pod: Record, arg: str | None) -> Extracted | None:

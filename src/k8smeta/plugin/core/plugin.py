@@ -13,8 +13,8 @@ from collections.abc import Sequence
 
 from k8smeta.plugin.core.cgroup import pod_uid_from_cgroup
 from k8smeta.plugin.core.config import Config
-from k8smeta.plugin.core.errors import PayloadError, UnknownKindError
-from k8smeta.plugin.core.extract import extract_from, find_pod
+from k8smeta.plugin.core.errors import FieldError, PayloadError, UnknownKindError
+from k8smeta.plugin.core.extract import FIELD_COUNT, LOOKUPS, find_pod
 from k8smeta.plugin.core.host import ThreadTable, ThreadView, Tid
 from k8smeta.plugin.core.levels import TRACE
 from k8smeta.plugin.core.metrics import (
@@ -53,8 +53,8 @@ class PluginCore:
         self.config = config
         self.metrics = PluginMetrics()
         self.store = Store(config.node_name, config.pod_annotations)
-        #: Why the last `extract` had no value (a reason number of `metrics`), for the ABI's
-        #: cache to count the answers it repeats without Python.
+        #: Why the last `extract` that returned None had no value (a reason number of
+        #: `metrics`), for the ABI's cache to count the answers it repeats without Python.
         self.absence = NOT_COUNTED
         self._warned_kinds: set[str] = set()
         self._uid_of_path: dict[str, str] = {}
@@ -138,7 +138,7 @@ class PluginCore:
     def extract(
         self, pod_uid: str, evtnum: int, field_id: int, arg_key: str | None
     ) -> Extracted | None:
-        """The value of one field for the event's pod, or None.
+        """The value of one field for the event's pod, or None (then `absence` says why).
 
         `pod_uid` is the non-empty `pod_uid` the host read from the event's thread (for
         a thread outside any pod the host calls `no_pod`). The pod record is looked up
@@ -153,12 +153,15 @@ class PluginCore:
             self.metrics.extract_unknown_pod += 1
             self.absence = UNKNOWN_POD
             return None
-        value = extract_from(self.store, pod, field_id, arg_key)
-        if isinstance(value, UnknownOwner):
+        if not 0 <= field_id < FIELD_COUNT:
+            raise FieldError(f"unknown field id {field_id}")
+        value = LOOKUPS[field_id](self.store, pod, arg_key)  # extract_from, one call less
+        if value is None:
+            self.absence = NOT_COUNTED
+        elif isinstance(value, UnknownOwner):
             self.metrics.extract_unknown_owner += 1
             self.absence = UNKNOWN_OWNER
             return None
-        self.absence = NOT_COUNTED
         return value
 
     def no_pod(self, evtnum: int, tid: int, thread_found: bool, fields: int = 1) -> None:
