@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from k8smeta.plugin.core.payload import (
     CRON_JOB,
     DAEMON_SET,
     DEPLOYMENT,
     JOB,
+    KINDS,
     NAMESPACE,
     REPLICA_SET,
     REPLICATION_CONTROLLER,
@@ -36,8 +38,13 @@ OWNER_KINDS = (
     JOB,
     CRON_JOB,
 )
-#: refs keys that never name the pod's controller (docs/plugin-contract.md, "Workload").
+#: refs keys that never name the pod's controller (docs/plugin-contract.md, "Fields beyond
+#: upstream").
 _NOT_CONTROLLERS = frozenset((NAMESPACE, SERVICE, DEPLOYMENT))
+#: `workload.kind` values and unknown-owner answers of the kinds the store keeps, shared by
+#: every pod (other kinds, verbatim from refs, get their own).
+_KIND_VALUES = {kind: (Extracted((kind.encode(),)), UnknownOwner(kind)) for kind in KINDS}
+_NO_ANNOTATIONS: Mapping[str, Extracted] = MappingProxyType({})
 
 
 def reuse(old: Extracted | None, strings: tuple[bytes, ...]) -> Extracted:
@@ -126,14 +133,15 @@ def _controller(refs: Mapping[str, tuple[str, ...]], old: Record | None) -> Cont
     if previous is not None and (previous.kind, previous.uid) == found:
         return previous
     kind, uid = found
-    return Controller(kind, uid, reuse(None, (kind.encode(),)), UnknownOwner(kind))
+    value, unknown = _KIND_VALUES.get(kind) or (Extracted((kind.encode(),)), UnknownOwner(kind))
+    return Controller(kind, uid, value, unknown)
 
 
 def _annotations(
     payload: Payload, keys: Collection[str], old: Record | None
-) -> dict[str, Extracted]:
+) -> Mapping[str, Extracted]:
     if not keys or not payload.annotations:
-        return {}
+        return _NO_ANNOTATIONS
     old_values: Mapping[str, Extracted] = {} if old is None else old.annotations
     return {
         key: reuse(old_values.get(key), (value.encode(),))
