@@ -80,6 +80,27 @@ EXPECTED: list[tuple[str, str, str | None]] = [
         "k8smeta.pod.labels",
         "(pod-template-generation:1,name:fluentd-elasticsearch,controller-revision-hash:66b85864fb)",
     ),
+    # fields beyond upstream, from upstream's recorded stream (it holds DaemonSets, and no
+    # StatefulSet, Job, CronJob, Node or annotation)
+    (METRICS_SERVER, "k8smeta.workload.kind", "Deployment"),
+    (METRICS_SERVER, "k8smeta.workload.name", "metrics-server"),
+    *(
+        (METRICS_SERVER, f"k8smeta.{family}.{part}", None)
+        for family in ("ds", "sts", "job", "cronjob")
+        for part in ("name", "uid", "label[app]", "labels")
+    ),
+    (METRICS_SERVER, "k8smeta.node.name", None),
+    (METRICS_SERVER, "k8smeta.node.label[app]", None),
+    (METRICS_SERVER, "k8smeta.node.labels", None),
+    (METRICS_SERVER, "k8smeta.pod.annotation[app]", None),
+    (FLUENTD, "k8smeta.ds.name", "fluentd-elasticsearch"),
+    (FLUENTD, "k8smeta.ds.uid", "242144d1-40c2-4ae7-8344-10a0b9a45dea"),
+    (FLUENTD, "k8smeta.ds.label[k8s-app]", "fluentd-logging"),
+    (FLUENTD, "k8smeta.ds.labels", "(k8s-app:fluentd-logging)"),
+    (FLUENTD, "k8smeta.workload.kind", "DaemonSet"),
+    (FLUENTD, "k8smeta.workload.name", "fluentd-elasticsearch"),
+    (WITH_RC, "k8smeta.workload.kind", "ReplicationController"),
+    (WITH_RC, "k8smeta.workload.name", "nginx"),
 ]
 
 
