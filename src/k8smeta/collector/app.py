@@ -19,12 +19,13 @@ from dataclasses import dataclass, field
 import grpc
 from prometheus_client import CollectorRegistry
 
-from k8smeta.collector.broker import DEFAULT_QUEUE_SIZE, Broker, Pipeline, StampedBatchQueue
+from k8smeta.collector.broker import DEFAULT_QUEUE_SIZE, Broker
 from k8smeta.collector.index import RelationshipIndex
-from k8smeta.collector.model import Kind, Source
+from k8smeta.collector.model import BatchQueue, Kind, Source
 from k8smeta.collector.ops.health import HealthState
 from k8smeta.collector.ops.http import HttpServer, metrics_app, probes_app, start_http
 from k8smeta.collector.ops.metrics import CollectorMetrics
+from k8smeta.collector.pipeline import Pipeline
 from k8smeta.collector.rpc.encode import EventEncoder
 from k8smeta.collector.rpc.server import (
     Keepalive,
@@ -85,7 +86,7 @@ class Collector:
         self.config = config
         self.sources = tuple(sources)
         self.metrics = metrics if metrics is not None else CollectorMetrics(CollectorRegistry())
-        self.queue = StampedBatchQueue()
+        self.queue: BatchQueue = asyncio.Queue()
         self.index = RelationshipIndex()
         encoder = EventEncoder()
         self.views = ViewSet(self.index, encoder)

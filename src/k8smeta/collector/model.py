@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import NewType, Protocol
@@ -125,11 +126,13 @@ class Change:
 class Batch:
     """All changes caused by one input (one watch event, or one relist diff), applied together.
 
-    `synced` names a kind whose initial list this batch completes (readiness).
+    `synced` names a kind whose initial list this batch completes (readiness); `received`
+    is when its source made it (monotonic clock), for the change-to-subscriber latency.
     """
 
     changes: tuple[Change, ...]
     synced: Kind | None = None
+    received: float = field(default_factory=time.monotonic, compare=False)
 
 
 BatchQueue = asyncio.Queue[Batch]

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from k8smeta.collector.index.relations import (
-    OWNER_KINDS,
+    SERVED_OWNER_KINDS,
     PodRelations,
     selector_matches,
 )
@@ -201,7 +201,7 @@ class RelationshipIndex:
 
     def _known_owner(self, kind: str, uid: Uid) -> KubeObject | None:
         known = self._objects.get(uid)
-        if known is None or known.kind not in OWNER_KINDS or known.kind.value != kind:
+        if known is None or known.kind not in SERVED_OWNER_KINDS or known.kind.value != kind:
             return None
         return known
 

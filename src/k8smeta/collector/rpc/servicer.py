@@ -38,10 +38,6 @@ class WatchServicer:
         self._idle = asyncio.Event()
         self._idle.set()
 
-    @property
-    def active_streams(self) -> int:
-        return self._active
-
     async def wait_idle(self) -> None:
         """Until no Watch handler runs any more."""
         await self._idle.wait()
