@@ -142,10 +142,6 @@ class Collector:
         """Until every batch put so far has been applied and published (tests, benchmarks)."""
         await self.queue.join()
 
-    async def wait_synced(self) -> None:
-        """Until every kind has completed its initial list and it has been published."""
-        await self.pipeline.all_synced.wait()
-
     def failed_task(self) -> asyncio.Task[None] | None:
         """A pipeline or source task that ended with an error, if any."""
         for task in (self._pipeline, *self._sources):
