@@ -2,8 +2,8 @@
 
 `Collector.start()` opens the probe and metrics listeners (so /readyz answers 503 before
 sync), the gRPC server, then the pipeline and source tasks. `stop()` is the graceful
-shutdown of spec §3.2/§8.2: /readyz 503, sources stopped, every stream drains what it has
-queued and ends with UNAVAILABLE, all within `shutdown_grace`.
+shutdown (docs/collector-contract.md, "Stream"): /readyz 503, sources stopped, every
+stream drains what it has queued and ends with UNAVAILABLE, all within `shutdown_grace`.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class CollectorConfig:
-    """Listeners and limits (defaults = upstream's ports, spec §8.2)."""
+    """Listeners and limits (defaults = upstream's ports, docs/configuration.md)."""
 
     broker_bind: str = ":45000"
     metrics_bind: str = ":8080"

@@ -1,6 +1,7 @@
 """Trimmed Kubernetes objects and the batches of changes the sources hand to the pipeline.
 
-Only the fields the wire needs are kept (collector spec §4): everything is keyed by UID.
+Only the fields the wire needs are kept (docs/collector-contract.md, "What is kept from the
+API"): everything is keyed by UID.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ DEPENDENCY_ORDER: tuple[Kind, ...] = (
     Kind.SERVICE,
     Kind.POD,
 )
-"""Owners before what they own, namespaces first: snapshot and Create order (spec §3.2)."""
+"""Owners before what they own, namespaces first: snapshot and Create order
+(docs/collector-contract.md, "Stream")."""
 
 
 @dataclass(frozen=True, slots=True)

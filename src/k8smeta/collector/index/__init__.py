@@ -1,7 +1,8 @@
 """Pure relationship index.
 
 Owns: pods by node/namespace/controller owner, ReplicaSets by owner, Services by namespace,
-namespace name -> UID; a pod's refs (spec §6) and the objects its node needs (spec §7).
+namespace name -> UID; a pod's refs and the objects its node needs
+(docs/collector-contract.md, "Refs" and "Relevance").
 May import: `k8smeta.collector.model` only (no asyncio, grpc, wire).
 """
 

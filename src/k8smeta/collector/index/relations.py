@@ -1,4 +1,7 @@
-"""A pod's `refs` (spec §6) and the objects its node must hold because of it (spec §7)."""
+"""A pod's `refs` and the objects its node must hold because of it.
+
+The rules: docs/collector-contract.md, "Refs" and "Relevance".
+"""
 
 from __future__ import annotations
 

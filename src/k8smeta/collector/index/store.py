@@ -1,7 +1,7 @@
 """The relationship index: every trimmed object by UID, plus the lookups refs need.
 
 Pure and synchronous. `apply` records which pods and objects a change may affect; the views
-re-evaluate exactly those (spec §6 "Recomputation", §7, §12.3).
+re-evaluate exactly those (docs/collector-contract.md, "Refs", "Relevance").
 """
 
 from __future__ import annotations

@@ -1,10 +1,11 @@
 """The views of the subscribed nodes: what each must hold, and the events that keep it so.
 
 A node holds the visible pods scheduled on it plus, reference-counted, the known objects
-those pods need (spec §7). Messages are global (a pod's refs do not depend on the node),
+those pods need ("Relevance" in
+docs/collector-contract.md). Messages are global (a pod's refs do not depend on the node),
 so every held object has one current body; a node that held it before a batch and still
 does gets an Update when the body changed, a node that starts holding it a Create, a node
-that stops holding it a Delete (spec §3.2). Only affected pods and objects are touched.
+that stops holding it a Delete ("Stream"). Only affected pods and objects are touched.
 """
 
 from __future__ import annotations
