@@ -1,9 +1,10 @@
-"""The one seam to the HTTP stack: GET a list page or a watch stream as decoded JSON.
+"""The one seam to the HTTP stack: GET a list page or a watch stream as bytes.
 
 Requests go through kubernetes_asyncio's `ApiClient.call_api` (configuration, TLS and
 authentication are its job) with `_preload_content=False`, which hands back the raw aiohttp
-response; status checks and body reading are ours. Every failure leaves this module as an
-`ApiError` (see `errors`): callers never see an aiohttp exception or response.
+response; status checks and body reading are ours, and bodies go to the caller's decoder as
+bytes (`decode`), so the client library never decodes a body. Every failure leaves this
+module as an `ApiError` (see `errors`): callers never see an aiohttp exception or response.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import aiohttp
-import orjson
 from aiohttp.http_exceptions import HttpProcessingError
 
+from k8smeta.collector.kube.decode import json_object, status_message
 from k8smeta.collector.kube.errors import ApiError, TransportError, status_error
 
 log = logging.getLogger(__name__)
@@ -49,15 +50,13 @@ class Transport:
 
     async def get_json(self, path: str, query: Query, accept: str) -> dict[str, Any]:
         """One request whose whole body is a JSON object."""
-        return await self.get(path, query, accept, _identity)
+        return await self.get(path, query, accept, lambda body: json_object(body, path))
 
-    async def get(
-        self, path: str, query: Query, accept: str, parse: Callable[[dict[str, Any]], T]
-    ) -> T:
-        """One request whose body is a JSON object, handed to `parse` (a list page).
+    async def get(self, path: str, query: Query, accept: str, parse: Callable[[bytes], T]) -> T:
+        """One request whose whole body is handed to `parse` (a list page's decoder).
 
-        Decoding and `parse` run with the cyclic GC paused when the body is large: only what
-        `parse` keeps survives, and the decoded document is freed before the GC resumes.
+        `parse` runs with the cyclic GC paused when the body is large: only what `parse`
+        keeps survives, and whatever it decoded on the way is freed before the GC resumes.
         """
         async with self._request(path, query, accept, self._timeouts.read) as response:
             try:
@@ -65,12 +64,12 @@ class Transport:
             except (TimeoutError, aiohttp.ClientError, OSError) as exc:
                 raise TransportError(f"reading {path}: {_describe(exc)}") from exc
         with _gc_paused(len(body) >= _GC_PAUSE_BYTES):
-            return parse(_decode_object(body, path))
+            return parse(body)
 
     async def stream_lines(
         self, path: str, query: Query, accept: str, read_timeout: float
-    ) -> AsyncGenerator[dict[str, Any], None]:
-        """A watch: yields each line of the body decoded, until the server ends it."""
+    ) -> AsyncGenerator[bytes, None]:
+        """A watch: yields each non-blank line of the body, until the server ends it."""
         async with self._request(path, query, accept, read_timeout) as response:
             while True:
                 try:
@@ -80,7 +79,7 @@ class Transport:
                 if not line:
                     return
                 if line.strip():
-                    yield _decode_object(line, path)
+                    yield line
 
     @asynccontextmanager
     async def _request(
@@ -115,20 +114,6 @@ class Transport:
         response.release()  # body read to the end: the connection can be reused
 
 
-def _identity(value: dict[str, Any]) -> dict[str, Any]:
-    return value
-
-
-def _decode_object(data: bytes, path: str) -> dict[str, Any]:
-    try:
-        value = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        raise TransportError(f"{path}: response is not JSON ({exc})") from exc
-    if not isinstance(value, dict):
-        raise TransportError(f"{path}: response is not a JSON object")
-    return value
-
-
 async def _error_message(response: aiohttp.ClientResponse) -> str:
     """The Status `message` of an error response, else the start of its body, else reason."""
     try:
@@ -136,21 +121,6 @@ async def _error_message(response: aiohttp.ClientResponse) -> str:
     except (TimeoutError, aiohttp.ClientError, OSError):
         return response.reason or ""
     return status_message(body) or response.reason or ""
-
-
-def status_message(body: bytes | dict[str, Any]) -> str:
-    """The human part of a Kubernetes Status object (bytes or decoded)."""
-    value: object = body
-    if isinstance(body, bytes):
-        try:
-            value = orjson.loads(body)
-        except orjson.JSONDecodeError:
-            return body[:200].decode("utf-8", "replace").strip()
-    if isinstance(value, dict):
-        message = value.get("message") or value.get("reason")
-        if isinstance(message, str):
-            return message
-    return ""
 
 
 @contextmanager
