@@ -19,7 +19,7 @@ import orjson
 
 from k8smeta.collector.kube.errors import ApiError, TransportError, TrimError, status_error
 from k8smeta.collector.kube.kinds import KindInfo
-from k8smeta.collector.kube.shapes import EventShape, ListShape, ObjectShape
+from k8smeta.collector.kube.shapes import EventShape, ListShape, ObjectShape, event_of, list_of
 from k8smeta.collector.kube.trim import resource_version, trim, uid_of
 from k8smeta.collector.model import Kind, KubeObject, Uid
 
@@ -57,8 +57,8 @@ class KindDecoder:
     def __init__(self, info: KindInfo) -> None:
         self._kind = info.kind
         self._path = info.path
-        self._pages = msgspec.json.Decoder(ListShape[info.shape])  # type: ignore[name-defined]
-        self._events = msgspec.json.Decoder(EventShape[info.shape])  # type: ignore[name-defined]
+        self._pages = msgspec.json.Decoder(list_of(info.shape))
+        self._events = msgspec.json.Decoder(event_of(info.shape))
 
     def page(self, body: bytes) -> Page:
         """A list page's body -> its trimmed objects (TransportError if not a list page)."""

@@ -14,7 +14,7 @@ A kind whose wire fields are all in `metadata` uses `ObjectShape` (the default o
 from __future__ import annotations
 
 import sys
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import msgspec
 
@@ -137,3 +137,13 @@ class EventShape(msgspec.Struct, Generic[S], gc=False):
 
     type: str | None = None
     object: S | None = None
+
+
+def list_of(shape: type[ObjectShape]) -> Any:
+    """`ListShape[shape]` for a shape chosen at run time (the type msgspec decodes into)."""
+    return ListShape[shape]  # type: ignore[valid-type]
+
+
+def event_of(shape: type[ObjectShape]) -> Any:
+    """`EventShape[shape]` for a shape chosen at run time."""
+    return EventShape[shape]  # type: ignore[valid-type]
