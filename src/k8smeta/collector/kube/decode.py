@@ -23,6 +23,12 @@ from k8smeta.collector.kube.shapes import EventShape, ListShape, ObjectShape, ev
 from k8smeta.collector.kube.trim import resource_version, trim, uid_of
 from k8smeta.collector.model import Kind, KubeObject, Uid
 
+# A list page's head ends where its items begin. API servers write `metadata` before `items`
+# (the field order of every Go *List type), compactly; "items": can only be a key there.
+_ITEMS_KEY = b'"items":'
+HEAD_BYTES = 4096
+"""A list page's head (kind, apiVersion, metadata) fits in its first HEAD_BYTES."""
+_HEAD_DECODER = msgspec.json.Decoder(ListShape[ObjectShape])
 EVENT_TYPES = frozenset({"ADDED", "MODIFIED", "DELETED", "BOOKMARK", "ERROR"})
 _TYPED_EVENTS = frozenset({"ADDED", "MODIFIED", "DELETED", "BOOKMARK"})
 
@@ -74,6 +80,20 @@ class KindDecoder:
             (meta.resource_version or "") if meta is not None else "",
             skipped,
         )
+
+    @staticmethod
+    def continue_token(body: bytes) -> str | None:
+        """A list page's continue token read from its head alone (the body or its first
+        HEAD_BYTES), without its items; "" on the last page; None when the head cannot be
+        read that way (then the page is decoded before the next one is asked for)."""
+        end = body.find(_ITEMS_KEY, 0, HEAD_BYTES)
+        if end < 0:
+            return None
+        try:
+            head: ListShape[ObjectShape] = _HEAD_DECODER.decode(body[:end] + b'"items":null}')
+        except msgspec.MsgspecError:
+            return None
+        return None if head.metadata is None else head.metadata.continue_ or ""
 
     def event(self, line: bytes) -> WatchEvent:
         """One watch line -> the event (TransportError if it is not a watch event)."""

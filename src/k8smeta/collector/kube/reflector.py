@@ -17,6 +17,7 @@ from k8smeta.collector.kube.decode import KindDecoder, WatchEvent
 from k8smeta.collector.kube.diff import diff_stores
 from k8smeta.collector.kube.errors import ApiError, GoneError, TransportError, TrimError
 from k8smeta.collector.kube.kinds import KindInfo
+from k8smeta.collector.kube.pager import Pager
 from k8smeta.collector.kube.policy import ReflectorPolicy
 from k8smeta.collector.kube.transport import Transport
 from k8smeta.collector.model import (
@@ -137,16 +138,18 @@ class Reflector:
 
     async def _list(self) -> tuple[dict[Uid, KubeObject], str]:
         """All objects (trimmed, by UID) and the list's resourceVersion."""
+        pager = Pager(self._transport, self.info, self._policy.page_limit)
+        try:
+            return await self._pages(pager)
+        finally:
+            pager.close()
+
+    async def _pages(self, pager: Pager) -> tuple[dict[Uid, KubeObject], str]:
         store: dict[Uid, KubeObject] = {}
         token, restarts = "", 0
         while True:
-            query: list[tuple[str, str | int]] = [("limit", self._policy.page_limit)]
-            if token:
-                query.append(("continue", token))
             try:
-                page = await self._transport.get(
-                    self.info.path, query, self.info.list_accept, self._decoder.page
-                )
+                page = await pager.page(token)
             except GoneError:
                 if not token or restarts >= self._policy.max_list_restarts:
                     raise
