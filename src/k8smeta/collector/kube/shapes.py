@@ -22,6 +22,8 @@ from k8smeta.collector.kube.errors import TrimError
 from k8smeta.collector.model import Kind, KubeObject, ObjectMeta, OwnerReference, Uid
 
 _NO_LABELS: dict[str, str] = {}
+_MAX_SHARED_REFS = 100_000
+_SHARED_REFS: dict[tuple[str, str, str, bool], OwnerReference] = {}
 
 
 class OwnerReferenceShape(msgspec.Struct, gc=False):
@@ -31,10 +33,18 @@ class OwnerReferenceShape(msgspec.Struct, gc=False):
     controller: bool | None = None
 
     def trimmed(self) -> OwnerReference:
+        """The reference, shared with every object naming the same owner (all pods of a
+        ReplicaSet hold one OwnerReference, not one each)."""
         kind, name, uid = self.kind, self.name, self.uid
         if kind is None or name is None or not uid:
             raise TrimError("an ownerReference lacks kind, name or uid")
-        return OwnerReference(sys.intern(kind), name, Uid(uid), self.controller is True)
+        key = (kind, name, uid, self.controller is True)
+        shared = _SHARED_REFS.get(key)
+        if shared is None:
+            if len(_SHARED_REFS) >= _MAX_SHARED_REFS:
+                _SHARED_REFS.clear()  # owners come and go: start afresh rather than grow
+            shared = _SHARED_REFS[key] = OwnerReference(sys.intern(kind), name, Uid(uid), key[3])
+        return shared
 
 
 class MetaShape(msgspec.Struct, gc=False, rename="camel"):
@@ -50,14 +60,14 @@ class MetaShape(msgspec.Struct, gc=False, rename="camel"):
         if not self.uid:
             raise TrimError(f"metadata.uid missing or invalid (name {self.name!r})")
         refs = self.owner_references
-        return ObjectMeta(
-            uid=Uid(self.uid),
-            name=self.name or "",
-            namespace=sys.intern(self.namespace or ""),
-            generate_name=self.generate_name or "",
-            labels=self.labels or _NO_LABELS,
-            owner_references=() if refs is None else tuple(ref.trimmed() for ref in refs),
-            resource_version=self.resource_version or "",
+        return ObjectMeta(  # positional: this runs once per object of a 150,000-pod list
+            Uid(self.uid),
+            self.name or "",
+            sys.intern(self.namespace or ""),
+            self.generate_name or "",
+            self.labels or _NO_LABELS,
+            () if not refs else tuple([ref.trimmed() for ref in refs]),
+            self.resource_version or "",
         )
 
 
@@ -98,9 +108,7 @@ class PodShape(ObjectShape):
     def trimmed(self, kind: Kind) -> KubeObject:
         node = None if self.spec is None else self.spec.node_name
         ip = None if self.status is None else self.status.pod_ip
-        return KubeObject(
-            kind, self.trimmed_meta(), node_name=sys.intern(node or ""), pod_ip=ip or ""
-        )
+        return KubeObject(kind, self.trimmed_meta(), sys.intern(node or ""), ip or "")
 
 
 class ServiceSpecShape(msgspec.Struct, gc=False):
