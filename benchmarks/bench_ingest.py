@@ -26,7 +26,6 @@ import asyncio
 import json
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -37,6 +36,8 @@ from typing import Any
 
 import aiohttp
 import orjson
+
+from benchmarks.bench_collector import peak_rss_mib, rss_mib
 
 Results = dict[str, Any]
 POLL_S = 0.01
@@ -58,7 +59,7 @@ async def serve(pods: int, kubeconfig: Path) -> None:
             "pods": len(api.state.objects["pods"]),
             "pod_json_bytes": round(sum(len(orjson.dumps(p)) for p in sample) / len(sample)),
             "generate_s": round(time.perf_counter() - began, 1),
-            "server_rss_mib": round(_peak_rss_mib(), 1),
+            "server_rss_mib": round(peak_rss_mib(), 1),
         }
         print(json.dumps(report), flush=True)
         await asyncio.to_thread(sys.stdin.read)
@@ -73,7 +74,7 @@ async def collect(kubeconfig: str, decoder: str) -> None:
     from k8smeta.collector.ops.metrics import CollectorMetrics
 
     decode_cpu = _time_decoding(decoder)
-    rss_before = _rss_mib()
+    rss_before = rss_mib()
     cpu, began = time.process_time(), time.time()
     api_client = await load_api_client(kubeconfig)
     metrics = CollectorMetrics()
@@ -91,8 +92,8 @@ async def collect(kubeconfig: str, decoder: str) -> None:
                 "cpu_s": round(cpu, 2),
                 "decode_cpu_s": round(decode_cpu[0], 2),
                 "rss_before_mib": round(rss_before, 1),
-                "rss_ready_mib": round(_rss_mib(), 1),
-                "peak_rss_mib": round(_peak_rss_mib(), 1),
+                "rss_ready_mib": round(rss_mib(), 1),
+                "peak_rss_mib": round(peak_rss_mib(), 1),
                 "synced": counts,
             }
         ),
@@ -134,18 +135,6 @@ async def _until_ready(port: int) -> float:
                 if response.status == 200:
                     return time.time()
             await asyncio.sleep(POLL_S)
-
-
-def _rss_mib() -> float:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def _peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _cpu_s(pid: int) -> float:

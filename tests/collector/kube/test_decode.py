@@ -226,3 +226,10 @@ def test_an_error_event_becomes_its_status_error() -> None:
         event = KindDecoder(KINDS[kind]).event(orjson.dumps({"type": "ERROR", "object": status}))
         assert event.error is not None
         assert str(event.error) == "HTTP 410: too old"
+
+
+def test_pods_of_one_owner_share_its_owner_reference() -> None:
+    body = list_page(Kind.POD, [full(Kind.POD, 1), full(Kind.POD, 2)])
+    first, second = KindDecoder(KINDS[Kind.POD]).page(body).objects
+    assert first.meta.owner_references == second.meta.owner_references
+    assert first.meta.owner_references[0] is second.meta.owner_references[0]

@@ -22,13 +22,17 @@ def list_requests(api: KubeApiStandIn) -> list[str]:
     return [r.query.get("continue", "") for r in api.requests_for("pods", watch=False)]
 
 
+def seven_pods_in_pages_of_three(api: KubeApiStandIn, client: ApiClient) -> Pager:
+    for i in range(7):
+        api.add(objects.pod(f"web-{i}"))
+    return Pager(Transport(client), KINDS[Kind.POD], limit=3)
+
+
 @pytest.mark.asyncio
 async def test_the_next_page_is_requested_before_it_is_asked_for(
     api: KubeApiStandIn, client: ApiClient
 ) -> None:
-    for i in range(7):
-        api.add(objects.pod(f"web-{i}"))
-    pager = Pager(Transport(client), KINDS[Kind.POD], limit=3)
+    pager = seven_pods_in_pages_of_three(api, client)
     try:
         first = await pager.page("")
         await api.wait_for(lambda: len(list_requests(api)) == 2)  # read ahead, not asked
@@ -49,9 +53,7 @@ async def test_the_next_page_is_requested_before_it_is_asked_for(
 async def test_a_page_asked_for_under_another_token_drops_the_read_ahead(
     api: KubeApiStandIn, client: ApiClient, caplog: pytest.LogCaptureFixture
 ) -> None:
-    for i in range(7):
-        api.add(objects.pod(f"web-{i}"))
-    pager = Pager(Transport(client), KINDS[Kind.POD], limit=3)
+    pager = seven_pods_in_pages_of_three(api, client)
     try:
         first = await pager.page("")
         await api.wait_for(lambda: len(list_requests(api)) == 2)
