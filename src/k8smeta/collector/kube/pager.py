@@ -68,6 +68,7 @@ class Pager:
             ahead.task.add_done_callback(_consume)
 
     async def fetch(self, fetch: _Fetch) -> bytes:
+        """The body of `fetch`'s page (run as its task); notes the next token from its head."""
         query: list[tuple[str, str | int]] = [("limit", self._limit)]
         if fetch.token:
             query.append(("continue", fetch.token))

@@ -4,6 +4,8 @@ List (paginated), replace (diff against the store, one batch), then watch from t
 resourceVersion; every event advances the version, BOOKMARK included. A normal end of a watch
 re-watches from there; 410 (HTTP or ERROR event) relists; any other failure is logged at
 ERROR and retried after a jittered doubling backoff. The loop never ends on its own.
+Pages come from a `Pager` (the next one read ahead); pages and watch lines are decoded by
+the kind's `KindDecoder`.
 """
 
 from __future__ import annotations
