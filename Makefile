@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test check lint typecheck imports wire wire-check plugin bench clean
+.PHONY: venv demo test test-bundle check lint typecheck imports wire wire-check plugin bundle bench clean
 
 $(STAMP): pyproject.toml
 	bash scripts/ensure_system_packages.sh
@@ -46,6 +46,19 @@ wire-check: venv
 plugin: venv
 	$(PY) -m k8smeta.plugin.abi.build build
 
+## bundle: dist/k8smeta-plugin-<version>-linux-<arch>.tar.gz, the self-contained plugin
+## artifact (libk8smeta.so, libpython, the stdlib subset, site-packages; docs/install-bundle.md)
+bundle: venv
+	$(PY) -m k8smeta.plugin.abi.bundle dist build/bundle
+
+## test-bundle: the bundle in root file systems without Python (debootstrap, chroot; as root).
+## `make test` runs the same test, skipping it with the reason when debootstrap cannot run.
+test-bundle: bundle
+	bash scripts/ensure_system_packages.sh
+	K8SMETA_REQUIRE_BUNDLE_TEST=1 \
+	K8SMETA_BUNDLE=dist/$$($(PY) -c 'from k8smeta.plugin.abi.bundle import artifact_name as a; print(a())') \
+		$(PY) -m pytest tests/bundle
+
 ## bench: the benchmarks under benchmarks/ (results go to docs/benchmarks.md by hand)
 bench: plugin
 	$(PY) benchmarks/bench_core.py
@@ -56,4 +69,4 @@ bench: plugin
 	$(PY) -m benchmarks.bench_ingest
 
 clean:
-	rm -rf build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf build dist .pytest_cache .mypy_cache .ruff_cache

@@ -51,7 +51,7 @@ from k8smeta.collector.model import (
     OwnerReference,
     Uid,
 )
-from k8smeta.collector.views import DEPENDENCY_ORDER
+from k8smeta.collector.views import CREATE_RANK
 from k8smeta.wire import metadata_pb2, metadata_pb2_grpc
 
 CHANNELS = 20  # HTTP/2 connections the subscriber process spreads its streams over
@@ -123,7 +123,7 @@ def _pod(owner: KubeObject, name: str, namespace: str, node: int, number: int) -
 class MemorySource:
     """Lists the generated objects (one synced batch per kind), then queues what it is given."""
 
-    kinds: tuple[Kind, ...] = tuple(sorted(Kind, key=DEPENDENCY_ORDER.__getitem__))
+    kinds: tuple[Kind, ...] = tuple(sorted(Kind, key=CREATE_RANK.__getitem__))
 
     def __init__(self, objects: list[KubeObject]) -> None:
         self.objects = objects
@@ -316,9 +316,9 @@ def time_pipeline(collector: Collector) -> list[float]:
     spent = [0.0]
     process = collector.pipeline.process
 
-    def timed(batch: Batch, received: float | None = None) -> None:
+    def timed(batch: Batch) -> None:
         began = time.thread_time()
-        process(batch, received)
+        process(batch)
         spent[0] += time.thread_time() - began
 
     collector.pipeline.process = timed  # type: ignore[method-assign]

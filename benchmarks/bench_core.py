@@ -2,9 +2,10 @@
 
 Run: `.venv/bin/python benchmarks/bench_core.py [--repeat R] [--calls N] [--rounds K]`.
 Loads 110 pods plus N namespaces, N services (and N ReplicaSets) for N = 1,000 and 10,000
-through `PluginCore.parse_async` (the ABI's path), then times `PluginCore.extract` on a dict-backed
-threads table: once per new event (thread look-up included) and within one event (cached
-look-up). Figures are the best of K x R runs of N calls, loop overhead included.
+through `PluginCore.parse_async` (the ABI's path), then times `PluginCore.extract` with the
+pod UID the host read from the event's thread: once per new event (pod record look-up
+included) and within one event (cached look-up). Figures are the best of K x R runs of N
+calls, loop overhead included.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ import orjson
 
 from k8smeta.plugin.core.config import parse_config
 from k8smeta.plugin.core.fields import FIELD_IDS
-from k8smeta.plugin.core.host import ThreadView, Tid
 from k8smeta.plugin.core.payload import decode_payload, encode_payload
 from k8smeta.plugin.core.plugin import PluginCore
 
@@ -37,22 +37,6 @@ FIELDS = [
     ("k8smeta.svc.name", None),
     ("k8smeta.svc.labels", None),
 ]
-
-
-class DictThreads:
-    """A minimal ThreadTable: tid -> pod_uid."""
-
-    def __init__(self, uids: dict[int, str]) -> None:
-        self.uids = uids
-
-    def pod_uid(self, tid: Tid) -> str | None:
-        return self.uids.get(tid)
-
-    def with_thread(self, tid: Tid, visit: Callable[[ThreadView], None]) -> bool:
-        return False
-
-    def for_each_thread(self, visit: Callable[[ThreadView], None]) -> None:
-        return None
 
 
 def uid(kind: str, i: int) -> str:
@@ -114,20 +98,20 @@ def best_ns(repeat: int, calls: int, run: Callable[[int], None]) -> float:
 
 def extraction_ns(core: PluginCore, repeat: int, calls: int) -> dict[str, tuple[float, float]]:
     """field -> (ns per call with a new event each call, ns per call within one event)."""
-    threads = DictThreads({tid: uid("Pod", tid % PODS) for tid in range(1, 1001)})
+    pod_uid = uid("Pod", 5)
     extract = core.extract
     results: dict[str, tuple[float, float]] = {}
     for name, arg in FIELDS:
         field_id = FIELD_IDS[name]
-        assert extract(threads, 1, 5, field_id, arg) is not None, name
+        assert extract(pod_uid, 1, field_id, arg) is not None, name
 
         def new_events(n: int, field_id: int = field_id, arg: str | None = arg) -> None:
             for evtnum in range(n):
-                extract(threads, evtnum, 5, field_id, arg)
+                extract(pod_uid, evtnum, field_id, arg)
 
         def same_event(n: int, field_id: int = field_id, arg: str | None = arg) -> None:
             for _ in range(n):
-                extract(threads, 7, 5, field_id, arg)
+                extract(pod_uid, 7, field_id, arg)
 
         label = name if arg is None else f"{name}[{arg}]"
         results[label] = (best_ns(repeat, calls, new_events), best_ns(repeat, calls, same_event))

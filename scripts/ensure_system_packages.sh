@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system tools the build and the tests need when they are missing:
 # a C compiler (the plugin and the C test hosts), binutils (symbol checks), openssl
-# (test certificates), valgrind (the plugin never reads past a host's struct).
+# (test certificates), valgrind (the plugin never reads past a host's struct), debootstrap
+# (the bundle test's root file system; as root only).
 # Uses apt-get on Debian-like machines; elsewhere it names what is missing.
 set -euo pipefail
 declare -A package_of=([cc]=gcc [nm]=binutils [readelf]=binutils [openssl]=openssl [make]=make [valgrind]=valgrind)
@@ -9,6 +10,13 @@ missing=()
 for tool in "${!package_of[@]}"; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("${package_of[$tool]}")
 done
+# debootstrap builds the root file system of the bundle test, which needs root anyway: it is
+# installed when we are root with apt-get, and never missed otherwise (the test says why it
+# skips).
+if [ ! -x /usr/sbin/debootstrap ] && ! command -v debootstrap >/dev/null 2>&1 \
+   && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
+  missing+=(debootstrap)
+fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 packages=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')
 if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then

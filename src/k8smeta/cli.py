@@ -30,7 +30,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     watch.add_arguments(watch_parser)
     options = parser.parse_args(args)
     if options.command == "watch":
-        return watch.run(watch.options_from(options), sys.stdout)
+        try:
+            watch_options = watch.options_from(options)
+        except watch.UsageError as exc:
+            watch_parser.error(str(exc))  # exits with 2
+        return watch.run(watch_options, sys.stdout)
     if options.command == "demo":
         return demo.run(demo.options_from(options), sys.stdout)
     return 1

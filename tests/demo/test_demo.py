@@ -122,7 +122,17 @@ def test_demo_prints_every_pod_s_metadata_and_exits_0() -> None:
         (["--library", "/nonexistent/libk8smeta.so"], "is missing: run `make plugin` first"),
         (["--scenario", "examples/cluster.json"], "expected a JSON list of processes"),
         (["--node", "node-z"], "pid 4242: k8smeta.pod.name is None"),
-        (["--snapshot", "pyproject.toml"], "demo failed: Expecting value"),
+        (["--snapshot", "pyproject.toml"], "demo failed: the snapshot pyproject.toml is not JSON"),
+        (
+            ["--snapshot", "/nonexistent/cluster.json"],
+            "demo failed: cannot read the snapshot /nonexistent/cluster.json: No such file",
+        ),
+        (
+            ["--snapshot", "examples/demo-scenario.json"],
+            "demo failed: the snapshot examples/demo-scenario.json is not a `kubectl get -o json`"
+            " dump",
+        ),
+        (["--scenario", "pyproject.toml"], "demo failed: the scenario pyproject.toml is not JSON"),
     ],
 )
 def test_demo_fails_with_exit_1_and_says_why(args: list[str], message: str) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-# Event codes of the process events the plugin parses (spec section 7.3).
+# Event codes of the process events the plugin parses (docs/plugin-contract.md, "Events").
 CLONE_X = 223
 FORK_X = 225
 VFORK_X = 227
@@ -40,7 +40,7 @@ class FalcoHost(Protocol):
         ...
 
     def init(self, config_json: str) -> str | None:
-        """Initialise the plugin with this config (environment = `os.environ`).
+        """Initialise the plugin with this config (`${VAR}`: the process's live environment).
 
         Returns None on success, else the error text (the plugin's last error, or the
         host's own schema-validation error when the host validates).

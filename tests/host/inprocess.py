@@ -1,29 +1,40 @@
 """`FalcoHost` over the pure core: an in-memory `threads` table with libsinsp's shape.
 
-The table implements the core's `ThreadTable`/`ThreadView` Protocols the way the ABI does
-over libsinsp's vtables: per-thread `(subsystem, path)` cgroup pairs and a dynamic
-`pod_uid` string field ("" for every new thread). Log records the core emits on behalf of
-this host (routed with a context variable, as the ABI routes them per state) are kept
-when they pass the configured verbosity.
+The table holds per-thread `(subsystem, path)` cgroup pairs and a dynamic `pod_uid`
+string field ("" for every new thread), and meets the core's narrow host contract the way
+the ABI does over libsinsp's vtables: extraction gets the `pod_uid` the host read, a
+process event a `ThreadView` of its thread, capture open a `ThreadTable` to iterate. Log
+records the core emits on behalf of this host (routed with a context variable, as the ABI
+routes them per state) are kept when they pass the configured verbosity.
 """
 
 from __future__ import annotations
 
 import contextvars
 import logging
-import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
+
+from cffi import FFI
 
 from k8smeta.falcosim.events import split_cgroups
+from k8smeta.plugin.abi.environ import LiveEnviron
 from k8smeta.plugin.core.config import parse_config
 from k8smeta.plugin.core.errors import PluginError
 from k8smeta.plugin.core.fields import FIELD_IDS, FIELDS, Arg
 from k8smeta.plugin.core.host import ThreadView, Tid
 from k8smeta.plugin.core.levels import VERBOSITY_LEVELS, level_name
 from k8smeta.plugin.core.plugin import PluginCore
+from k8smeta.plugin.core.values import Extracted
 from tests.host.base import CLONE_FAMILY
+
+_ffi = FFI()
+_ffi.cdef("char *getenv(const char *name); extern char **environ;")
+_libc: Any = _ffi.dlopen(None)  # the process's global symbols: the C library is among them
+#: The process's live environment, through the C library as the plugin reads it.
+_LIVE_ENVIRON = LiveEnviron(_ffi, _libc.getenv, lambda: _libc.environ)
 
 _PLUGIN_LOGGER = logging.getLogger("k8smeta")
 _CURRENT: contextvars.ContextVar[InProcessHost | None] = contextvars.ContextVar(
@@ -56,25 +67,35 @@ class _View:
 
 
 class FakeThreadTable:
-    """The `threads` table: ThreadTable Protocol of the core, in memory."""
+    """The `threads` table in memory; the core's ThreadTable Protocol (capture open)."""
 
     def __init__(self) -> None:
         self.threads: dict[int, FakeThread] = {}
 
     def pod_uid(self, tid: Tid) -> str | None:
+        """The thread's `pod_uid` field; None when the table has no such thread."""
         thread = self.threads.get(tid)
         return None if thread is None else thread.pod_uid
 
-    def with_thread(self, tid: Tid, visit: Callable[[ThreadView], None]) -> bool:
+    def view(self, tid: Tid) -> ThreadView | None:
+        """The thread's entry as the core sees it for a process event; None when absent."""
         thread = self.threads.get(tid)
-        if thread is None:
-            return False
-        visit(_View(thread))
-        return True
+        return None if thread is None else _View(thread)
 
     def for_each_thread(self, visit: Callable[[ThreadView], None]) -> None:
         for thread in list(self.threads.values()):
             visit(_View(thread))
+
+    def extract(
+        self, core: PluginCore, evtnum: int, tid: int, field_id: int, arg: str | None
+    ) -> Extracted | None:
+        """What the ABI's extract_fields does per field: read the thread's `pod_uid` (none
+        for tid <= 0), then ask the core for the value, or tell it why there is no pod."""
+        uid = self.pod_uid(Tid(tid)) if tid > 0 else None
+        if not uid:
+            core.no_pod(evtnum, tid, uid is not None)
+            return None
+        return core.extract(uid, evtnum, field_id, arg)
 
 
 def resolve_field(field_name: str) -> tuple[int, str | None]:
@@ -144,7 +165,7 @@ class InProcessHost:
 
     def init(self, config_json: str) -> str | None:
         try:
-            config = parse_config(config_json, os.environ)
+            config = parse_config(config_json, _LIVE_ENVIRON)  # as the ABI's init reads it
         except PluginError as exc:
             self._last_error = str(exc)
             return self._last_error
@@ -206,7 +227,7 @@ class InProcessHost:
         self._evtnum += 1
         with self._on_behalf() as core:
             try:
-                core.parse_process_event(self.table, Tid(tid), res, code)
+                core.parse_process_event(self.table.view(Tid(tid)), Tid(tid), res, code)
             except PluginError as exc:
                 self._last_error = str(exc)
                 return False
@@ -230,9 +251,8 @@ class InProcessHost:
     def extract(self, tid: int, field: str, evtnum: int | None = None) -> list[str] | None:
         field_id, arg = resolve_field(field)
         with self._on_behalf() as core:
-            value = core.extract(
-                self.table, self._evtnum if evtnum is None else evtnum, tid, field_id, arg
-            )
+            number = self._evtnum if evtnum is None else evtnum
+            value = self.table.extract(core, number, tid, field_id, arg)
         if value is None:
             return None
         assert value.strings, "an empty value must be None"

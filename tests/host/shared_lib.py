@@ -106,7 +106,7 @@ class SharedLibHost(Host):
         if not self.generation.cgroups_sub_table:
             pytest.skip(
                 f"{self.generation.name}: without proof of log_fn the plugin logs to stderr "
-                "(spec §8.2), so the host sees no records"
+                "(docs/falco-versions.md), so the host sees no records"
             )
         return [(level, message) for _, level, message in self.owner.log_records]
 

@@ -15,6 +15,7 @@ from google.protobuf import json_format
 
 from k8smeta.cli import main
 from k8smeta.tools import watch
+from k8smeta.tools.watch_call import Ending, Outcome
 from k8smeta.wire import metadata_pb2, metadata_pb2_grpc
 
 
@@ -89,23 +90,48 @@ def test_sends_the_selector_of_the_chosen_plugin(
     assert len(capsys.readouterr().out.splitlines()) == 1
 
 
-def test_unreachable_collector_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
-    with socket_bound_port() as port:
-        argv = ["watch", "--collector", f"127.0.0.1:{port}", "--node", "n", "--timeout", "2"]
-        assert main(argv) == 1
-    assert "UNAVAILABLE" in capsys.readouterr().err
+OPTIONS = watch.WatchOptions(
+    target="h:1", node="n", kinds=watch.PLUGIN_KINDS, sync=True, count=None, timeout=2.0
+)
+NOTHING = (
+    "connected to h:1, but {} for node 'n'{}"
+    " (the node name must be the one Kubernetes uses: `kubectl get pods -o wide`)"
+)
 
 
-class socket_bound_port:  # noqa: N801 (context manager used like a function)
-    """A loopback port that is bound but not listening: connections are refused."""
-
-    def __enter__(self) -> int:
-        import socket
-
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        port: int = self.sock.getsockname()[1]
-        return port
-
-    def __exit__(self, *exc: object) -> None:
-        self.sock.close()
+@pytest.mark.parametrize(
+    ("outcome", "code", "message"),
+    [
+        (Outcome(True, 2, 1, Ending.COUNT), 0, None),
+        (Outcome(True, 5, 4, Ending.TIMEOUT), 0, None),
+        (Outcome(True, 1, 1, Ending.INTERRUPTED), 130, None),
+        (Outcome(False, 0, 0, Ending.INTERRUPTED), 130, "interrupted before a connection to h:1"),
+        (
+            Outcome(True, 0, 0, Ending.INTERRUPTED),
+            3,
+            NOTHING.format("no event", " before the interrupt"),
+        ),
+        (Outcome(True, 1, 0, Ending.COUNT), 3, NOTHING.format("only the Sync marker", "")),
+        (Outcome(True, 0, 0, Ending.TIMEOUT), 3, NOTHING.format("no event", " within 2 s")),
+        (
+            Outcome(False, 0, 0, Ending.NO_CONNECTION),
+            1,
+            "not connected to h:1: no gRPC server answered within 10 s;"
+            " a collector with TLS needs --ca",
+        ),
+        (
+            Outcome(False, 0, 0, Ending.TIMEOUT),
+            1,
+            "not connected to h:1: no gRPC server answered within 2 s;"
+            " a collector with TLS needs --ca",
+        ),
+        (
+            Outcome(True, 3, 3, Ending.FAILED, grpc.StatusCode.UNAVAILABLE, "gone"),
+            1,
+            "h:1 failed the Watch call: UNAVAILABLE: gone",
+        ),
+    ],
+)
+def test_verdict(outcome: Outcome, code: int, message: str | None) -> None:
+    """Exit code and diagnosis of each way a call can end (the CLI tests run the real ones)."""
+    assert watch.verdict(OPTIONS, outcome) == (code, message)

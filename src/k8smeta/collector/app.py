@@ -11,21 +11,28 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import grpc
 from prometheus_client import CollectorRegistry
 
-from k8smeta.collector.broker import DEFAULT_QUEUE_SIZE, Broker, Pipeline, StampedBatchQueue
+from k8smeta.collector.broker import DEFAULT_QUEUE_SIZE, Broker
 from k8smeta.collector.index import RelationshipIndex
-from k8smeta.collector.model import Kind, Source
+from k8smeta.collector.model import BatchQueue, Kind, Source
 from k8smeta.collector.ops.health import HealthState
 from k8smeta.collector.ops.http import HttpServer, metrics_app, probes_app, start_http
 from k8smeta.collector.ops.metrics import CollectorMetrics
+from k8smeta.collector.pipeline import Pipeline
 from k8smeta.collector.rpc.encode import EventEncoder
-from k8smeta.collector.rpc.server import Keepalive, TlsConfig, start_grpc_server
+from k8smeta.collector.rpc.server import (
+    Keepalive,
+    ServerStartError,
+    TlsConfig,
+    start_grpc_server,
+)
 from k8smeta.collector.rpc.servicer import WatchServicer, lifecycle
 from k8smeta.collector.views import ViewSet
 
@@ -45,6 +52,28 @@ class CollectorConfig:
     shutdown_grace: float = 5.0
 
 
+class ListenError(Exception):
+    """A listener could not be opened: `listener` is "broker", "metrics" or "health"."""
+
+    def __init__(self, listener: str, bind: str, reason: str) -> None:
+        super().__init__(f"cannot listen on {bind}: {reason}")
+        self.listener = listener
+        self.bind = bind
+        self.reason = reason
+
+
+@contextlib.contextmanager
+def _listening(listener: str, bind: str) -> Iterator[None]:
+    """Turn the failure to open one listener into a ListenError naming it."""
+    try:
+        yield
+    except ServerStartError as exc:
+        raise ListenError(listener, bind, exc.reason) from exc
+    except OSError as exc:
+        reason = os.strerror(exc.errno).lower() if exc.errno else str(exc)
+        raise ListenError(listener, bind, reason) from exc
+
+
 class Collector:
     """One running collector; the parts are public for tests and benchmarks to observe."""
 
@@ -57,7 +86,7 @@ class Collector:
         self.config = config
         self.sources = tuple(sources)
         self.metrics = metrics if metrics is not None else CollectorMetrics(CollectorRegistry())
-        self.queue = StampedBatchQueue()
+        self.queue: BatchQueue = asyncio.Queue()
         self.index = RelationshipIndex()
         encoder = EventEncoder()
         self.views = ViewSet(self.index, encoder)
@@ -92,16 +121,19 @@ class Collector:
 
     async def _start_servers(self) -> None:
         config = self.config
-        probes = await start_http(probes_app(self.health), config.health_bind)
+        with _listening("health", config.health_bind):
+            probes = await start_http(probes_app(self.health), config.health_bind)
         self._http.append(probes)
         self.health_port = probes.port
-        exposition = await start_http(metrics_app(self.metrics.registry), config.metrics_bind)
+        with _listening("metrics", config.metrics_bind):
+            exposition = await start_http(metrics_app(self.metrics.registry), config.metrics_bind)
         self._http.append(exposition)
         self.metrics_port = exposition.port
         lifecycle.info("starting grpc server", extra={"fields": {"addr": config.broker_bind}})
-        self._grpc, self.grpc_port = await start_grpc_server(
-            self.servicer, config.broker_bind, config.tls, config.keepalive
-        )
+        with _listening("broker", config.broker_bind):
+            self._grpc, self.grpc_port = await start_grpc_server(
+                self.servicer, config.broker_bind, config.tls, config.keepalive
+            )
         self.health.serving = True
         ports = {"grpc": self.grpc_port, "metrics": self.metrics_port, "health": self.health_port}
         log.info("listening", extra={"fields": ports})

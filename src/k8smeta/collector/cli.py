@@ -1,7 +1,8 @@
 """`k8smeta-collector` (also `k8smeta collector`): flags of spec §8.2 -> a running collector.
 
-SIGHUP re-reads `--snapshot` files. Exit codes: 0 after SIGTERM/SIGINT, 2 for bad flags or
-unreadable certificates/snapshots, 1 when the collector cannot start or a source fails.
+SIGHUP re-reads `--snapshot` files (also one received while they are first loaded). Exit
+codes: 0 after SIGTERM/SIGINT, 2 for bad flags or unreadable certificates/snapshots, 1 when
+a listener cannot open (the message names its flag) or a source fails.
 """
 
 from __future__ import annotations
@@ -9,8 +10,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import math
 import re
-import signal
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,18 +19,26 @@ from pathlib import Path
 from typing import Any
 
 from k8smeta import __version__
-from k8smeta.collector.app import Collector, CollectorConfig
+from k8smeta.collector.app import Collector, CollectorConfig, ListenError
 from k8smeta.collector.broker import DEFAULT_QUEUE_SIZE
 from k8smeta.collector.logs import FORMATS, LEVELS, configure_logging
 from k8smeta.collector.model import Source
 from k8smeta.collector.ops.address import AddressError, parse_bind_address
 from k8smeta.collector.ops.metrics import CollectorMetrics, process_registry
-from k8smeta.collector.rpc.server import Keepalive, ServerStartError, TlsConfig
+from k8smeta.collector.rpc.server import Keepalive, TlsConfig
+from k8smeta.collector.signals import Signals
 
 log = logging.getLogger(__name__)
 PROG = "k8smeta-collector"
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+# gRPC takes durations as 32-bit milliseconds: 2^31 - 1 ms, about 24.8 days.
+MAX_DURATION_S = 2_147_483.647
+_LISTENER_FLAGS = {
+    "broker": "--broker-bind-address",
+    "metrics": "--metrics-bind-address",
+    "health": "--health-probe-bind-address",
+}
 
 
 class UsageError(Exception):
@@ -37,7 +46,10 @@ class UsageError(Exception):
 
 
 def parse_duration(text: str) -> float:
-    """Go-style durations (`30s`, `1m30s`, `500ms`) or plain seconds."""
+    """Go-style durations (`30s`, `1m30s`, `500ms`) or plain seconds, 0 to MAX_DURATION_S.
+
+    argparse reports a refusal as a usage error naming the flag (exit 2).
+    """
     try:
         seconds = float(text)
     except ValueError:
@@ -45,8 +57,13 @@ def parse_duration(text: str) -> float:
         if not parts or "".join(n + u for n, u in parts) != text:
             raise argparse.ArgumentTypeError(f"invalid duration {text!r}") from None
         seconds = sum(float(number) * _UNITS[unit] for number, unit in parts)
+    if not math.isfinite(seconds):
+        raise argparse.ArgumentTypeError(f"invalid duration {text!r}")
     if seconds < 0:
         raise argparse.ArgumentTypeError(f"negative duration {text!r}")
+    if seconds > MAX_DURATION_S:
+        limit = f"{MAX_DURATION_S}s"
+        raise argparse.ArgumentTypeError(f"duration {text!r} is longer than the limit {limit}")
     return seconds
 
 
@@ -77,7 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--subscriber-queue-size",
         type=_positive,
         default=DEFAULT_QUEUE_SIZE,
-        help="live events buffered per subscriber before its stream is aborted",
+        help="events a subscriber may leave unread behind the batch it is reading before its"
+        " stream is aborted (a caught-up subscriber takes a batch of any size)",
     )
     add("--keepalive-time", type=parse_duration, default=30.0, help="server pings (30s)")
     add("--keepalive-timeout", type=parse_duration, default=10.0, help="ping timeout (10s)")
@@ -164,17 +182,22 @@ def main(argv: Sequence[str] | None = None) -> int:
 async def serve(options: Options, metrics: CollectorMetrics | None = None) -> int:
     """Run until SIGTERM/SIGINT (exit 0) or a failure (exit 1/2)."""
     metrics = metrics if metrics is not None else CollectorMetrics(process_registry())
+    signals = Signals(asyncio.get_running_loop())  # before loading: see signals.py
     try:
-        sources, api_client = await _sources(options, metrics)
-    except Exception as exc:  # configuration errors of the sources, reported once
-        print(f"{PROG}: {exc}", file=sys.stderr)
-        return 2
-    collector = Collector(options.config, sources, metrics)
-    try:
-        return await _run(collector)
+        try:
+            sources, api_client = await _sources(options, metrics)
+        except Exception as exc:  # configuration errors of the sources, reported once
+            print(f"{PROG}: {exc}", file=sys.stderr)
+            return 2
+        collector = Collector(options.config, sources, metrics)
+        signals.attach(collector.sources)
+        try:
+            return await _run(collector, signals.stop)
+        finally:
+            if api_client is not None:
+                await api_client.close()
     finally:
-        if api_client is not None:
-            await api_client.close()
+        signals.remove()
 
 
 async def _sources(options: Options, metrics: CollectorMetrics) -> tuple[list[Source], Any]:
@@ -189,25 +212,16 @@ async def _sources(options: Options, metrics: CollectorMetrics) -> tuple[list[So
     return [KubeSource(api_client, metrics)], api_client
 
 
-async def _run(collector: Collector) -> int:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
-    for source in collector.sources:  # SIGHUP re-reads --snapshot files (diffed like a relist)
-        reload = getattr(source, "request_reload", None)
-        if callable(reload):
-            loop.add_signal_handler(signal.SIGHUP, reload)
+async def _run(collector: Collector, stop: asyncio.Event) -> int:
     try:
         await collector.start()
-    except (ServerStartError, OSError) as exc:
-        print(f"{PROG}: {exc}", file=sys.stderr)
+    except ListenError as exc:
+        flag = _LISTENER_FLAGS[exc.listener]
+        print(f"{PROG}: {flag} {exc.bind}: cannot listen: {exc.reason}", file=sys.stderr)
         return 1
     code = await _until_stopped(collector, stop)
     log.info("shutting down")
     await collector.stop()
-    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-        loop.remove_signal_handler(signum)
     return code
 
 

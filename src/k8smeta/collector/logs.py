@@ -10,6 +10,7 @@ Nothing is configured at import; `configure_logging` is called by the command on
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import time
 from collections.abc import Mapping
@@ -27,6 +28,18 @@ LEVELS = {
 }
 FORMATS = ("json", "text")
 _ZAP_LEVELS = {"WARNING": "warn", "CRITICAL": "fatal"}
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+SHORT = 256  # characters of a client-supplied string (node name, selector key) in a log line
+
+
+def shorten(text: str, limit: int = SHORT) -> str:
+    """`text`, or its first `limit` characters and how long it was: a client must not be
+    able to write megabytes into every log line."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}...({len(text)} characters)"
 
 
 def display_name(name: str) -> str:
@@ -53,7 +66,32 @@ class JsonFormatter(logging.Formatter):
             document.setdefault(str(key), value)
         if record.exc_info:
             document.setdefault("error", self.formatException(record.exc_info))
-        return orjson.dumps(document, default=str).decode()
+        try:
+            return orjson.dumps(document, default=str).decode()
+        except TypeError:  # not UTF-8 (a path with byte 0xff), an integer over 64 bits...
+            return orjson.dumps(_printable(document)).decode()
+
+
+def _printable(value: Any) -> Any:
+    """`value` with lone surrogates escaped as `\\xff` / `\\udXXX` and every non-JSON leaf
+    (big integers included) as its `str`: a record is never lost to its content."""
+    if isinstance(value, str):
+        return _SURROGATE.sub(_escape_surrogate, value)
+    if isinstance(value, Mapping):
+        return {_printable(str(key)): _printable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_printable(item) for item in value]
+    if value is None or isinstance(value, bool | float):
+        return value
+    if isinstance(value, int) and -(1 << 63) <= value < (1 << 64):
+        return value
+    return _printable(str(value))
+
+
+def _escape_surrogate(match: re.Match[str]) -> str:
+    """A byte that was not UTF-8 (decoded with surrogateescape) as `\\xNN`, else `\\uNNNN`."""
+    code = ord(match.group())
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
 
 
 class TextFormatter(logging.Formatter):

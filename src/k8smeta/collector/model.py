@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import NewType, Protocol
@@ -79,6 +80,12 @@ class KubeObject:
     def uid(self) -> Uid:
         return self.meta.uid
 
+    @property
+    def qualified_name(self) -> str:
+        """`namespace/name`, or `name` for a cluster-scoped object (log lines)."""
+        meta = self.meta
+        return f"{meta.namespace}/{meta.name}" if meta.namespace else meta.name
+
     def same_content(self, other: KubeObject) -> bool:
         """Equal apart from resourceVersion: a MODIFIED that changes nothing is dropped."""
         return (
@@ -119,11 +126,13 @@ class Change:
 class Batch:
     """All changes caused by one input (one watch event, or one relist diff), applied together.
 
-    `synced` names a kind whose initial list this batch completes (readiness).
+    `synced` names a kind whose initial list this batch completes (readiness); `received`
+    is when its source made it (monotonic clock), for the change-to-subscriber latency.
     """
 
     changes: tuple[Change, ...]
     synced: Kind | None = None
+    received: float = field(default_factory=time.monotonic, compare=False)
 
 
 BatchQueue = asyncio.Queue[Batch]

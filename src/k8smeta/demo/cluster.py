@@ -9,11 +9,12 @@ node's snapshot, the demo's deterministic "synced" criterion.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from k8smeta.demo.files import read_json
 
 #: The kinds the plugin subscribes to (plugin spec §16.1).
 STREAMED_KINDS = (
@@ -25,6 +26,10 @@ STREAMED_KINDS = (
     "Service",
     "Pod",
 )
+
+
+class ClusterError(Exception):
+    """The snapshot file is no readable cluster dump; the message names the file."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +77,20 @@ class Cluster:
 
     @classmethod
     def load(cls, path: Path) -> Cluster:
-        document = json.loads(path.read_text())
+        """The dump in `path` (a List or one object); InputFileError or ClusterError names
+        the file."""
+        document = read_json(path, "snapshot")
+        try:
+            return cls.from_document(document)
+        except (KeyError, TypeError, AttributeError) as exc:
+            reason = f"no key {exc.args[0]!r}" if isinstance(exc, KeyError) else str(exc)
+            raise ClusterError(
+                f"the snapshot {path} is not a `kubectl get -o json` dump: {reason}"
+            ) from None
+
+    @classmethod
+    def from_document(cls, document: Any) -> Cluster:
+        """The cluster of a decoded dump; KeyError/TypeError/AttributeError when malformed."""
         items = document["items"] if document.get("kind") == "List" else [document]
         return cls({item["metadata"]["uid"]: _resource(item) for item in items})
 

@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import TextIO
 
 from k8smeta.demo import scenario
-from k8smeta.demo.cluster import Cluster
+from k8smeta.demo.cluster import Cluster, ClusterError
 from k8smeta.demo.collector_process import CollectorError, start_collector
+from k8smeta.demo.files import InputFileError
 from k8smeta.demo.formatting import OUTPUT_FIELDS, FieldValue, falco_line
 from k8smeta.demo.host import EXECVE_X, PluginHost, open_host
 
@@ -83,7 +84,15 @@ def run(options: DemoOptions, out: TextIO, host_factory: HostFactory = open_host
         _run(options, out, host_factory)
     except BrokenPipeError:  # the reader went away (e.g. `| head`); everything is shut down
         return 1
-    except (DemoError, CollectorError, scenario.ScenarioError, OSError, ValueError) as exc:
+    except (
+        DemoError,
+        ClusterError,
+        InputFileError,
+        CollectorError,
+        scenario.ScenarioError,
+        OSError,
+        ValueError,
+    ) as exc:
         print(f"demo failed: {exc}", file=out, flush=True)
         return 1
     return 0

@@ -7,7 +7,6 @@ Resolution turns each into the `cgroups` parameter of an execve event.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Any
 
 from k8smeta.demo.cgroups import Layout, container_id, event_cgroups, host_path, pod_path
 from k8smeta.demo.cluster import Cluster, Resource
+from k8smeta.demo.files import read_json
 
 QOS_CLASSES = ("guaranteed", "burstable", "besteffort")
 
@@ -62,8 +62,8 @@ def _resolve(entry: Mapping[str, Any], cluster: Cluster) -> ProcessEvent:
 
 
 def load(path: Path, cluster: Cluster) -> list[ProcessEvent]:
-    """The scenario's events in file order."""
-    entries = json.loads(path.read_text())
+    """The scenario's events in file order; InputFileError or ScenarioError names the file."""
+    entries = read_json(path, "scenario")
     if not isinstance(entries, list):
         raise ScenarioError(f"{path}: expected a JSON list of processes")
     events = [_resolve(entry, cluster) for entry in entries]

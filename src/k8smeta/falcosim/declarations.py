@@ -1,4 +1,4 @@
-"""The plugin API as a host declares it (3.12 layout, spec §4), and the one `ffi` of the host.
+"""The plugin API as a host declares it (3.12 layout), and the one `ffi` of the host.
 
 Written from the specification, independently of the plugin's own declarations: a host
 must not trust the library's idea of the ABI. Older generations pass prefixes of these
@@ -120,7 +120,7 @@ typedef struct {
 } ss_plugin_metric;
 """
 
-#: Every `plugin_*` function a host resolves (spec §1.1, §4.4).
+#: Every `plugin_*` function a host resolves.
 SYMBOLS_CDEF: Final = r"""
 const char* plugin_get_required_api_version(void);
 const char* plugin_get_version(void);

@@ -1,4 +1,5 @@
-"""Events in the real binary layout (spec §7): builders for the host, readers of pushes.
+"""Events in the real binary layout (docs/plugin-contract.md, "Events"): builders for the
+host, readers of pushes.
 
 Process exit events use 16-bit length slots with `res` at param 0 and `cgroups` at 14;
 `PPME_ASYNCEVENT_E` (402) uses 32-bit slots and carries plugin id, name and data.
@@ -29,7 +30,7 @@ _SUBSYSTEM_ALIASES: Final = {"perf": "perf_event", "mem": "memory", "io": "blkio
 
 
 def nparams_of(code: int) -> int:
-    """The parameter count of a process exit event of this code (spec §7.3)."""
+    """The parameter count of a process exit event of this code."""
     return 31 if code == EXECVE_X else 30 if code == EXECVEAT_X else 21
 
 
@@ -54,7 +55,7 @@ def process_event(
 
 
 def async_event(name: str, data: bytes, *, length_delta: int = 0) -> bytes:
-    """A PPME_ASYNCEVENT_E event (spec §7.2); `length_delta` forges len[2]."""
+    """A PPME_ASYNCEVENT_E event; `length_delta` forges len[2]."""
     name_bytes = name.encode() + b"\0"
     length = ASYNC_PARAMS_END + len(name_bytes) + len(data)
     slots = struct.pack("<III", 4, len(name_bytes), len(data) + length_delta)

@@ -1,8 +1,8 @@
-"""Host generations: what a libsinsp of a given plugin API passes and calls (spec §5, §6, §8).
+"""Host generations: what a libsinsp of a given plugin API passes and calls.
 
-A generation fixes the struct sizes the host allocates (members marked `[3.x]` in spec
-§4.2 exist only from that API on), whether the `threads` table exposes its `cgroups`
-sub-table, and which optional plugin entry points the host calls at all.
+A generation fixes the struct sizes the host allocates (members added by API 3.x exist
+only from that API on), whether the `threads` table exposes its `cgroups` sub-table, and
+which optional plugin entry points the host calls at all (docs/falco-versions.md).
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ class Generation:
         return self.has((3, 12, 0))
 
     def accepts(self, required: str) -> bool:
-        """The framework's API gate on the plugin's required version (spec §1.1)."""
+        """The framework's API gate on the plugin's required version."""
         parts = required.split(".")
         if len(parts) != 3 or not all(p.isdigit() for p in parts):
             return False
@@ -65,14 +65,14 @@ class Generation:
         return not (minor == self.api[1] and patch > self.api[2])
 
     def accepts_event_schema(self, required: str) -> bool:
-        """libsinsp's check of `get_required_event_schema_version` (libs >= 0.22, spec §1.2):
+        """libsinsp's check of `get_required_event_schema_version` (libs >= 0.22):
         same major, and not above the host's schema."""
         want = tuple(int(p) for p in required.split("."))
         have = tuple(int(p) for p in self.event_schema.split("."))
         return len(want) == 3 and want[0] == have[0] and want <= have
 
     def size_of(self, struct: str) -> int:
-        """Bytes of `struct` that this host allocates (LP64 offsets of spec §4.2)."""
+        """Bytes of `struct` that this host allocates (LP64 offsets of the API headers)."""
         sizes = _SIZES[struct]
         return next(size for since, size in sizes if self.has(since))
 

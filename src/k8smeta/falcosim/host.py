@@ -201,6 +201,25 @@ class Host:
             return None
         return [ffi.string(request.res.str[i]) for i in range(request.res_len)]
 
+    def extract_ids(
+        self, tid: int, fields: Sequence[tuple[int, str | None]], evtnum: int
+    ) -> list[list[bytes] | None]:
+        """One `extract_fields` call with every (field id, arg) of `fields`, as libsinsp
+        makes them for a rule that reads several fields: each field's values, None when it
+        has none (all None when the call failed)."""
+        evt_input, _buffer = self.inputs.event(events.header_only(tid), evtnum)
+        keys = [ffi.NULL if arg is None else ffi.new("char[]", arg.encode()) for _, arg in fields]
+        requests = self.inputs.requests(
+            [(f, key) for (f, _), key in zip(fields, keys, strict=True)]
+        )
+        extract_input, _keep = self.inputs.extract(requests, len(fields))
+        if self.lib.plugin_extract_fields(self.state, evt_input, extract_input) != SUCCESS:
+            return [None] * len(fields)
+        return [
+            [ffi.string(r.res.str[i]) for i in range(r.res_len)] if r.res_len else None
+            for r in (requests[n] for n in range(len(fields)))
+        ]
+
     # -- state ---------------------------------------------------------------------
     def metrics(self) -> dict[str, int]:
         """`get_metrics` as {name: value} (u64 values)."""

@@ -1,4 +1,4 @@
-"""The `in` structs of each call, as a host of one generation fills them (spec §4.2, §8.2).
+"""The `in` structs of each call, as a host of one generation fills them.
 
 Members a generation does not have are not filled with real values: the struct is
 allocated at full (3.12) size so a read stays inside the allocation, and the missing tail
@@ -8,6 +8,7 @@ getter or vtables that complain). The C host checks real over-reads under valgri
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from k8smeta.falcosim import tables
@@ -73,11 +74,12 @@ class Inputs:
         parse_input.table_reader_ext, parse_input.table_writer_ext = reader, writer
         return parse_input, [reader, writer]
 
-    def extract(self, request: Any) -> tuple[Any, list[Any]]:
-        """`ss_plugin_field_extract_input` for one request, with a fresh reader vtable."""
+    def extract(self, request: Any, count: int = 1) -> tuple[Any, list[Any]]:
+        """`ss_plugin_field_extract_input` for `count` requests (an array of them), with a
+        fresh reader vtable."""
         extract_input = ffi.new("ss_plugin_field_extract_input*")
         extract_input.owner, extract_input.get_owner_last_error = self.owner.handle, owner_error
-        extract_input.num_fields, extract_input.fields = 1, request
+        extract_input.num_fields, extract_input.fields = count, request
         reader = tables.reader_vtable()
         extract_input.table_reader_ext = reader
         offsets = ffi.NULL
@@ -107,3 +109,12 @@ class Inputs:
         request.field_id, request.arg_key, request.arg_present = field_id, arg, arg != ffi.NULL
         request.ftype = FTYPE_STRING
         return request
+
+    @staticmethod
+    def requests(fields: Sequence[tuple[int, Any]]) -> Any:
+        """An array of `ss_plugin_extract_field`, one per (field id, arg key), strings."""
+        array = ffi.new("ss_plugin_extract_field[]", len(fields))
+        for i, (field_id, arg) in enumerate(fields):
+            array[i].field_id, array[i].arg_key = field_id, arg
+            array[i].arg_present, array[i].ftype = arg != ffi.NULL, FTYPE_STRING
+        return array

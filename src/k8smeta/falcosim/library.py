@@ -1,4 +1,4 @@
-"""Loading a plugin library as libsinsp does (spec §1.1): dlopen, symbols, registration checks.
+"""Loading a plugin library as libsinsp does: dlopen, symbols, registration checks.
 
 `load` opens the file once per path with cffi's ABI mode (the plugin is linked with
 `-z nodelete`, so a reopen would return the same object anyway). `register` runs the
@@ -56,7 +56,7 @@ class Library:
 
 
 def dlopen_flags(generation: Generation) -> int:
-    """`RTLD_LAZY` up to libs 0.21, `RTLD_LOCAL|RTLD_NOW` from 0.22 on (spec §6)."""
+    """`RTLD_LAZY` up to libs 0.21, `RTLD_LOCAL|RTLD_NOW` from 0.22 on."""
     if generation.has((3, 12, 0)):
         return os.RTLD_LOCAL | os.RTLD_NOW
     return os.RTLD_LAZY

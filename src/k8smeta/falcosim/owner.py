@@ -1,9 +1,9 @@
 """The owner a plugin state talks back to: owner errors, the log function, the async queue.
 
-The async handler applies the framework's checks (spec §7.2 step 1), copies `len` bytes
-into a bounded queue (capacity 4096; overflow drops with a warning only) and the host
-delivers queued events through `parse_event` on its event thread. The owner also answers
-the init tables' `list_tables`/`get_table`/`add_table`.
+The async handler applies libsinsp's checks of a push (docs/plugin-contract.md, "Events"),
+copies `len` bytes into a bounded queue (capacity 4096; overflow drops with a warning only)
+and the host delivers queued events through `parse_event` on its event thread. The owner
+also answers the init tables' `list_tables`/`get_table`/`add_table`.
 """
 
 from __future__ import annotations

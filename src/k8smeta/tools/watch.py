@@ -1,23 +1,33 @@
 """`k8smeta watch`: print what a collector streams to one node, one JSON line per event.
 
 The troubleshooting view of the plugin's input: the same Selector as the plugin's feed sends
-(or upstream's, with `--upstream-selector`), each `Event` printed in protobuf JSON form.
+(or upstream's, with `--upstream-selector`), each `Event` printed in protobuf JSON form on
+stdout. Whatever went wrong is one `k8smeta watch: ...` line on stderr, and the exit code
+says which case it was (docs/troubleshooting.md): 0 metadata received, 1 not connected /
+TLS error / the call failed, 2 usage error, 3 connected but nothing for that node.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Final, TextIO
 
-import grpc
 from google.protobuf import json_format
 
 from k8smeta.plugin.feed.selector import RESOURCE_KINDS, SYNC_OPT_IN
-from k8smeta.wire import metadata_pb2, metadata_pb2_grpc
+from k8smeta.tools.watch_call import (
+    Ending,
+    Outcome,
+    WatchOptions,
+    build_selector,
+    watch_events,
+)
+from k8smeta.wire import metadata_pb2
+
+__all__ = ["WatchOptions", "build_selector", "format_event", "run"]
 
 SYNC_KEY = SYNC_OPT_IN
 # Exactly what the plugin asks for, without the opt-in key (added by `build_selector`).
@@ -31,49 +41,18 @@ UPSTREAM_PLUGIN_KINDS = (
     "ReplicaController",
 )
 
+EXIT_OK: Final = 0
+EXIT_NOT_CONNECTED: Final = 1  # also TLS errors and calls the server failed
+EXIT_USAGE: Final = 2  # argparse's own code
+EXIT_NOTHING_FOR_NODE: Final = 3
+EXIT_INTERRUPTED: Final = 130
 
-@dataclass(frozen=True, slots=True)
-class WatchOptions:
-    target: str
-    node: str
-    kinds: tuple[str, ...]
-    sync: bool
-    count: int | None
-    timeout: float | None
-    root_certificates: bytes | None = None
-    client_certificate: bytes | None = None
-    client_key: bytes | None = None
+#: gRPC's words for a failed TLS handshake (BoringSSL and the TSI layer).
+_TLS_WORDS = ("handshake", "ssl", "tls", "certificate")
 
 
-def build_selector(node: str, kinds: Sequence[str], sync: bool) -> metadata_pb2.Selector:
-    """The Selector a plugin sends: every kind mapped to "true", plus the opt-in sync key."""
-    selected = dict.fromkeys(kinds, "true")
-    if sync:
-        selected[SYNC_KEY] = "true"
-    return metadata_pb2.Selector(nodeName=node, resourceKinds=selected)
-
-
-def _channel(options: WatchOptions) -> grpc.Channel:
-    if options.root_certificates is None:
-        return grpc.insecure_channel(options.target)
-    credentials = grpc.ssl_channel_credentials(
-        root_certificates=options.root_certificates,
-        private_key=options.client_key,
-        certificate_chain=options.client_certificate,
-    )
-    return grpc.secure_channel(options.target, credentials)
-
-
-def stream_events(options: WatchOptions) -> Iterator[metadata_pb2.Event]:
-    """Yield the events of one Watch call until `count` events, the timeout, or the end."""
-    with _channel(options) as channel:
-        stub = metadata_pb2_grpc.MetadataStub(channel)
-        selector = build_selector(options.node, options.kinds, options.sync)
-        # Leaving the `with` closes the channel, which cancels the call.
-        for received, event in enumerate(stub.Watch(selector, timeout=options.timeout), 1):
-            yield event
-            if options.count is not None and received >= options.count:
-                return
+class UsageError(Exception):
+    """Flags that do not go together; reported as a usage error (exit 2)."""
 
 
 def format_event(event: metadata_pb2.Event) -> str:
@@ -81,40 +60,139 @@ def format_event(event: metadata_pb2.Event) -> str:
     return json_format.MessageToJson(event, indent=None)
 
 
-def run(options: WatchOptions, out: TextIO) -> int:
+def run(options: WatchOptions, out: TextIO, err: TextIO | None = None) -> int:
+    """Print the events; then, when something went wrong, one line on `err`. The exit code."""
+    outcome = Outcome()
     try:
-        for event in stream_events(options):
+        for event in watch_events(options, outcome):
             print(format_event(event), file=out, flush=True)
-    except grpc.RpcError as error:
-        code = error.code()
-        if code == grpc.StatusCode.DEADLINE_EXCEEDED:
-            return 0
-        print(f"k8smeta watch: {code.name}: {error.details()}", file=sys.stderr)
-        return 1
-    return 0
+    except KeyboardInterrupt:
+        outcome.ending = Ending.INTERRUPTED
+    code, message = verdict(options, outcome)
+    if message is not None:
+        print(f"k8smeta watch: {message}", file=sys.stderr if err is None else err, flush=True)
+    return code
 
 
-def _read(path: str | None) -> bytes | None:
-    return Path(path).read_bytes() if path else None
+def verdict(options: WatchOptions, outcome: Outcome) -> tuple[int, str | None]:
+    """The exit code and the diagnosis of one call (None: nothing to say)."""
+    target = options.target
+    interrupted = outcome.ending is Ending.INTERRUPTED
+    if not outcome.connected:
+        if interrupted:
+            return EXIT_INTERRUPTED, f"interrupted before a connection to {target}"
+        return EXIT_NOT_CONNECTED, _not_connected(options, outcome)
+    if outcome.ending is Ending.FAILED:
+        code = outcome.code.name if outcome.code is not None else "an error"
+        return EXIT_NOT_CONNECTED, f"{target} failed the Watch call: {code}: {outcome.details}"
+    if outcome.metadata == 0:
+        return EXIT_NOTHING_FOR_NODE, _nothing_for_node(options, outcome)
+    if interrupted:
+        return EXIT_INTERRUPTED, None
+    return EXIT_OK, None
+
+
+def _not_connected(options: WatchOptions, outcome: Outcome) -> str:
+    target, details = options.target, outcome.details
+    if outcome.ending in (Ending.TIMEOUT, Ending.NO_CONNECTION):
+        waited = options.connect_timeout
+        if outcome.ending is Ending.TIMEOUT and options.timeout is not None:
+            waited = min(waited, options.timeout)
+        hint = "" if options.uses_tls else "; a collector with TLS needs --ca"
+        return f"not connected to {target}: no gRPC server answered within {waited:g} s{hint}"
+    if options.uses_tls and any(word in details.lower() for word in _TLS_WORDS):
+        return f"TLS error with {target}: {details}"
+    if "socket closed" in details.lower():
+        hint = (
+            "a collector that requires client certificates needs --cert and --key"
+            if options.uses_tls
+            else "a collector with TLS closes plaintext connections: pass --ca"
+        )
+        return f"not connected to {target}: {details} ({hint})"
+    return f"not connected to {target}: {details}"
+
+
+def _nothing_for_node(options: WatchOptions, outcome: Outcome) -> str:
+    what = "only the Sync marker" if outcome.events else "no event"
+    when = {
+        Ending.TIMEOUT: f" within {options.timeout or 0:g} s",
+        Ending.CLOSED: " before it ended the stream",
+        Ending.INTERRUPTED: " before the interrupt",
+    }.get(outcome.ending or Ending.CLOSED, "")
+    return (
+        f"connected to {options.target}, but {what} for node '{options.node}'{when}"
+        " (the node name must be the one Kubernetes uses: `kubectl get pods -o wide`)"
+    )
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text!r}")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive number of events, not {text!r}")
+    return value
+
+
+def _node(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must not be empty")
+    return text
+
+
+def _pem(text: str) -> bytes:
+    try:
+        data = Path(text).read_bytes()
+    except OSError as exc:
+        raise argparse.ArgumentTypeError(f"cannot read '{text}': {exc.strerror or exc}") from None
+    if not data.strip():
+        raise argparse.ArgumentTypeError(f"'{text}' is empty")
+    return data
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--collector", default="127.0.0.1:45000", help="host:port of the collector")
-    parser.add_argument("--node", required=True, help="node name, as in the plugin's nodeName")
+    parser.add_argument(
+        "--node", required=True, type=_node, help="node name, as in the plugin's nodeName"
+    )
     parser.add_argument(
         "--upstream-selector",
         action="store_true",
         help="send the upstream plugin's selector (ReplicaController, no DaemonSet, no sync)",
     )
     parser.add_argument("--no-sync", action="store_true", help="do not ask for the Sync marker")
-    parser.add_argument("--count", type=int, help="exit after this many events")
-    parser.add_argument("--timeout", type=float, help="exit after this many seconds")
-    parser.add_argument("--ca", help="PEM root certificates (enables TLS)")
-    parser.add_argument("--cert", help="PEM client certificate (mutual TLS)")
-    parser.add_argument("--key", help="PEM client private key (mutual TLS)")
+    parser.add_argument("--count", type=_count, help="exit after this many events")
+    parser.add_argument(
+        "--timeout", type=_seconds, help="exit after this many seconds (default: no limit)"
+    )
+    parser.add_argument(
+        "--connect-timeout",
+        type=_seconds,
+        default=10.0,
+        help="give up when no gRPC server answers within this many seconds (default 10)",
+    )
+    parser.add_argument("--ca", type=_pem, help="PEM root certificates (enables TLS)")
+    parser.add_argument("--cert", type=_pem, help="PEM client certificate (mutual TLS)")
+    parser.add_argument("--key", type=_pem, help="PEM client private key (mutual TLS)")
 
 
 def options_from(args: argparse.Namespace) -> WatchOptions:
+    """The options of parsed flags; UsageError when they do not go together."""
+    if (args.cert is None) != (args.key is None):
+        raise UsageError("--cert and --key go together")
+    if args.cert is not None and args.ca is None:
+        raise UsageError("--cert and --key need --ca (mutual TLS is TLS)")
     upstream = bool(args.upstream_selector)
     return WatchOptions(
         target=args.collector,
@@ -123,7 +201,8 @@ def options_from(args: argparse.Namespace) -> WatchOptions:
         sync=not (upstream or args.no_sync),
         count=args.count,
         timeout=args.timeout,
-        root_certificates=_read(args.ca),
-        client_certificate=_read(args.cert),
-        client_key=_read(args.key),
+        root_certificates=args.ca,
+        client_certificate=args.cert,
+        client_key=args.key,
+        connect_timeout=args.connect_timeout,
     )

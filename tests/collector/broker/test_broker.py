@@ -100,18 +100,57 @@ def live(uid: str) -> WireEvent:
     )
 
 
+def burst(prefix: str, size: int) -> list[WireEvent]:
+    return [live(f"{prefix}-{n}") for n in range(size)]
+
+
 @pytest.mark.asyncio
 async def test_overflow_ends_only_the_slow_stream() -> None:
     broker, _, _, metrics = make_broker(queue_size=2)
-    slow = broker.subscribe(parse_selection("node-a", {"Pod": "true"}))
+    slow = broker.subscribe(parse_selection("node-a", {"Pod": "true"}))  # never reads
     fast = broker.subscribe(parse_selection("node-a", {"Pod": "true"}))
     await drain(fast)
-    broker.publish({NodeName("node-a"): [live("x-1"), live("x-2")]})
-    assert await drain(fast) == (["Create Pod x-1", "Create Pod x-2"], None)
+    for number in range(3):
+        broker.publish({NodeName("node-a"): [live(f"x-{number}")]})
+        assert await drain(fast) == ([f"Create Pod x-{number}"], None)
+    assert slow.behind == 3  # behind its unread snapshot
     broker.publish({NodeName("node-a"): [live("x-3")]})
     assert await drain(fast) == (["Create Pod x-3"], None)
-    assert await drain(slow) == ([], OVERFLOW)  # snapshot + 3 live > 2 live: dropped
+    assert await drain(slow) == ([], OVERFLOW)  # more than 2 queued behind: dropped
     assert metrics.subscriber_overflows._value.get() == 1
+
+
+async def read(sub: Subscription, count: int) -> None:
+    for _ in range(count):
+        assert isinstance(await asyncio.wait_for(sub.next(), 1), WireEvent)
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("bursts", "read_between", "ended"),
+    [
+        pytest.param([50], 0, False, id="a caught-up subscriber takes a burst of any size"),
+        pytest.param([50, 50], 0, False, id="a second burst while reading the first"),
+        pytest.param([50, 50, 1], 25, True, id="a third one, two bursts unread: slow"),
+        pytest.param([50, 50, 1], 75, False, id="a third one, first burst read: keeps up"),
+        pytest.param([50, 1, 1, 1, 1], 10, True, id="stopped reading: slow after the limit"),
+    ],
+)
+async def test_slow_means_has_not_read_not_was_offered_a_big_batch(
+    bursts: list[int], read_between: int, ended: bool
+) -> None:
+    broker, _, _, metrics = make_broker(queue_size=2)
+    sub = broker.subscribe(parse_selection("node-a", {"Pod": "true"}))
+    await drain(sub)
+    for number, size in enumerate(bursts):
+        if number == len(bursts) - 1:
+            await read(sub, read_between)
+        broker.publish({NodeName("node-a"): burst(f"b{number}", size)})
+    assert sub.ended is ended
+    assert metrics.subscriber_overflows._value.get() == ended
+    if not ended:
+        events, end = await drain(sub)
+        assert (len(events), end) == (sum(bursts) - read_between, None)
 
 
 @pytest.mark.asyncio

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import signal
-import sys
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,10 +16,8 @@ import pytest
 
 from k8smeta.collector.cli import main, parse_duration
 from k8smeta.wire import metadata_pb2, metadata_pb2_grpc
+from tests.collector.e2e.process import LOOPBACK, collector_process
 from tests.kubeapi import objects as full
-
-LOOPBACK = ["--broker-bind-address", "127.0.0.1:0", "--metrics-bind-address", "127.0.0.1:0",
-            "--health-probe-bind-address", "127.0.0.1:0"]  # fmt: skip
 
 
 @pytest.fixture(autouse=True)
@@ -40,7 +37,7 @@ def test_main_twice_in_one_process_reports_twice(capsys: pytest.CaptureFixture[s
     """Each run has its own metrics registry (no duplicated time series on a second run)."""
     args = ["--snapshot", "/nonexistent/snapshot.json", *LOOPBACK]
     assert [main(args), main(args)] == [2, 2]
-    assert capsys.readouterr().err.count("/nonexistent/snapshot.json") == 2
+    assert capsys.readouterr().err.count("snapshot /nonexistent/snapshot.json: cannot read") == 2
 
 
 @pytest.mark.parametrize(
@@ -79,6 +76,47 @@ def test_argument_errors_exit_2(args: list[str], capsys: pytest.CaptureFixture[s
     assert "k8smeta-collector: error:" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("flag", ["--keepalive-time", "--keepalive-timeout", "--shutdown-grace"])
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("nan", "invalid duration 'nan'"),
+        ("inf", "invalid duration 'inf'"),
+        ("-inf", "invalid duration '-inf'"),
+        ("1e400", "invalid duration '1e400'"),
+        ("1e300", "duration '1e300' is longer than the limit 2147483.647s"),
+        ("9999999999h", "duration '9999999999h' is longer than the limit"),
+        ("-1", "negative duration '-1'"),
+    ],
+)
+def test_unusable_durations_are_usage_errors_naming_the_flag(
+    flag: str, value: str, reason: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main([f"{flag}={value}", "--snapshot", "/nonexistent/snapshot.json", *LOOPBACK])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert f"k8smeta-collector: error: argument {flag}: {reason}" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "flag", ["--broker-bind-address", "--metrics-bind-address", "--health-probe-bind-address"]
+)
+def test_a_port_in_use_names_the_flag(
+    tmp_path: Path, flag: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        address = f"127.0.0.1:{taken.getsockname()[1]}"
+        args = [*LOOPBACK, flag, address, "--snapshot", str(write_snapshot(tmp_path / "c.json"))]
+        assert main(args) == 1
+    err = capsys.readouterr().err
+    assert f"k8smeta-collector: {flag} {address}: cannot listen: " in err
+    assert "Traceback" not in err
+
+
 @pytest.mark.parametrize(
     ("text", "seconds"),
     [("30s", 30.0), ("1m30s", 90.0), ("500ms", 0.5), ("2", 2.0), ("1h", 3600.0)],
@@ -95,18 +133,6 @@ def write_snapshot(path: Path, extra: full.Obj | None = None) -> Path:
         items.append(extra)
     path.write_bytes(orjson.dumps({"apiVersion": "v1", "kind": "List", "items": items}))
     return path
-
-
-async def read_until(
-    stream: asyncio.StreamReader, msg: str, seen: list[dict[str, object]]
-) -> dict[str, object]:
-    while True:
-        line = await asyncio.wait_for(stream.readline(), 20)
-        assert line, f"process ended before logging {msg!r}: {seen}"
-        record: dict[str, object] = orjson.loads(line)
-        seen.append(record)
-        if record["msg"] == msg:
-            return record
 
 
 async def sync_streams(channel: grpc.aio.Channel, count: int) -> list[Call]:
@@ -131,16 +157,9 @@ Call = grpc.aio.UnaryStreamCall[metadata_pb2.Selector, metadata_pb2.Event]
 @pytest.mark.slow
 async def test_process_serves_snapshot_and_exits_0_on_sigterm(tmp_path: Path) -> None:
     snapshot = write_snapshot(tmp_path / "cluster.json")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    command = ["-m", "k8smeta.collector.cli", "run", "--snapshot", str(snapshot), *LOOPBACK]
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, *command, stderr=asyncio.subprocess.PIPE, env=env
-    )
-    assert process.stderr is not None
-    seen: list[dict[str, object]] = []
-    try:
-        ports = await read_until(process.stderr, "listening", seen)
-        await read_until(process.stderr, "all kinds synced", seen)
+    async with collector_process("--snapshot", str(snapshot)) as collector:
+        ports = await collector.until("listening")
+        await collector.until("all kinds synced")
         async with aiohttp.ClientSession() as session:
             async with session.get(f"http://127.0.0.1:{ports['health']}/readyz") as response:
                 assert response.status == 200
@@ -155,33 +174,28 @@ async def test_process_serves_snapshot_and_exits_0_on_sigterm(tmp_path: Path) ->
                     "pod-1",
                     '{"podIP":"10.1.2.3"}',
                 )
-                await read_until(process.stderr, "received watch request", seen)
+                await collector.until("received watch request")
                 write_snapshot(snapshot, extra=full.pod("web-2", node="node-a", uid="pod-2"))
-                process.send_signal(signal.SIGHUP)  # reload, diffed like a relist
+                collector.process.send_signal(signal.SIGHUP)  # reload, diffed like a relist
                 event = await asyncio.wait_for(call.read(), 10)
                 assert isinstance(event, metadata_pb2.Event)
                 assert (event.reason, event.uid) == ("Create", "pod-2")
                 others = await sync_streams(channel, 99)  # upstream's lifecycle test: 100
                 async with session.get(f"http://127.0.0.1:{ports['metrics']}/metrics") as response:
                     assert "\nmeta_collector_server_subscribers 100\n" in await response.text()
-                process.send_signal(signal.SIGTERM)
+                collector.process.send_signal(signal.SIGTERM)
                 for stream in (call, *others):
                     with pytest.raises(grpc.aio.AioRpcError) as ended:
                         await asyncio.wait_for(stream.read(), 10)
                     assert ended.value.code() is grpc.StatusCode.UNAVAILABLE
-        assert await asyncio.wait_for(process.wait(), 10) == 0
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-    rest = await process.stderr.read()
-    lines = [orjson.loads(line) for line in rest.splitlines()]
+        assert await collector.finish() == 0
+    lines = collector.records
     deleted = [line for line in lines if line["msg"] == "stream deleted"]
     assert len(deleted) == 100
     (ours,) = [line for line in deleted if line["subscriber"] == "node-a"]
     assert list(ours) == ["level", "ts", "logger", "msg", "subscriber"]
     assert (ours["level"], ours["logger"]) == ("info", "broker.grpc-server")
-    assert any(record["msg"] == "starting grpc server" for record in seen)
+    assert any(record["msg"] == "starting grpc server" for record in lines)
 
 
 def test_version_as_upstream(capsys: pytest.CaptureFixture[str]) -> None:

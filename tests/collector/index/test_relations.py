@@ -223,9 +223,14 @@ def test_two_namespaces_sharing_a_name_map_to_the_last_arrived() -> None:
     assert index.namespace_uid("default") is None
 
 
-def test_a_uid_reappearing_as_another_kind_replaces_the_old_object() -> None:
-    index = build(NS, pod("p", "x-1"))
+def test_a_uid_held_by_another_kind_stays_with_its_first_holder() -> None:
+    holder = pod("p", "x-1")
+    index = build(NS, holder)
     affected = Affected()
-    index.apply(added(namespace("other", "x-1"))[0], affected)
-    assert (index.count(Kind.POD), index.namespace_uid("other")) == (0, "x-1")
-    assert (affected.pods, affected.objects) == ({"x-1"}, {"x-1"})
+    newcomer = namespace("other", "x-1")
+    index.apply(added(newcomer)[0], affected)
+    index.apply(deleted(newcomer)[0], affected)
+    assert (index.get(Uid("x-1")), index.namespace_uid("other")) == (holder, None)
+    assert (index.count(Kind.POD), index.count(Kind.NAMESPACE)) == (1, 1)
+    assert (affected.pods, affected.objects) == (set(), set())
+    assert affected.conflicts == [(newcomer, holder)]

@@ -1,6 +1,6 @@
 """Stand-in API -> KubeSource (real kubernetes_asyncio client) -> collector -> real gRPC
-Watch clients: spec §13 scenarios 15 (410 relist), 16 (UID reuse in a relist gap) and
-24 (a snapshot file of the same objects yields the same streams)."""
+Watch clients: a 410 relist, UID reuse in a relist gap, and a snapshot file of the same
+objects yielding the same streams."""
 
 from __future__ import annotations
 

@@ -84,3 +84,26 @@ def test_configure_logging_routes_to_the_stream() -> None:
     finally:
         root.handlers[:] = saved[0]
         root.setLevel(saved[1])
+
+
+class Opaque:
+    def __str__(self) -> str:
+        return "opaque-\udcfe"
+
+
+@pytest.mark.parametrize(
+    ("msg", "fields", "expected"),
+    [
+        ("/tmp/c-\udcff.json: bad", {}, {"msg": "/tmp/c-\\xff.json: bad"}),
+        ("m", {"file": "a\udc80b"}, {"file": "a\\x80b"}),
+        ("m", {"k\udcff": ["x\ud800"]}, {"k\\xff": ["x\\ud800"]}),
+        ("m", {"n": 1 << 70}, {"n": str(1 << 70)}),
+        ("m", {"o": Opaque()}, {"o": "opaque-\\xfe"}),
+    ],
+)
+def test_json_lines_whose_content_is_not_utf8_are_escaped(
+    msg: str, fields: dict[str, object], expected: dict[str, object]
+) -> None:
+    document = orjson.loads(JsonFormatter().format(record("k8smeta.collector.x", 30, msg, fields)))
+    assert {key: document[key] for key in expected} == expected
+    assert document["level"] == "warn"

@@ -7,8 +7,8 @@ import asyncio
 import grpc
 import pytest
 
-from k8smeta.collector.app import Collector
-from k8smeta.collector.rpc.server import ServerStartError, TlsConfig
+from k8smeta.collector.app import Collector, ListenError
+from k8smeta.collector.rpc.server import TlsConfig
 from k8smeta.wire import metadata_pb2, metadata_pb2_grpc
 from tests.collector.e2e.cluster import CLUSTER
 from tests.collector.e2e.harness import TIMEOUT, ScriptedSource, loopback_config
@@ -100,8 +100,9 @@ async def test_port_in_use_is_a_start_up_error() -> None:
     try:
         taken = f"127.0.0.1:{first.grpc_port}"
         second = Collector(loopback_config(broker_bind=taken), [ScriptedSource(CLUSTER)])
-        with pytest.raises(ServerStartError, match=f"cannot listen on {taken}"):
+        with pytest.raises(ListenError, match=f"cannot listen on {taken}") as caught:
             await second.start()
+        assert caught.value.listener == "broker"
         assert not second.health.serving
         with pytest.raises(ConnectionRefusedError):  # its listeners are closed again
             await asyncio.open_connection("127.0.0.1", second.health_port)

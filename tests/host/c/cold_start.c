@@ -15,14 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CHECK(cond, msg)                                 \
-    do {                                                 \
-        if (!(cond)) {                                   \
-            printf("error=%s (line %d)\n", msg, __LINE__); \
-            return 1;                                    \
-        }                                                \
-    } while (0)
-
 static char CONFIG[4096];   /* set in main: hostProc is the optional last argument */
 static const char* POD_CGROUP =
     "cpuset=/kubepods/besteffort/pod5eaeeca9-2277-460b-a4bf-5a0783f6d49f/"

@@ -13,7 +13,7 @@
 #define F_SECOND ((ss_plugin_table_field_t*)3)
 #define F_FIRST ((ss_plugin_table_field_t*)4)
 
-int fs_api_minor = 12;   /* the host generation: plugin API 3.<minor> (spec §5) */
+int fs_api_minor = 12;   /* the host generation: plugin API 3.<minor> */
 int fs_claims_cgroups = 0;   /* a lying host: lists the cgroups sub-table before 3.9 */
 
 static fs_thread fs_threads[FS_MAX_TID];
@@ -43,7 +43,7 @@ __attribute__((noinline)) void* fs_struct_copy(const void* full, size_t size) {
         if ((void*)(passed) != (void*)(full)) free(passed); \
     } while (0)
 
-/* Struct sizes per generation (spec §4.2; 3.4.x hosts are not emulated). */
+/* Struct sizes per generation (3.4.x hosts are not emulated). */
 static size_t fs_size_init_input(void) { return fs_api_minor >= 5 ? 40 : 32; }
 static size_t fs_size_init_tables(void) { return fs_api_minor >= 5 ? 72 : 56; }
 static size_t fs_size_extract_input(void) { return fs_api_minor >= 11 ? 80 : 72; }
@@ -439,7 +439,7 @@ ss_plugin_rc fs_capture_open(fs_plugin* p, ss_plugin_t* s, fs_owner* o) {
     return rc;
 }
 
-/* The framework's checks (spec 7.2 step 1), then a copy into the bounded queue. */
+/* libsinsp's checks of a push, then a copy into the bounded queue. */
 static ss_plugin_rc fs_async_handler(ss_plugin_owner_t* owner, const ss_plugin_event* evt,
                                      char* err) {
     fs_owner* o = owner;

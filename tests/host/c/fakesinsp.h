@@ -11,11 +11,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* In a host's steps (functions returning int): print `error=<msg> (line N)` and return 1
+ * when `cond` is false. */
+#define CHECK(cond, msg)                                   \
+    do {                                                   \
+        if (!(cond)) {                                     \
+            printf("error=%s (line %d)\n", msg, __LINE__); \
+            return 1;                                      \
+        }                                                  \
+    } while (0)
+
 #define FS_MAX_TID 4096
 #define FS_MAX_CGROUPS 8
 #define FS_STR 256
 
-/* Enum values of spec section 4.1 used by this host. */
+/* Enum values of the plugin API used by this host. */
 #define SS_PLUGIN_ST_INT64_ 4
 #define SS_PLUGIN_ST_STRING_ 9
 #define SS_PLUGIN_ST_TABLE_ 10

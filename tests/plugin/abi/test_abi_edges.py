@@ -1,5 +1,5 @@
 """ABI-level behaviour through the shared-library host: failures, hostile binary events,
-result lifetimes, several states, static answers, logging (spec 4, 7, 10, 13.3, 14, 18)."""
+result lifetimes, several states, static answers, logging (docs/plugin-contract.md)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 
 from k8smeta.falcosim.declarations import ffi
-from k8smeta.falcosim.events import async_event
+from k8smeta.falcosim.events import async_event, header_only
 from k8smeta.falcosim.owner import async_handler
 from k8smeta.falcosim.tables import reader_vtable
+from k8smeta.plugin.core.fields import FIELD_IDS, FIELDS, Arg
 from tests.host.base import EXECVE_X
 from tests.host.shared_lib import SharedLibHost
 from tests.plugin.behaviour.conftest import DEFAULT_CONFIG, execve_in_pod, replay
@@ -145,6 +146,42 @@ def test_process_event_without_8_byte_res_is_ignored(replayed: SharedLibHost) ->
     event = struct.pack("<QQIHI", 1, 1, 26 + 2 + 4, EXECVE_X, 1) + struct.pack("<H", 4) + b"\0" * 4
     assert replayed.parse_raw(event)
     assert replayed.pod_uid(1) == POD
+
+
+def test_the_thread_is_read_once_per_extract_call(replayed: SharedLibHost) -> None:
+    """The C wrapper reads the event thread's pod_uid once for all fields of a call."""
+    fields = [(i, "k8s-app" if f.arg is Arg.KEY else None) for i, f in enumerate(FIELDS)]
+    for evtnum in (10_001, 10_002):  # uncached, then from the C cache
+        released = replayed.owner.threads.released
+        values = replayed.extract_ids(1, fields, evtnum)
+        assert replayed.owner.threads.released - released == 1
+        assert values[FIELD_IDS["k8smeta.pod.name"]] == [b"metrics-server-85d6fcf458-tqkcv"]
+        assert sum(v is not None for v in values) == 20  # as the core gives them
+
+
+def _failing_read(t: object, e: object, f: object, out: object) -> int:
+    return 1
+
+
+FAILING_READ = ffi.callback(
+    "ss_plugin_rc(ss_plugin_table_t*, ss_plugin_table_entry_t*, const ss_plugin_table_field_t*,"
+    " ss_plugin_state_data*)",
+    _failing_read,
+)
+
+
+def test_an_unreadable_pod_uid_fails_the_call(replayed: SharedLibHost) -> None:
+    """The extract wrapper turns a failed pod_uid read into FAILURE, the last error, and no
+    value for every field."""
+    evt_input, _buffer = replayed.inputs.event(header_only(1), 20_000)
+    pod_name = FIELD_IDS["k8smeta.pod.name"]
+    requests = replayed.inputs.requests([(pod_name, ffi.NULL), (pod_name, ffi.NULL)])
+    extract_input, (reader,) = replayed.inputs.extract(requests, 2)
+    reader.read_entry_field = FAILING_READ
+    assert replayed.lib.plugin_extract_fields(replayed.state, evt_input, extract_input) == 1
+    assert replayed.last_error().startswith("cannot read pod_uid: ")
+    assert [requests[i].res_len for i in range(2)] == [0, 0]
+    assert replayed.extract(1, "k8smeta.pod.name") == ["metrics-server-85d6fcf458-tqkcv"]
 
 
 def test_results_stay_valid_until_the_next_call(replayed: SharedLibHost) -> None:

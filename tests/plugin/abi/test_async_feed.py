@@ -1,6 +1,6 @@
 """The async path for real: the library's feed connects to a loopback gRPC collector that
 replays the recorded stream, pushes `k8s` events through the host's handler, and the host
-delivers them back through parse_event (spec 16, 20.1 U9/U10, 20.2 decision 4)."""
+delivers them back through parse_event (docs/plugin-contract.md, "Feed")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""libk8smeta.so loaded by a C program without Python, as Falco loads it (spec 21)."""
+"""libk8smeta.so loaded by a C program without Python, as Falco loads it."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Our C declarations have the sizes and offsets of spec section 4.2 (LP64)."""
+"""Our C declarations have the sizes and offsets of the plugin API headers (LP64)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Hostile calls through the real library: NULL pointers where the API promises one, field
 ids and arguments libsinsp would never send, header counts that overflow 32-bit sums, and
-the C extraction cache across updates of every kind a pod's values depend on (spec 10, 13)."""
+the C extraction cache across updates of every kind a pod's values depend on."""
 
 from __future__ import annotations
 

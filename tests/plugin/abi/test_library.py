@@ -1,4 +1,5 @@
-"""The built library's dynamic section and exports (spec 1.1, 4.4, 21 E5/E6)."""
+"""The built library's dynamic section and exports (docs/plugin-contract.md, "Embedding
+Python")."""
 
 from __future__ import annotations
 

@@ -31,7 +31,7 @@ HOST_FACTORIES: list[tuple[str, HostFactory]] = [
     *((f"shared_lib-{g.name}", _shared_lib(g)) for g in GENERATIONS),
 ]
 
-#: The init config of spec §20.
+#: The init config of upstream's tests.
 DEFAULT_CONFIG = (
     '{"collectorHostname":"localhost","collectorPort":45000,'
     '"nodeName":"control-plane","verbosity":"info","hostProc":""}'
@@ -39,7 +39,7 @@ DEFAULT_CONFIG = (
 
 
 def pod_cgroups(uid: str) -> list[str]:
-    """The cgroups of a process in pod `uid` ("execve for pod U", spec §20)."""
+    """The cgroups of a process in pod `uid` ("execve for pod U")."""
     return [
         f"cpuset=/kubepods/besteffort/pod{uid}/"
         "691e0ffb65010b2b611f3a15b7f76c48466192e673e156f38bd2f8e25acd6bbc"

@@ -1,4 +1,4 @@
-"""dump_state pushes the current metadata; replaying it rebuilds the values (decision 8)."""
+"""dump_state pushes the current metadata; replaying it rebuilds the values."""
 
 from __future__ import annotations
 

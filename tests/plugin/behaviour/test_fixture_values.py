@@ -1,4 +1,4 @@
-"""Field values after the 43 fixture events (spec §20.1 U10-U15 and the extra facts)."""
+"""Field values after the 43 fixture events (upstream's test cases and the extra facts)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ DBLLZ = "45587e23-d375-48df-bc7a-9113acf39876"
 SVC_PAIR = "(f0fea0cd-24cd-439f-bd51-e7a9100fed40,9e840fbe-93e4-412c-aa23-fbe6d03efd08)"
 
 EXPECTED: list[tuple[str, str, str | None]] = [
-    # U10 plugin_k8s_pod_refs
+    # upstream test plugin_k8s_pod_refs
     (METRICS_SERVER, "k8smeta.pod.name", "metrics-server-85d6fcf458-tqkcv"),
     (METRICS_SERVER, "k8smeta.pod.uid", METRICS_SERVER),
     (METRICS_SERVER, "k8smeta.pod.label[k8s-app]", "metrics-server"),
@@ -45,18 +45,18 @@ EXPECTED: list[tuple[str, str, str | None]] = [
     (METRICS_SERVER, "k8smeta.rc.uid", None),
     (METRICS_SERVER, "k8smeta.rc.label[app]", None),
     (METRICS_SERVER, "k8smeta.rc.labels", None),
-    # U11 plugin_k8s_pod_with_2_services
+    # upstream test plugin_k8s_pod_with_2_services
     (TWO_SERVICES, "k8smeta.svc.name", "(nginx-service,nginx-service-second-service)"),
     (TWO_SERVICES, "k8smeta.svc.uid", SVC_PAIR),
     (TWO_SERVICES, "k8smeta.svc.label[app]", "(custom,custom-2)"),
     (TWO_SERVICES, "k8smeta.svc.label[service]", "(service1)"),
     (TWO_SERVICES, "k8smeta.svc.labels", "(service:service1,app:custom,app:custom-2)"),
-    # U12 plugin_k8s_pod_with_repliacation_controller
+    # upstream test plugin_k8s_pod_with_repliacation_controller
     (WITH_RC, "k8smeta.rc.name", "nginx"),
     (WITH_RC, "k8smeta.rc.uid", "f2e2a261-ba86-4fa6-9493-e5260a106126"),
     (WITH_RC, "k8smeta.rc.label[app]", "nginx"),
     (WITH_RC, "k8smeta.rc.labels", "(app:nginx)"),
-    # U13 plugin_k8s_delete_namespace_and_deployment
+    # upstream test plugin_k8s_delete_namespace_and_deployment
     (ORPHANED, "k8smeta.pod.uid", ORPHANED),
     (ORPHANED, "k8smeta.ns.name", "default"),
     (ORPHANED, "k8smeta.ns.uid", "f7ju8b13-df0c-43bd-8ded-973f4ede66c6"),
@@ -66,7 +66,7 @@ EXPECTED: list[tuple[str, str, str | None]] = [
     (ORPHANED, "k8smeta.deployment.name", None),
     (ORPHANED, "k8smeta.deployment.label[k8s-app]", None),
     (ORPHANED, "k8smeta.deployment.labels", None),
-    # U15 plugin_k8s_update_a_pod
+    # upstream test plugin_k8s_update_a_pod
     (NGINX_H5JHG, "k8smeta.svc.uid", SVC_PAIR),
     (FLUENTD, "k8smeta.pod.ip", "10.16.1.20"),
     # extra fixture facts
@@ -100,7 +100,7 @@ def all_field_names() -> list[str]:
 
 
 def test_deleted_pod_has_no_value_for_any_field(replayed: FalcoHost) -> None:
-    """U14 plugin_k8s_delete_a_pod."""
+    """Upstream test plugin_k8s_delete_a_pod."""
     execve_in_pod(replayed, DELETED)
     assert replayed.pod_uid(1) == DELETED
     assert {name: replayed.extract(1, name) for name in all_field_names()} == dict.fromkeys(
@@ -123,7 +123,8 @@ def test_deleted_pod_has_no_value_for_any_field(replayed: FalcoHost) -> None:
 
 
 def test_store_counts_after_the_stream(replayed: FalcoHost) -> None:
-    """Extra fixture facts and decision 7: resources_* and counters after #42."""
+    """Extra fixture facts and the metrics (docs/plugin-contract.md, "Metrics"): resources_*
+    and counters after #42."""
     metrics = replayed.metrics()
     assert {k: v for k, v in metrics.items() if k.startswith("resources_")} == {
         "resources_pod": 10,

@@ -1,4 +1,5 @@
-"""Malformed and hostile async payloads change nothing (spec §15.3, decision 9)."""
+"""Malformed and hostile async payloads change nothing (docs/plugin-contract.md, "Async
+events")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""No log noise on the hot path at `info` (decision 11), but details at `trace`."""
+"""No log noise on the hot path at `info`, but details at `trace` (docs/plugin-contract.md,
+"Extraction")."""
 
 from __future__ import annotations
 

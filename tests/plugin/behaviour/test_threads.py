@@ -1,4 +1,5 @@
-"""Thread tagging through process events and capture open (spec §14.1, §11; U16-U23)."""
+"""Thread tagging through process events and capture open (docs/plugin-contract.md,
+"Threads table"; upstream's test cases)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from tests.plugin.behaviour.conftest import pod_cgroups
 METRICS_SERVER = "5eaeeca9-2277-460b-a4bf-5a0783f6d49f"
 CID = "b59ce319955234d0b051a93dac5efa8fc07df08d8b0188195b434174efb06c63"
 
-# U16 plugin_k8s_pod_uid_regex: (cgroups, expected pod_uid), applied in order on tid 1.
+# upstream test plugin_k8s_pod_uid_regex: (cgroups, expected pod_uid), applied in order on tid 1.
 REGEX_STEPS: list[tuple[list[str], str]] = [
     (
         [
@@ -67,7 +68,7 @@ def test_first_matching_cgroup_entry_wins(ready: FalcoHost) -> None:
 
 
 def test_new_thread_has_empty_pod_uid(ready: FalcoHost) -> None:
-    """U17: the added `pod_uid` field is "" for every thread until tagged."""
+    """The added `pod_uid` field is "" for every thread until tagged."""
     ready.set_thread(1, ["cpu=/"])
     assert ready.pod_uid(1) == ""
     assert ready.pod_uid(99) is None
@@ -75,25 +76,25 @@ def test_new_thread_has_empty_pod_uid(ready: FalcoHost) -> None:
 
 @pytest.mark.parametrize("code", CLONE_FAMILY)
 def test_clone_family_tags_the_child_only(ready: FalcoHost, code: int) -> None:
-    """U18 plugin_k8s_clone_fork_parse."""
+    """Upstream test plugin_k8s_clone_fork_parse."""
     ready.set_thread(1, [])
     assert ready.process_event(code, 1, 2, pod_cgroups(METRICS_SERVER))  # parent side
     # Hosts without the cgroups sub-table: the parent's event carries the parent's own
-    # cgroups (the child inherits them), so the parent is tagged from it (spec §8.2).
+    # cgroups (the child inherits them), so the parent is tagged from it (docs/falco-versions.md).
     assert ready.pod_uid(1) == (METRICS_SERVER if ready.event_cgroups else "")
     assert ready.process_event(code, 2, 0, pod_cgroups(METRICS_SERVER))  # child side
     assert ready.pod_uid(2) == METRICS_SERVER
 
 
 def test_execveat_tags_the_caller(ready: FalcoHost) -> None:
-    """U19 plugin_k8s_PPME_SYSCALL_EXECVEAT_X_parse."""
+    """Upstream test plugin_k8s_PPME_SYSCALL_EXECVEAT_X_parse."""
     ready.set_thread(1, [])
     assert ready.process_event(EXECVEAT_X, 1, 0, pod_cgroups(METRICS_SERVER))
     assert ready.pod_uid(1) == METRICS_SERVER
 
 
 def test_execve_after_clone_overwrites(ready: FalcoHost) -> None:
-    """U20 plugin_k8s_execve_after_clone_event."""
+    """Upstream test plugin_k8s_execve_after_clone_event."""
     other = "05869489-8c7f-45dc-9abd-1b1620787bb1"
     assert ready.process_event(CLONE_FAMILY[0], 2, 0, pod_cgroups(METRICS_SERVER))
     assert ready.pod_uid(2) == METRICS_SERVER
@@ -102,7 +103,7 @@ def test_execve_after_clone_overwrites(ready: FalcoHost) -> None:
 
 
 def test_thread_entries_follow_the_table(ready: FalcoHost) -> None:
-    """U21 plugin_k8s_check_thread_entry_is_removed."""
+    """Upstream test plugin_k8s_check_thread_entry_is_removed."""
     ready.set_thread(1, [])
     assert ready.process_event(CLONE_FAMILY[0], 1, 2, pod_cgroups(METRICS_SERVER))
     assert ready.process_event(CLONE_FAMILY[0], 2, 0, pod_cgroups(METRICS_SERVER))
@@ -112,7 +113,7 @@ def test_thread_entries_follow_the_table(ready: FalcoHost) -> None:
 
 
 def test_parent_side_clone_restores_from_own_cgroups(ready: FalcoHost) -> None:
-    """U22 plugin_k8s_parse_parent_clone."""
+    """Upstream test plugin_k8s_parse_parent_clone."""
     assert ready.process_event(CLONE_FAMILY[0], 2, 0, pod_cgroups(METRICS_SERVER))
     ready.set_pod_uid(2, "")
     assert ready.pod_uid(2) == ""
@@ -121,7 +122,7 @@ def test_parent_side_clone_restores_from_own_cgroups(ready: FalcoHost) -> None:
 
 
 def test_capture_open_tags_existing_threads(ready: FalcoHost) -> None:
-    """U23 plugin_listen_cap_poduid, for every thread present before the open."""
+    """Upstream test plugin_listen_cap_poduid, for every thread present before the open."""
     other = "05869489-8c7f-45dc-9abd-1b1620787bb1"
     ready.set_thread(1, pod_cgroups(METRICS_SERVER))
     ready.set_thread(7, pod_cgroups(other))

@@ -1,4 +1,4 @@
-"""Pod UID from cgroup paths: spec §11.4 and §20.1 U16 vectors, both layouts, v1 and v2."""
+"""Pod UID from cgroup paths: the documented and upstream-test vectors, both layouts, v1 and v2."""
 
 from __future__ import annotations
 
@@ -55,7 +55,7 @@ CID = "691e0ffb65010b2b611f3a15b7f76c48466192e673e156f38bd2f8e25acd6bbc"
             "/kubepods.slice/kubepods-besteffort.slice/"
             "kubepods-besteffort-pod438943***343r2e-fsdwed-32ewad-e2dw-2.slice/x",
             "",
-            id="spec-no-match",
+            id="documented-no-match",
         ),
         pytest.param(
             "/kubepods/besteffort/pod05869489-8C7F-45dc-9abd-1b1620787bb1/x",

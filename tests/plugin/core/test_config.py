@@ -1,15 +1,17 @@
-"""Init config: schema text, validation messages and interpretation (spec §10)."""
+"""Init config: schema text, validation messages and interpretation (docs/configuration.md)."""
 
 from __future__ import annotations
 
 import json
 import logging
+import shutil
 from pathlib import Path
 
 import pytest
 
-from k8smeta.plugin.core.config import INIT_SCHEMA_JSON, parse_config
+from k8smeta.plugin.core.config import INIT_SCHEMA_JSON, MAX_PEM_FILE, parse_config
 from k8smeta.plugin.core.errors import ConfigError
+from tests.collector.rpc.certs import Certificates, make_certificates
 
 BASE = {"collectorHostname": "localhost", "collectorPort": 45000, "nodeName": "control-plane"}
 
@@ -137,10 +139,19 @@ def test_empty_node_name_fails(raw: str) -> None:
     )
 
 
-@pytest.mark.parametrize("port", [0, 65536, -1])
-def test_port_out_of_range_is_critical_but_accepted(port: int) -> None:
-    config = parse_config(config_text(collectorPort=port), {})
-    assert (logging.CRITICAL, f"collectorPort {port} is not a valid TCP port") in config.init_logs
+@pytest.mark.parametrize("port", [0, 65536, 70000, -1, 2**63])
+def test_port_out_of_range_fails(port: int) -> None:
+    """Upstream wrapped 70000 around to port 4464."""
+    with pytest.raises(ConfigError) as info:
+        parse_config(config_text(collectorPort=port), {})
+    assert str(info.value) == (
+        f"invalid init config: key 'collectorPort' must be a TCP port (1 to 65535), not {port}"
+    )
+
+
+@pytest.mark.parametrize("port", [1, 65535])
+def test_port_range_bounds_are_accepted(port: int) -> None:
+    assert parse_config(config_text(collectorPort=port), {}).collector_port == port
 
 
 def test_host_proc_is_deprecated() -> None:
@@ -151,23 +162,71 @@ def test_host_proc_is_deprecated() -> None:
     ) in config.init_logs
 
 
-def test_ca_bundle_is_read(tmp_path: Path) -> None:
-    bundle = tmp_path / "ca.pem"
-    bundle.write_bytes(b"-----BEGIN CERTIFICATE-----\n")
+@pytest.fixture(scope="module")
+def certificates(tmp_path_factory: pytest.TempPathFactory) -> Certificates:
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command is not installed")
+    return make_certificates(tmp_path_factory.mktemp("pki"))
+
+
+def test_ca_bundle_is_read(certificates: Certificates) -> None:
+    bundle = certificates.path("ca.crt")
     config = parse_config(config_text(caPEMBundle=str(bundle)), {})
-    assert config.ca_pem == b"-----BEGIN CERTIFICATE-----\n"
+    assert config.ca_pem == bundle.read_bytes()
     assert config.secure
 
 
-@pytest.mark.parametrize("name", ["missing.pem", "."])
-def test_unreadable_ca_bundle_means_insecure(tmp_path: Path, name: str) -> None:
+def test_ca_bundle_with_comments_and_several_roots_is_read(
+    certificates: Certificates, tmp_path: Path
+) -> None:
+    """As distribution bundles are: comments (even non-ASCII ones) between the roots."""
+    bundle = tmp_path / "bundle.pem"
+    issuer = "# Issuer: CN=Főtanúsítvány\n".encode()
+    parts = [issuer, certificates.read("ca.crt")]
+    bundle.write_bytes(b"".join([*parts, b"# other\n", certificates.read("other-ca.crt")]))
+    assert parse_config(config_text(caPEMBundle=str(bundle)), {}).secure
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b"", "the file is empty"),
+        (b"  \n\n", "the file is empty"),
+        (b"not a certificate\n", "the file holds no PEM certificate"),
+        (b"-----BEGIN CERTIFICATE-----\n", "the file holds no PEM certificate"),
+        (
+            b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+            "a PEM certificate in the file cannot be parsed",
+        ),
+        (b"client.key", "the file holds no PEM certificate"),
+    ],
+    ids=["empty", "blank", "text", "no-end", "bad-der", "private-key"],
+)
+def test_ca_bundle_without_certificates_fails(
+    certificates: Certificates, tmp_path: Path, content: bytes, problem: str
+) -> None:
+    """Never plaintext when TLS was asked for: upstream fell back to it silently."""
+    bundle = tmp_path / "ca.pem"
+    bundle.write_bytes(certificates.read("client.key") if content == b"client.key" else content)
+    with pytest.raises(ConfigError) as info:
+        parse_config(config_text(caPEMBundle=str(bundle)), {})
+    assert str(info.value).startswith(f"caPEMBundle '{bundle}' is no PEM root bundle: {problem}")
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("missing.pem", "No such file or directory"),
+        (".", "Is a directory"),
+        ("/dev/zero", f"larger than {MAX_PEM_FILE} bytes"),
+    ],
+)
+def test_unreadable_ca_bundle_fails(tmp_path: Path, name: str, reason: str) -> None:
+    """Upstream logged an ERROR and went on in plaintext."""
     path = str(tmp_path / name)
-    config = parse_config(config_text(caPEMBundle=path), {})
-    assert config.ca_pem is None
-    assert (
-        logging.ERROR,
-        f"Cannot open any PEM bundle at '{path}'. Proceed with insecure connection",
-    ) in config.init_logs
+    with pytest.raises(ConfigError) as info:
+        parse_config(config_text(caPEMBundle=path), {})
+    assert str(info.value) == f"cannot read caPEMBundle '{path}': {reason}"
 
 
 def test_empty_ca_bundle_path_means_insecure() -> None:
@@ -176,32 +235,43 @@ def test_empty_ca_bundle_path_means_insecure() -> None:
     assert all(level < logging.WARNING for level, _ in config.init_logs)
 
 
-def test_client_certificate_and_key_are_read(tmp_path: Path) -> None:
-    for name in ("ca", "cert", "key"):
-        (tmp_path / name).write_bytes(name.encode())
-    config = parse_config(
-        config_text(
-            caPEMBundle=str(tmp_path / "ca"),
-            clientCertPEM=str(tmp_path / "cert"),
-            clientKeyPEM=str(tmp_path / "key"),
-        ),
-        {},
-    )
-    assert (config.ca_pem, config.client_cert_pem, config.client_key_pem) == (
-        b"ca",
-        b"cert",
-        b"key",
+def test_client_certificate_and_key_are_read(certificates: Certificates) -> None:
+    paths = {
+        "caPEMBundle": certificates.path("ca.crt"),
+        "clientCertPEM": certificates.path("client.crt"),
+        "clientKeyPEM": certificates.path("client.key"),
+    }
+    config = parse_config(config_text(**{k: str(p) for k, p in paths.items()}), {})
+    assert (config.ca_pem, config.client_cert_pem, config.client_key_pem) == tuple(
+        p.read_bytes() for p in paths.values()
     )
 
 
 @pytest.mark.parametrize("unreadable", ["clientCertPEM", "clientKeyPEM"])
-def test_unreadable_client_files_fail(tmp_path: Path, unreadable: str) -> None:
-    paths = {key: tmp_path / key for key in ("caPEMBundle", "clientCertPEM", "clientKeyPEM")}
+def test_unreadable_client_files_fail(
+    certificates: Certificates, tmp_path: Path, unreadable: str
+) -> None:
+    paths = {key: tmp_path / key for key in ("clientCertPEM", "clientKeyPEM")}
     for key, path in paths.items():
         if key != unreadable:
             path.write_bytes(b"pem")
+    ca = str(certificates.path("ca.crt"))
     with pytest.raises(ConfigError) as info:
-        parse_config(config_text(**{k: str(p) for k, p in paths.items()}), {})
+        parse_config(config_text(caPEMBundle=ca, **{k: str(p) for k, p in paths.items()}), {})
     assert str(info.value) == (
         f"cannot read {unreadable} '{paths[unreadable]}': No such file or directory"
+    )
+
+
+def test_client_certificate_without_ca_bundle_fails(certificates: Certificates) -> None:
+    """The schema requires the key; an empty path would mean plaintext, so it fails too."""
+    config = config_text(
+        caPEMBundle="",
+        clientCertPEM=str(certificates.path("client.crt")),
+        clientKeyPEM=str(certificates.path("client.key")),
+    )
+    with pytest.raises(ConfigError) as info:
+        parse_config(config, {})
+    assert str(info.value) == (
+        "invalid init config: key 'clientCertPEM' requires a non-empty 'caPEMBundle'"
     )

@@ -1,4 +1,5 @@
-"""Async payloads: strict decoding (spec §15.3) and protobuf-JSON encoding (§15.2)."""
+"""Async payloads: strict decoding and protobuf-JSON encoding (docs/plugin-contract.md,
+"Async events")."""
 
 from __future__ import annotations
 

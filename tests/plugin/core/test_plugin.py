@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 import orjson
 import pytest
@@ -15,8 +15,9 @@ from k8smeta.plugin.core import plugin as plugin_module
 from k8smeta.plugin.core.config import parse_config
 from k8smeta.plugin.core.errors import FieldError, PayloadError, TableError
 from k8smeta.plugin.core.fields import FIELD_IDS, FIELDS
-from k8smeta.plugin.core.host import ThreadView, Tid
+from k8smeta.plugin.core.host import Tid
 from k8smeta.plugin.core.plugin import PluginCore
+from k8smeta.plugin.core.records import Record
 from tests.conftest import load_collector_stream
 from tests.host.inprocess import FakeThread, FakeThreadTable
 
@@ -24,16 +25,14 @@ POD = "5eaeeca9-2277-460b-a4bf-5a0783f6d49f"
 CONFIG = '{"collectorHostname":"h","collectorPort":1,"nodeName":"n"}'
 
 
-class CountingTable(FakeThreadTable):
-    """The in-memory table, counting `pod_uid` reads (the costly ABI call)."""
+class CountingPods(dict[str, Record]):
+    """The store's pods, counting look-ups by UID (the per-event step of extraction)."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.reads = 0
+    reads = 0
 
-    def pod_uid(self, tid: Tid) -> str | None:
+    def get(self, key: str, default: Record | None = None) -> Record | None:  # type: ignore[override]
         self.reads += 1
-        return super().pod_uid(tid)
+        return super().get(key, default)
 
 
 class BrokenView:
@@ -42,12 +41,6 @@ class BrokenView:
 
     def set_pod_uid(self, uid: str) -> None:
         raise AssertionError("unreachable")
-
-
-class BrokenTable(FakeThreadTable):
-    def with_thread(self, tid: Tid, visit: Callable[[ThreadView], None]) -> bool:
-        visit(BrokenView())
-        return True
 
 
 @pytest.fixture
@@ -59,37 +52,37 @@ def core() -> PluginCore:
 
 
 @pytest.fixture
-def table() -> CountingTable:
-    table = CountingTable()
+def table() -> FakeThreadTable:
+    table = FakeThreadTable()
     table.threads[1] = FakeThread(pod_uid=POD)
     return table
 
 
-def test_thread_lookup_is_cached_per_event(core: PluginCore, table: CountingTable) -> None:
+def test_pod_lookup_is_cached_per_event(core: PluginCore) -> None:
+    pods = CountingPods(core.store.pods)
+    core.store.pods = pods
     for field_id in range(len(FIELDS)):
-        core.extract(table, 10, 1, field_id, "k8s-app")
-    assert table.reads == 1
-    core.extract(table, 11, 1, 0, None)
-    core.extract(table, 11, 2, 0, None)
-    assert table.reads == 3
+        core.extract(POD, 10, field_id, "k8s-app")
+    assert pods.reads == 1
+    core.extract(POD, 11, 0, None)
+    core.extract("another-pod", 11, 0, None)
+    assert pods.reads == 3
 
 
-def test_parsing_invalidates_the_cache(core: PluginCore, table: CountingTable) -> None:
-    assert core.extract(table, 10, 1, FIELD_IDS["k8smeta.pod.name"], None) is not None
+def test_parsing_invalidates_the_cache(core: PluginCore) -> None:
+    assert core.extract(POD, 10, FIELD_IDS["k8smeta.pod.name"], None) is not None
     core.parse_async("k8s", orjson.dumps({"reason": "Delete", "uid": POD, "kind": "Pod"}))
-    assert core.extract(table, 10, 1, FIELD_IDS["k8smeta.pod.name"], None) is None
+    assert core.extract(POD, 10, FIELD_IDS["k8smeta.pod.name"], None) is None
 
 
-def test_extraction_returns_the_same_objects(core: PluginCore, table: CountingTable) -> None:
-    first = [core.extract(table, 1, 1, i, "k8s-app") for i in range(len(FIELDS))]
-    second = [core.extract(table, 2, 1, i, "k8s-app") for i in range(len(FIELDS))]
+def test_extraction_returns_the_same_objects(core: PluginCore) -> None:
+    first = [core.extract(POD, 1, i, "k8s-app") for i in range(len(FIELDS))]
+    second = [core.extract(POD, 2, i, "k8s-app") for i in range(len(FIELDS))]
     assert all(a is b for a, b in zip(first, second, strict=True))
 
 
-def test_extraction_decodes_no_json(
-    core: PluginCore, table: CountingTable, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    expected = [core.extract(table, 2, 1, i, "k8s-app") for i in range(len(FIELDS))]
+def test_extraction_decodes_no_json(core: PluginCore, monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = [core.extract(POD, 2, i, "k8s-app") for i in range(len(FIELDS))]
 
     def forbidden(*args: object, **kwargs: object) -> object:
         raise AssertionError("JSON decoded during extraction")
@@ -98,7 +91,7 @@ def test_extraction_decodes_no_json(
     monkeypatch.setattr(orjson, "loads", forbidden)
     monkeypatch.setattr(json, "loads", forbidden)
     monkeypatch.setattr(json.JSONDecoder, "decode", forbidden)
-    values = [core.extract(table, 3, 1, i, "k8s-app") for i in range(len(FIELDS))]
+    values = [core.extract(POD, 3, i, "k8s-app") for i in range(len(FIELDS))]
     assert values == expected
     assert sum(v is not None for v in values) == 20  # rc.* and ns.label[k8s-app] have none
 
@@ -112,28 +105,26 @@ class NoScanDict(dict[str, object]):
     __iter__ = values = items = keys = copy = __len__ = _scan  # type: ignore[assignment]
 
 
-def test_extraction_scans_and_copies_no_table(core: PluginCore, table: CountingTable) -> None:
-    expected = [core.extract(table, 2, 1, i, "k8s-app") for i in range(len(FIELDS))]
+def test_extraction_scans_and_copies_no_table(core: PluginCore) -> None:
+    expected = [core.extract(POD, 2, i, "k8s-app") for i in range(len(FIELDS))]
     store = core.store
     for kind in list(store.tables):
         store.tables[kind] = NoScanDict(store.tables[kind])  # type: ignore[assignment]
     store.pods = store.tables["Pod"]
     store.services = store.tables["Service"]
     store.service_views = NoScanDict(store.service_views)  # type: ignore[assignment]
-    values = [core.extract(table, 3, 1, i, "k8s-app") for i in range(len(FIELDS))]
+    values = [core.extract(POD, 3, i, "k8s-app") for i in range(len(FIELDS))]
     assert values == expected
 
 
 @pytest.mark.parametrize("field_id", [-1, 25, 1000])
-def test_unknown_field_id_is_an_error(
-    core: PluginCore, table: CountingTable, field_id: int
-) -> None:
+def test_unknown_field_id_is_an_error(core: PluginCore, field_id: int) -> None:
     with pytest.raises(FieldError):
-        core.extract(table, 1, 1, field_id, None)
+        core.extract(POD, 1, field_id, None)
 
 
 def test_hot_path_checks_the_level_before_formatting(
-    core: PluginCore, table: CountingTable, monkeypatch: pytest.MonkeyPatch
+    core: PluginCore, table: FakeThreadTable, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """At info, the hot path creates no log record (so formats nothing)."""
     calls: list[str] = []
@@ -144,16 +135,16 @@ def test_hot_path_checks_the_level_before_formatting(
         table.threads[2] = FakeThread()
         table.threads[4] = FakeThread(pod_uid="unknown-pod")
         for tid in (0, -1, 2, 3, 4):  # no tid, async, no pod uid, no thread, unknown pod
-            core.extract(table, 5, tid, 0, None)
-        core.parse_process_event(table, Tid(3), 0, 293)  # missing thread
-        core.parse_process_event(table, Tid(2), -1, 293)  # failed syscall
+            table.extract(core, 5, tid, 0, None)
+        core.parse_process_event(table.view(Tid(3)), Tid(3), 0, 293)  # missing thread
+        core.parse_process_event(table.view(Tid(2)), Tid(2), -1, 293)  # failed syscall
     finally:
         logging.getLogger("k8smeta").setLevel(logging.NOTSET)
     assert calls == []
     # The same calls at trace do log: the spy sees records when they are enabled.
     logging.getLogger("k8smeta").setLevel(1)
     try:
-        core.extract(table, 6, 4, 0, None)
+        table.extract(core, 6, 4, 0, None)
     finally:
         logging.getLogger("k8smeta").setLevel(logging.NOTSET)
     assert calls == ["the plugin has no info for the pod uid '%s'"]
@@ -163,7 +154,7 @@ def test_table_failures_are_logged_and_counted(
     core: PluginCore, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.ERROR, logger="k8smeta"):
-        core.parse_process_event(BrokenTable(), Tid(1), 0, 293)
+        core.parse_process_event(BrokenView(), Tid(1), 0, 293)
     assert [r.getMessage() for r in caplog.records] == [
         "cannot attach pod_uid to process: can't get subtable"
     ]

@@ -1,4 +1,4 @@
-"""Resync after a reconnect (decision 2) end to end: loopback collector -> feed -> sink."""
+"""Resync after a reconnect end to end: loopback collector -> feed -> sink."""
 
 from __future__ import annotations
 

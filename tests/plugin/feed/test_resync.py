@@ -1,4 +1,7 @@
-"""Resync bookkeeping (decision 2): known/seen, snapshot completion, sweeps; injected clock."""
+"""Resync bookkeeping: known/seen, snapshot completion, sweeps; injected clock.
+
+The rules are in docs/plugin-contract.md, "Resync".
+"""
 
 from __future__ import annotations
 

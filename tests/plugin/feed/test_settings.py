@@ -1,4 +1,4 @@
-"""Feed settings: consistency checks and the channel arguments (§16.2)."""
+"""Feed settings: consistency checks and the channel arguments."""
 
 from __future__ import annotations
 
@@ -14,6 +14,9 @@ from k8smeta.plugin.feed.settings import channel_options
         ({"certificate_chain": b"c"}, "go together"),
         ({"private_key": b"k"}, "go together"),
         ({"certificate_chain": b"c", "private_key": b"k"}, "needs TLS"),
+        ({"root_certificates": b""}, "must not be empty"),
+        ({"root_certificates": b" \n"}, "must not be empty"),
+        ({"root_certificates": b"", "certificate_chain": b"c", "private_key": b"k"}, "empty"),
         ({"target": ""}, "host:port"),
         ({"node_name": ""}, "node name"),
         ({"quiet_period": 0.0}, "positive"),
@@ -37,7 +40,7 @@ def test_channel_options_keepalive_only_during_calls() -> None:
     }
 
 
-@pytest.mark.parametrize(("roots", "tls"), [(None, False), (b"", False), (b"PEM", True)])
-def test_tls_follows_a_non_empty_bundle(roots: bytes | None, tls: bool) -> None:
+@pytest.mark.parametrize(("roots", "tls"), [(None, False), (b"PEM", True)])
+def test_tls_follows_the_bundle(roots: bytes | None, tls: bool) -> None:
     settings = FeedSettings(target="h:1", node_name="n", root_certificates=roots)
     assert settings.uses_tls is tls

@@ -5,11 +5,16 @@ namespace name -> UID; a pod's refs (spec §6) and the objects its node needs (s
 May import: `k8smeta.collector.model` only (no asyncio, grpc, wire).
 """
 
-from k8smeta.collector.index.relations import OWNER_KINDS, PodRelations, Refs, selector_matches
+from k8smeta.collector.index.relations import (
+    SERVED_OWNER_KINDS,
+    PodRelations,
+    Refs,
+    selector_matches,
+)
 from k8smeta.collector.index.store import Affected, RelationshipIndex
 
 __all__ = [
-    "OWNER_KINDS",
+    "SERVED_OWNER_KINDS",
     "Affected",
     "PodRelations",
     "Refs",

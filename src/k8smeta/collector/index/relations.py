@@ -9,7 +9,7 @@ from k8smeta.collector.model import Kind, NodeName, Uid
 
 # Kinds that reach a node because a pod in its view is owned (directly or via a
 # ReplicaSet) by them. Other owner kinds (StatefulSet, Job, CRDs...) appear in refs only.
-OWNER_KINDS = frozenset(
+SERVED_OWNER_KINDS = frozenset(
     {Kind.DEPLOYMENT, Kind.REPLICA_SET, Kind.REPLICATION_CONTROLLER, Kind.DAEMON_SET}
 )
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from k8smeta.collector.index.relations import (
-    OWNER_KINDS,
+    SERVED_OWNER_KINDS,
     PodRelations,
     selector_matches,
 )
@@ -20,10 +20,12 @@ from k8smeta.collector.model import Change, ChangeType, Kind, KubeObject, NodeNa
 
 @dataclass(slots=True)
 class Affected:
-    """What a batch touched: pods to re-evaluate, objects whose own content may have changed."""
+    """What a batch touched: pods to re-evaluate, objects whose own content may have changed,
+    and the (newcomer, holder) pairs skipped because the UID was held by another kind."""
 
     pods: set[Uid] = field(default_factory=set)
     objects: set[Uid] = field(default_factory=set)
+    conflicts: list[tuple[KubeObject, KubeObject]] = field(default_factory=list)
 
 
 def _add(table: dict[str, set[Uid]], key: str, uid: Uid) -> None:
@@ -67,15 +69,22 @@ class RelationshipIndex:
         return next(reversed(uids)) if uids else None
 
     def apply(self, change: Change, affected: Affected) -> None:
-        """Apply one change (MODIFIED of an unknown UID adds, DELETED of one is ignored)."""
+        """Apply one change (MODIFIED of an unknown UID adds, DELETED of one is ignored).
+
+        A UID belongs to its first holder: a change of another kind under the same UID
+        neither replaces nor deletes it (a reused UID would otherwise take the holder, and
+        everything hanging from it, off every node). An ADDED/MODIFIED newcomer is reported
+        in `affected.conflicts`; its DELETED is ignored.
+        """
         uid = change.obj.uid
         old = self._objects.get(uid)
+        if old is not None and old.kind is not change.obj.kind:
+            if change.type is not ChangeType.DELETED:
+                affected.conflicts.append((change.obj, old))
+            return
         new = None if change.type is ChangeType.DELETED else change.obj
         if old is None and new is None:
             return
-        if old is not None and new is not None and old.kind is not new.kind:
-            self.apply(Change(ChangeType.DELETED, old), affected)  # a UID never changes kind
-            old = None
         if change.obj.kind is Kind.NAMESPACE:
             self._rename(old, new, affected)
         if old is not None:
@@ -192,7 +201,7 @@ class RelationshipIndex:
 
     def _known_owner(self, kind: str, uid: Uid) -> KubeObject | None:
         known = self._objects.get(uid)
-        if known is None or known.kind not in OWNER_KINDS or known.kind.value != kind:
+        if known is None or known.kind not in SERVED_OWNER_KINDS or known.kind.value != kind:
             return None
         return known
 
@@ -206,4 +215,4 @@ def _relinks(old: KubeObject, new: KubeObject) -> bool:
     """Whether a modification changes relationships (not just the object's own message)."""
     if old.kind is Kind.SERVICE:
         return old.selector != new.selector or old.meta.namespace != new.meta.namespace
-    return old.meta.controller() != new.meta.controller() or old.kind != new.kind
+    return old.meta.controller() != new.meta.controller()

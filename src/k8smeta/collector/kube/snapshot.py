@@ -3,6 +3,8 @@
 Each file holds a `List` (kubectl's `{"kind":"List","items":[...]}`, or a typed list such as
 `PodList` whose items lack `kind`) or a single object. Items are recognized by `kind`; other
 kinds are ignored (counted in `ignored`, DEBUG). Objects are trimmed exactly like live ones.
+A UID appearing twice (same kind or not) is served once: the first object in dependency
+order, then in file order; the others are skipped with a WARN.
 
 Emission: one batch per kind in dependency order (Namespace first, Pod last), each carrying
 `synced=<kind>` and that kind's ADDED changes, also for kinds with no objects. Then the source
@@ -70,7 +72,6 @@ class SnapshotSource:
         for kind in self.kinds:
             added = tuple(Change(ChangeType.ADDED, o) for o in self._stores[kind].values())
             await out.put(Batch(added, synced=kind))
-        self._set_gauges()
         while True:
             await self._reload.wait()
             self._reload.clear()
@@ -89,18 +90,42 @@ class SnapshotSource:
         for kind in self.kinds:
             changes.extend(diff_stores(self._stores[kind], stores[kind]))
         self._stores = stores
-        self._set_gauges()
         log.info("snapshot reloaded: %d changes", len(changes))
         return _deletes_first(changes)
 
     def _load(self) -> Stores:
-        stores: Stores = {kind: {} for kind in self.kinds}
+        log.info("loading snapshot", extra={"fields": {"files": [str(p) for p in self.paths]}})
+        found: dict[Kind, list[tuple[KubeObject, Path]]] = {kind: [] for kind in self.kinds}
         for path in self.paths:
             for kind, raw in _items(_read(path), path):
                 obj = self._trim(kind, raw, path)
                 if obj is not None:
-                    stores[obj.kind][obj.uid] = obj
+                    found[obj.kind].append((obj, path))
+        stores = self._unique(found)
         log.info("snapshot loaded: %s", ", ".join(f"{k.value} {len(s)}" for k, s in stores.items()))
+        return stores
+
+    def _unique(self, found: dict[Kind, list[tuple[KubeObject, Path]]]) -> Stores:
+        """One object per UID: the first in dependency order, then in file order, wins.
+
+        The rule depends on the files only, so a reload serves exactly what a fresh start
+        on the same files would (the pipeline's own first-holder rule depends on history).
+        """
+        stores: Stores = {kind: {} for kind in self.kinds}
+        holders: dict[Uid, KubeObject] = {}
+        for kind in self.kinds:
+            for obj, path in found[kind]:
+                holder = holders.get(obj.uid)
+                if holder is None:
+                    holders[obj.uid] = stores[kind][obj.uid] = obj
+                    continue
+                if self._metrics is not None:
+                    self._metrics.duplicate_uids.labels(kind.value).inc()
+                log.warning(
+                    "%s: skipped a %s %s whose UID %s is already held by %s %s",
+                    path, kind.value, obj.qualified_name, obj.uid,
+                    holder.kind.value, holder.qualified_name,
+                )  # fmt: skip
         return stores
 
     def _trim(self, kind_name: str, raw: object, path: Path) -> KubeObject | None:
@@ -115,11 +140,6 @@ class SnapshotSource:
             self.skipped += 1
             log.warning("%s: skipping a %s object: %s", path, kind_name, exc)
             return None
-
-    def _set_gauges(self) -> None:
-        if self._metrics is not None:
-            for kind, store in self._stores.items():
-                self._metrics.objects.labels(kind.value).set(len(store))
 
 
 def _read(path: Path) -> dict[str, object]:

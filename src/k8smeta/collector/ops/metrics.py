@@ -78,6 +78,22 @@ class CollectorMetrics:
             namespace=NAMESPACE,
             registry=reg,
         )
+        self.duplicate_uids = Counter(
+            "duplicate_uids",
+            "Objects skipped because another object already held their UID (each logged at"
+            " WARN), by the skipped object's kind.",
+            ["kind"],
+            namespace=NAMESPACE,
+            registry=reg,
+        )
+        self.oversized_objects = Counter(
+            "oversized_objects",
+            "Objects whose message exceeded the 1 MiB limit (each logged at WARN), by kind and"
+            " action: labels_dropped, skipped, or not_sent (an event left out of a stream).",
+            ["kind", "action"],
+            namespace=NAMESPACE,
+            registry=reg,
+        )
         self.event_latency = Histogram(
             "event_latency_seconds",
             "From an API change received to its events queued to subscribers.",

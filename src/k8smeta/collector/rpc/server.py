@@ -9,7 +9,6 @@ import grpc
 
 from k8smeta.collector.ops.address import parse_bind_address
 from k8smeta.collector.rpc.servicer import WatchServicer
-from k8smeta.wire import metadata_pb2
 
 SERVICE = "metadata.Metadata"
 # Pings from clients are accepted down to gRPC's default 5-minute minimum (spec §3.2).
@@ -18,7 +17,11 @@ MAX_PENDING_CALLS = 20_000
 
 
 class ServerStartError(RuntimeError):
-    """The gRPC listener could not be opened."""
+    """The gRPC listener could not be opened; `reason` says why, without the address."""
+
+    def __init__(self, bind: str, reason: str) -> None:
+        super().__init__(f"cannot listen on {bind}: {reason}")
+        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,11 +56,10 @@ def server_options(keepalive: Keepalive) -> list[tuple[str, int]]:
 
 
 def watch_handler(servicer: WatchServicer) -> grpc.GenericRpcHandler[Any, Any]:
-    """Watch with the Selector deserializer and no response serializer (bytes pass as is)."""
+    """Watch without (de)serializers: the servicer decodes the Selector itself, and
+    responses are already serialized (bytes pass as is)."""
     method = grpc.unary_stream_rpc_method_handler(
-        servicer.watch,
-        request_deserializer=metadata_pb2.Selector.FromString,
-        response_serializer=None,
+        servicer.watch, request_deserializer=None, response_serializer=None
     )
     return grpc.method_handlers_generic_handler(SERVICE, {"Watch": method})
 
@@ -83,8 +85,9 @@ async def start_grpc_server(
             )
             port = server.add_secure_port(address.grpc_target, credentials)
     except RuntimeError as exc:
-        raise ServerStartError(f"cannot listen on {bind}: {exc}") from exc
+        # gRPC's own message only points to its debug log; the usual causes are these.
+        raise ServerStartError(bind, "address in use or not available") from exc
     if port == 0 and address.port != 0:
-        raise ServerStartError(f"cannot listen on {bind}")
+        raise ServerStartError(bind, "address in use or not available")
     await server.start()
     return server, port

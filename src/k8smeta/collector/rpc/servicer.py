@@ -12,14 +12,17 @@ import logging
 from typing import Any
 
 import grpc
+from google.protobuf.message import DecodeError
 
 from k8smeta.collector.broker import Broker, StreamEnd, Subscription, parse_selection
+from k8smeta.collector.logs import shorten
 from k8smeta.collector.ops.metrics import CollectorMetrics
-from k8smeta.collector.views import WireEvent
+from k8smeta.collector.views import MAX_EVENT_BYTES, Oversize, WireEvent
 from k8smeta.wire import metadata_pb2
 
 log = logging.getLogger(__name__)
-Context = grpc.aio.ServicerContext[metadata_pb2.Selector, bytes]
+Context = grpc.aio.ServicerContext[bytes, bytes]
+_KEYS_LOGGED = 20
 # Upstream's lifecycle logger name and messages (spec §8.2); see logs.display_name.
 lifecycle = logging.getLogger("k8smeta.collector.broker.grpc-server")
 
@@ -35,21 +38,26 @@ class WatchServicer:
         self._idle = asyncio.Event()
         self._idle.set()
 
-    @property
-    def active_streams(self) -> int:
-        return self._active
-
     async def wait_idle(self) -> None:
         """Until no Watch handler runs any more."""
         await self._idle.wait()
 
-    async def watch(self, request: metadata_pb2.Selector, context: Context) -> None:
-        selection = parse_selection(request.nodeName, request.resourceKinds)
+    async def watch(self, request: bytes, context: Context) -> None:
+        """One Watch stream; `request` is the serialized Selector (decoded here, so that a
+        malformed one is INVALID_ARGUMENT with one WARN line, not UNKNOWN and a traceback)."""
+        try:
+            selector = metadata_pb2.Selector.FromString(request)
+        except DecodeError as exc:
+            fields = {"peer": context.peer(), "bytes": len(request), "error": str(exc)}
+            log.warning("refused a malformed watch request", extra={"fields": fields})
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"malformed Selector: {exc}")
+        selection = parse_selection(selector.nodeName, selector.resourceKinds)
         sub = self._broker.subscribe(selection)
-        fields = {"node": selection.node, "subscriber UID": sub.uid}
+        node = shorten(selection.node)  # a node name is the client's: never megabytes in logs
+        fields = {"node": node, "subscriber UID": sub.uid}
         lifecycle.info("received watch request", extra={"fields": fields})
         if selection.unknown_keys:
-            keys = list(selection.unknown_keys)
+            keys = [shorten(key) for key in selection.unknown_keys[:_KEYS_LOGGED]]
             log.debug("ignoring unknown selector keys", extra={"fields": {"keys": keys}})
         self._active += 1
         self._idle.clear()
@@ -62,7 +70,7 @@ class WatchServicer:
             self._active -= 1
             if not self._active:
                 self._idle.set()
-            lifecycle.info("stream deleted", extra={"fields": {"subscriber": selection.node}})
+            lifecycle.info("stream deleted", extra={"fields": {"subscriber": node}})
 
     async def _stream(self, sub: Subscription, context: Context) -> None:
         while True:
@@ -70,8 +78,24 @@ class WatchServicer:
             if isinstance(item, StreamEnd):
                 # abort() raises: the stream ends with this status, never with OK.
                 await context.abort(getattr(grpc.StatusCode, item.code), item.details)
+            if len(item.data) > MAX_EVENT_BYTES:
+                self._oversized(item, sub)
+                continue
             await context.write(item.data)
             self._counter(item).inc()
+
+    def _oversized(self, event: WireEvent, sub: Subscription) -> None:
+        """Leave out an event over the limit: the client could not use it, and gRPC would
+        end the whole stream at it."""
+        kind = event.kind.value if event.kind is not None else ""
+        self._metrics.oversized_objects.labels(kind, Oversize.NOT_SENT.value).inc()
+        fields = {
+            "kind": kind,
+            "uid": event.uid,
+            "bytes": len(event.data),
+            "node": shorten(sub.selection.node),
+        }
+        log.warning("event too large to send, left out", extra={"fields": fields})
 
     def _counter(self, event: WireEvent) -> Any:
         key = (event.kind.value if event.kind is not None else "", event.reason.value)

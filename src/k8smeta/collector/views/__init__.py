@@ -1,25 +1,31 @@
 """Pure per-node views: what node N must hold, and the Create/Update/Delete diffs.
 
-Owns: the views of subscribed nodes, one serialized body per held object, event order.
+Owns: the views of subscribed nodes, one serialized body per held object, event order,
+and the size limit of a served event.
 May import: `k8smeta.collector.model`, `k8smeta.collector.index` (no asyncio, grpc, wire;
 serialization comes in through the `Encoder` protocol).
 """
 
 from k8smeta.collector.views.messages import (
-    DELETE_ORDER,
-    DEPENDENCY_ORDER,
+    CREATE_RANK,
+    DELETE_RANK,
     Encoder,
     Reason,
     WireEvent,
 )
+from k8smeta.collector.views.size import MAX_EVENT_BYTES, Fitted, Oversize, SizeLimit
 from k8smeta.collector.views.viewset import NodeView, ViewSet
 
 __all__ = [
-    "DELETE_ORDER",
-    "DEPENDENCY_ORDER",
+    "CREATE_RANK",
+    "DELETE_RANK",
+    "MAX_EVENT_BYTES",
     "Encoder",
+    "Fitted",
     "NodeView",
+    "Oversize",
     "Reason",
+    "SizeLimit",
     "ViewSet",
     "WireEvent",
 ]

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from k8smeta.collector.index import Affected, PodRelations, RelationshipIndex
 from k8smeta.collector.model import Kind, NodeName, Uid
 from k8smeta.collector.views.messages import (
-    DELETE_ORDER,
-    DEPENDENCY_ORDER,
+    CREATE_RANK,
+    DELETE_RANK,
     Encoder,
     Reason,
     WireEvent,
@@ -69,6 +69,10 @@ class ViewSet:
         self._held: dict[Uid, _Held] = {}
         self._pod_nodes: dict[Uid, NodeName] = {}
 
+    @property
+    def encoder(self) -> Encoder:
+        return self._encoder
+
     def __contains__(self, node: object) -> bool:
         return node in self._views
 
@@ -102,7 +106,7 @@ class ViewSet:
         if view is None:
             return []
         held = [self._held[uid] for uid in (*view.pods, *view.counts)]
-        held.sort(key=lambda h: (DEPENDENCY_ORDER[h.kind], h.uid))
+        held.sort(key=lambda h: (CREATE_RANK[h.kind], h.uid))
         return [self._create(h) for h in held]
 
     def update(self, affected: Affected) -> dict[NodeName, list[WireEvent]]:
@@ -231,15 +235,15 @@ class ViewSet:
     ) -> list[WireEvent]:
         view = self._views[node]
         gone: list[tuple[Kind, Uid]] = []
-        ordered = [(DEPENDENCY_ORDER[h.kind], h.uid, self._update(h)) for h in updates]
+        ordered = [(CREATE_RANK[h.kind], h.uid, self._update(h)) for h in updates]
         for uid, (was_held, kind) in touched.items():
             now_held = view.holds(uid)
             if was_held and not now_held:
                 gone.append((kind, uid))
             elif now_held and not was_held:
                 held = self._held[uid]
-                ordered.append((DEPENDENCY_ORDER[held.kind], uid, self._create(held)))
-        gone.sort(key=lambda item: (DELETE_ORDER[item[0]], item[1]))
+                ordered.append((CREATE_RANK[held.kind], uid, self._create(held)))
+        gone.sort(key=lambda item: (DELETE_RANK[item[0]], item[1]))
         ordered.sort(key=lambda item: (item[0], item[1]))
         events = [self._delete(kind, uid, deletes) for kind, uid in gone]
         events.extend(event for _rank, _uid, event in ordered)

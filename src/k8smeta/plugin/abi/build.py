@@ -1,13 +1,17 @@
-"""Build `build/libk8smeta.so` with cffi's embedding mode (spec section 21).
+"""Build `build/libk8smeta.so` with cffi's embedding mode.
 
 Run as `python -m k8smeta.plugin.abi.build [output-dir]` from the project's virtualenv:
 the library is tied to that interpreter (libpython's directory goes into its RUNPATH) and
 to that virtualenv (found next to the library at run time, else at its build-time path).
-The static strings (`get_fields`, `get_init_schema`) are generated here from the core.
+Every value the C side shares with Python is generated here into the preamble, so none
+is written twice: the static strings (`get_fields`, `get_init_schema`, the async event
+name), the event codes and layout sizes, the error length, and the prototypes of the
+`extern "Python"` functions (from `MODULE_CDEF`).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -18,43 +22,31 @@ from typing import Any, Final
 
 from cffi import FFI
 
-from k8smeta.plugin.abi.cdef import PLUGIN_API_CDEF, PLUGIN_API_CDEF_ALIGNED, c_header
+from k8smeta.plugin.abi.cdef import (
+    PLUGIN_API_CDEF,
+    PLUGIN_API_CDEF_ALIGNED,
+    SS_PLUGIN_FAILURE,
+    SS_PLUGIN_SCHEMA_JSON,
+    SS_PLUGIN_SUCCESS,
+    c_header,
+)
+from k8smeta.plugin.abi.events import ASYNC_EVENT, HEADER_SIZE, PROCESS_LEN_SIZE
+from k8smeta.plugin.abi.state import ERROR_SIZE, STATE_CDEF
 from k8smeta.plugin.core.fields import fields_json
+from k8smeta.plugin.core.plugin import ASYNC_EVENT_NAME, PROCESS_EVENTS
 from k8smeta.plugin.core.schema import INIT_SCHEMA_JSON
 
 MODULE_NAME: Final = "_k8smeta_abi"
 LIBRARY_NAME: Final = "libk8smeta.so"
-
-#: The per-state C struct behind `ss_plugin_t*` (the handle points to the Python session).
-STATE_CDEF: Final = """
-typedef struct {
-    void* handle;                        /* ffi.new_handle(session); NULL until init succeeds */
-    char last_error[1024];
-    int failed;                          /* set by Python when the current call failed */
-    ss_plugin_table_t* table;            /* the threads table (from init) */
-    ss_plugin_table_field_t* f_pod;      /* its pod_uid field (from init) */
-    ss_plugin_table_field_t* f_cgroups;  /* its cgroups sub-table field (from init) */
-    ss_plugin_table_field_t* f_second;   /* the sub-table's `second` field (from init) */
-    char uid[256];                       /* pod_uid read by the extract/parse wrappers */
-    char table_error[1024];              /* owner error when the extract read failed */
-    /* parse_event of a process event: this call's vtables and input, the thread's cgroups */
-    ss_plugin_table_reader_vtable_ext* reader;
-    ss_plugin_table_writer_vtable_ext* writer;
-    const ss_plugin_event_parse_input* parse_in;
-    char cgroups[16384];
-    int quiet_absent;                    /* verbosity above debug: "no thread/pod" logs nothing */
-    void* cache;                         /* extraction cache (C only) */
-    uint64_t generation;                 /* bumped by every async event: cache validity */
-    uint64_t extract_calls;              /* numbers the extract_fields calls */
-} k8smeta_state;
-"""
 
 #: Python functions called by the C wrappers, and C helpers called by Python.
 MODULE_CDEF: Final = """
 extern "Python" ss_plugin_rc k8smeta_py_init(k8smeta_state* s, const ss_plugin_init_input* in);
 extern "Python" void k8smeta_py_destroy(k8smeta_state* s);
 extern "Python" const char** k8smeta_py_extract_one(k8smeta_state* s, uint64_t evtnum,
-    int64_t tid, uint32_t field_id, const char* arg, int uid_status, uint64_t call, int slot);
+    uint32_t field_id, const char* arg, uint64_t call, int slot);
+extern "Python" void k8smeta_py_no_pod(k8smeta_state* s, uint64_t evtnum, int64_t tid,
+    int status);
 extern "Python" ss_plugin_rc k8smeta_py_parse_process(k8smeta_state* s, uint16_t code,
     int64_t tid, int64_t res, int has_res, int cgroups_status);
 extern "Python" ss_plugin_rc k8smeta_py_parse(k8smeta_state* s,
@@ -70,6 +62,8 @@ extern "Python" ss_plugin_bool k8smeta_py_visit_thread(ss_plugin_table_iterator_
     ss_plugin_table_entry_t* e);
 
 void k8smeta_set_ready(void);
+char* getenv(const char* name);
+char** k8smeta_environ(void);
 int k8smeta_read_cgroups(ss_plugin_table_reader_vtable_ext* r, ss_plugin_table_t* t,
     ss_plugin_table_entry_t* e, ss_plugin_table_field_t* f_cgroups,
     ss_plugin_table_field_t* f_second, char* out, int size);
@@ -81,7 +75,7 @@ int k8smeta_write_thread_pod(k8smeta_state* s, ss_plugin_table_reader_vtable_ext
 _INIT_CODE: Final = """
 import sys
 from {module} import ffi, lib
-if {site!r} not in sys.path:
+if {site!r} and {site!r} not in sys.path:
     import site
     site.addsitedir({site!r})
 from k8smeta.plugin.abi.exports import attach
@@ -110,23 +104,57 @@ def venv_python() -> str:
     return str(Path(sys.prefix) / "bin" / "python3")
 
 
+#: The C sources, in preamble order: start-up and static symbols, then by job.
+C_SOURCES: Final = ("boot.c", "cache.c", "tables.c", "wrappers.c")
+
+
+def constants() -> str:
+    """The numbers and codes the C side shares with Python, as C definitions."""
+    parse_types = ", ".join(str(code) for code in (ASYNC_EVENT, *PROCESS_EVENTS))
+    cases = " ".join(f"case {code}:" for code in PROCESS_EVENTS)
+    return "\n".join(
+        (
+            f"#define SS_PLUGIN_SUCCESS {SS_PLUGIN_SUCCESS}",
+            f"#define SS_PLUGIN_FAILURE {SS_PLUGIN_FAILURE}",
+            f"#define SS_PLUGIN_SCHEMA_JSON {SS_PLUGIN_SCHEMA_JSON}",
+            f"#define K8SMETA_ERRLEN {ERROR_SIZE}",
+            f"#define K8SMETA_HEADER_SIZE {HEADER_SIZE}  /* event header, packed */",
+            f"#define K8SMETA_LEN_SIZE {PROCESS_LEN_SIZE}  /* a process event's length slot */",
+            f"static uint16_t K8SMETA_PARSE_EVENT_TYPES[] = {{{parse_types}}};",
+            "static int k8smeta_is_process_event(uint16_t code) {",
+            f"    switch (code) {{ {cases} return 1; default: return 0; }}",
+            "}",
+        )
+    )
+
+
+def python_prototypes() -> str:
+    """The C prototypes of the `extern "Python"` functions of MODULE_CDEF (cffi defines
+    them after the preamble, which calls them)."""
+    return MODULE_CDEF.split("\n\n")[0].replace('extern "Python" ', "static ")
+
+
 def preamble() -> str:
     """The C source put into the cffi module: build-time values, declarations, code."""
     header = c_header()
+    async_events = json.dumps([ASYNC_EVENT_NAME])
     defines = "\n".join(
         (
             f"static const char K8SMETA_VENV_PYTHON[] = {c_string(venv_python())};",
             f"static const char K8SMETA_INIT_SCHEMA[] = {c_string(INIT_SCHEMA_JSON)};",
             f"static const char K8SMETA_FIELDS[] = {c_string(fields_json())};",
+            f"static const char K8SMETA_ASYNC_EVENTS[] = {c_string(async_events)};",
+            constants(),
         )
     )
     here = Path(__file__).parent
-    code = "\n".join((here / name).read_text() for name in ("boot.c", "calls.c"))
-    return "\n".join((header, STATE_CDEF, defines, code))
+    code = "\n".join((here / name).read_text() for name in C_SOURCES)
+    return "\n".join((header, STATE_CDEF, defines, python_prototypes(), code))
 
 
-def make_ffi() -> Any:
-    """The cffi builder of the embedded module."""
+def make_ffi(bundle_dir: str | None = None) -> Any:
+    """The cffi builder of the embedded module; with `bundle_dir`, the bundle's library
+    (libpython and the interpreter's home in that directory next to the library)."""
     ffi = FFI()
     ffi.cdef(PLUGIN_API_CDEF, packed=True)
     ffi.cdef(PLUGIN_API_CDEF_ALIGNED)
@@ -138,17 +166,19 @@ def make_ffi() -> Any:
         MODULE_NAME,
         preamble(),
         extra_compile_args=["-O2", "-fvisibility=hidden", "-Wall"],
-        extra_link_args=["-Wl,-z,nodelete", f"-Wl,-rpath,{libdir}"],
+        extra_link_args=["-Wl,-z,nodelete", f"-Wl,-rpath,{bundle_rpath(bundle_dir) or libdir}"],
+        define_macros=bundle_macros(bundle_dir),
     )
-    site = sysconfig.get_path("purelib")
+    site = sysconfig.get_path("purelib") if bundle_dir is None else ""
     ffi.embedding_init_code(_INIT_CODE.format(module=MODULE_NAME, site=site))
     return ffi
 
 
-def build(output_dir: Path) -> Path:
-    """Compile the library into `output_dir` and return its path."""
+def build(output_dir: Path, bundle_dir: str | None = None) -> Path:
+    """Compile the library into `output_dir` and return its path (`bundle_dir`: see
+    `make_ffi`)."""
     output_dir.mkdir(parents=True, exist_ok=True)
-    ffi = make_ffi()
+    ffi = make_ffi(bundle_dir)
     with tempfile.TemporaryDirectory(prefix="k8smeta-build-") as tmp:
         built = Path(ffi.compile(tmpdir=tmp, target=LIBRARY_NAME, verbose=False))
         target = output_dir / LIBRARY_NAME
@@ -157,6 +187,27 @@ def build(output_dir: Path) -> Path:
         os.chmod(partial, 0o755)
         os.replace(partial, target)  # a process that has the old file mapped keeps it
     return target
+
+
+# ---- relocatable bundle (k8smeta.plugin.abi.bundle) ---------------------------------------
+
+
+def bundle_macros(bundle_dir: str | None) -> list[tuple[str, str]]:
+    """boot.c's K8SMETA_BUNDLE_DIR and K8SMETA_BUNDLE_FALLBACK for the bundle's library."""
+    if bundle_dir is None:
+        return []
+    from k8smeta.plugin.abi.bundle_contents import FALLBACK_LIBRARIES
+
+    return [
+        ("K8SMETA_BUNDLE_DIR", f'"{bundle_dir}"'),
+        ("K8SMETA_BUNDLE_FALLBACK", '"' + ":".join(FALLBACK_LIBRARIES) + '"'),
+    ]
+
+
+def bundle_rpath(bundle_dir: str | None) -> str | None:
+    """The bundle's library finds libpython relative to its own location (`$ORIGIN`), and
+    only there: wherever the bundle is unpacked, never a Python of the machine."""
+    return None if bundle_dir is None else f"$ORIGIN/{bundle_dir}/lib"
 
 
 def main(argv: list[str] | None = None) -> int:

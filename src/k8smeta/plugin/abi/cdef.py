@@ -1,4 +1,4 @@
-"""Our C declarations of the Falco plugin API (3.12 layout), written from spec section 4.
+"""Our C declarations of the Falco plugin API (3.12 layout), written from its headers.
 
 One text, `PLUGIN_API_CDEF`, declares the types shared by the library build and the test
 hosts; `PLUGIN_SYMBOLS_CDEF` declares the 25 exported `plugin_*` functions (used by hosts
@@ -300,7 +300,7 @@ def c_header() -> str:
     return "\n".join(("#include <stdint.h>", packed, PLUGIN_API_CDEF_ALIGNED))
 
 
-# Constants of spec section 4.1.
+# Constants of the plugin API (its enums and limits).
 SS_PLUGIN_SUCCESS: Final = 0
 SS_PLUGIN_FAILURE: Final = 1
 SS_PLUGIN_SCHEMA_JSON: Final = 1

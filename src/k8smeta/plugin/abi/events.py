@@ -1,8 +1,10 @@
-"""The binary event layout (spec section 7): read process/async events, build async ones.
+"""The binary event layout: read async events, build them; the sizes the C side uses.
 
-Process events use 16-bit length slots (their `res` is read by the C wrapper of
-parse_event), the async event 402 32-bit ones. Readers take the header's `nparams` and
-`len` at face value and never read past `len`.
+An event is a packed header (ts, tid, len, type, nparams) followed by one length slot per
+parameter, then the parameters' bytes (docs/plugin-contract.md, "Events"). Process events
+use 16-bit length slots (their `res` and cgroups are read by the C wrapper of parse_event,
+with the sizes below generated into its source), the async event 402 32-bit ones. Readers
+take the header's `nparams` and `len` at face value and never read past `len`.
 """
 
 from __future__ import annotations
@@ -11,11 +13,12 @@ import struct
 from dataclasses import dataclass
 from typing import Any, Final
 
-HEADER: Final = struct.Struct("<QQIHI")  # ts, tid, len, type, nparams (26 bytes, packed)
-HEADER_SIZE: Final = 26
-ASYNC_EVENT: Final = 402
-ASYNC_PAYLOAD_OFFSET: Final = 42  # 26 + 3 slots of 4 bytes + plugin_id
+HEADER: Final = struct.Struct("<QQIHI")  # ts, tid, len, type, nparams (packed)
+HEADER_SIZE: Final = HEADER.size
+PROCESS_LEN_SIZE: Final = 2  # bytes of a process event's parameter length slot
+ASYNC_EVENT: Final = 402  # PPME_ASYNCEVENT_E
 _SLOTS_402: Final = struct.Struct("<III")
+ASYNC_PAYLOAD_OFFSET: Final = HEADER_SIZE + _SLOTS_402.size + 4  # + plugin_id
 _NO_ID: Final = 0xFFFFFFFFFFFFFFFF
 
 
@@ -32,7 +35,7 @@ class AsyncEvent:
 
 
 def read_async(ffi: Any, evt: Any) -> AsyncEvent:
-    """Name and data of a 402 event (spec 14.2 step 1); raises MalformedEventError."""
+    """Name and data of a 402 event; raises MalformedEventError."""
     length = int(evt.len)
     if int(evt.nparams) != 3 or length < ASYNC_PAYLOAD_OFFSET:
         raise MalformedEventError("async event with a malformed header")
@@ -49,7 +52,8 @@ def read_async(ffi: Any, evt: Any) -> AsyncEvent:
 
 
 def async_event(name: str, data: bytes) -> bytes:
-    """A PPME_ASYNCEVENT_E event (spec 7.2) carrying `data` (already NUL-terminated)."""
+    """A PPME_ASYNCEVENT_E event carrying `data` (already NUL-terminated): plugin id 0,
+    the NUL-terminated name, then the data."""
     name_bytes = name.encode() + b"\0"
     length = ASYNC_PAYLOAD_OFFSET + len(name_bytes) + len(data)
     return b"".join(

@@ -1,4 +1,4 @@
-"""Route the plugin's log records to the state they concern (spec section 18).
+"""Route the plugin's log records to the state they concern (docs/plugin-contract.md, "Logs").
 
 While at least one state lives, the `k8smeta` logger does not propagate and has one
 handler that sends each record to the state on whose behalf the code runs (a context
@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Any
 
 from k8smeta.plugin.core.levels import TRACE, level_name
 
@@ -47,6 +48,17 @@ def stderr_line(level: int, message: str) -> None:
     """Print one record in upstream's format (used when the host gave no log_fn)."""
     stamp = time.strftime("%a %b %d %H:%M:%S %Y")
     sys.stderr.write(f"{stamp}: [{level_name(level)}] [k8smeta] {message}\n")
+
+
+def log_emitter(ffi: Any, owner: Any, log_fn: Any) -> Emit:
+    """Send records to the host's log_fn (component NULL), else to stderr."""
+    if log_fn == ffi.NULL:
+        return stderr_line
+
+    def emit(level: int, message: str) -> None:
+        log_fn(owner, ffi.NULL, message.encode("utf-8", "replace"), severity(level))
+
+    return emit
 
 
 class LogRoute:

@@ -1,7 +1,7 @@
 """Python values to C memory: last errors, cached `char*` arrays of extracted values.
 
 Everything handed to C stays referenced by its owner (the `Extracted` value's
-`abi_cache`, or the session's per-symbol keep list) until the next call of the symbol.
+`abi_cache`, and the session's `lifetimes.Keeper`) until the next call of the symbol.
 """
 
 from __future__ import annotations

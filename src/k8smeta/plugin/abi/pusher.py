@@ -1,4 +1,4 @@
-"""Async events out of the plugin: the feed's sink and dump_state (spec 7.2, 16, 17).
+"""Async events out of the plugin: the feed's sink and dump_state.
 
 One `AsyncPusher` per state owns its `Feed` (created on the first handler, kept across
 handler restarts so resync knows what Falco holds) and the feed-owned `char[1024]` error
@@ -73,7 +73,8 @@ class AsyncPusher:
         return text.decode("utf-8", "replace") or "the host rejected the async event"
 
     def dump(self, owner: Any, handler: Any) -> None:
-        """Push every stored record as a Create event (spec 17); failures are counted."""
+        """Push every stored record as a Create event (docs/plugin-contract.md, "Metrics");
+        failures are counted."""
         err = self._ffi.new("char[]", PLUGIN_MAX_ERRLEN)
         failed = 0
         for payload in self._core.dump_payloads():

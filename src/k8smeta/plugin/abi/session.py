@@ -1,36 +1,42 @@
-"""The state behind one `ss_plugin_t*`: the core, the table accessors, the feed, and the
-per-state storage of what the C side was handed (valid until the next call of a symbol).
+"""The state behind one `ss_plugin_t*`: one method per plugin_* call that enters Python.
 
-`open_session` is plugin_init; each method is one plugin_* call; the C struct
-`k8smeta_state` holds the handle of the session and the last error text.
+`open_session` is plugin_init (it creates the session); every other export calls exactly
+one method of the session its handle names. A method takes the raw C inputs of its call,
+talks to the core, and turns what the host must see into a return code plus the last
+error; "no value" is `res_len = 0` (a NULL result). What the C side is handed stays
+referenced by the session's `Keeper` (see `lifetimes`); the C struct `k8smeta_state`
+(see `state`) holds the handle of the session and the last error text.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
-import os
 from typing import Any
 
-from k8smeta.plugin.abi.calls import (
-    log_emitter,
-    metric_array,
-    parse_event,
-    parse_process,
+from k8smeta.plugin.abi.cdef import (
+    SS_PLUGIN_FAILURE,
+    SS_PLUGIN_METRIC_TYPE_MONOTONIC,
+    SS_PLUGIN_METRIC_TYPE_NON_MONOTONIC,
+    SS_PLUGIN_METRIC_VALUE_TYPE_U64,
+    SS_PLUGIN_SUCCESS,
 )
-from k8smeta.plugin.abi.cdef import SS_PLUGIN_FAILURE, SS_PLUGIN_SUCCESS
+from k8smeta.plugin.abi.environ import plugin_environ
+from k8smeta.plugin.abi.events import ASYNC_EVENT, MalformedEventError, read_async
 from k8smeta.plugin.abi.host_tables import (
     Accessors,
     TableSetupError,
-    VtableThreads,
     has_cgroups_table,
     setup_threads_table,
 )
-from k8smeta.plugin.abi.logsink import LogRoute, enter, register, routed, unregister
+from k8smeta.plugin.abi.lifetimes import Keeper
+from k8smeta.plugin.abi.logsink import LogRoute, enter, log_emitter, register, routed, unregister
 from k8smeta.plugin.abi.marshal import c_text, write_error
 from k8smeta.plugin.abi.pusher import AsyncPusher
+from k8smeta.plugin.abi.thread_views import CgroupPaths, IteratedTable, PrefetchedThread
 from k8smeta.plugin.core.config import HOST_PROC_DEPRECATED, Config, parse_config
-from k8smeta.plugin.core.errors import ConfigError
+from k8smeta.plugin.core.errors import ConfigError, PayloadError, PluginError
+from k8smeta.plugin.core.host import Tid
 from k8smeta.plugin.core.levels import VERBOSITY_LEVELS
 from k8smeta.plugin.core.plugin import PluginCore
 from k8smeta.plugin.core.procscan import scan_pod_uids
@@ -52,20 +58,91 @@ class Session:
         self.cstate = cstate
         self.core = core
         self.route = route
-        self.threads = VtableThreads(ffi, lib, acc, cstate)
+        self.handle = ffi.new_handle(self)
+        paths = CgroupPaths(ffi, cstate)
+        self.prefetched = PrefetchedThread(ffi, lib, cstate, paths)
+        self.table = IteratedTable(
+            ffi, lib, cstate, accessors=acc, paths=paths, visitor=self.handle
+        )
         self.pusher = AsyncPusher(ffi, core)
-        self.kept_extract: list[object] = []  # results of the latest extract_fields call
-        self.kept_call = 0  # the number of that call
-        self.cached: dict[int, object] = {}  # arrays held by the C extraction cache, by slot
-        self.kept_metrics: list[object] = []  # previous get_metrics arrays
+        self.kept = Keeper(ffi)
+        self.pod_uid = ""  # the pod_uid of the current extract_fields call
         self.host_proc = core.config.host_proc
         self.scan_pending = not acc.sub_table  # old hosts: tag pre-existing threads once
         self.sub_table = acc.sub_table
-        self.handle = ffi.new_handle(self)
+
+    def fail(self, text: str) -> int:
+        """Record `text` as the last error; FAILURE."""
+        write_error(self.ffi, self.cstate, text)
+        self.cstate.failed = 1
+        return SS_PLUGIN_FAILURE
+
+    # -- extract_fields (event thread) -------------------------------------------------
+    def extract(self, evtnum: int, field_id: int, arg: Any, call: int, slot: int) -> Any:
+        """One field of extract_fields call number `call` for the thread's pod (the C
+        wrapper read its non-empty `pod_uid` into the state): the value's `char*` array,
+        count at [-1], or NULL. `slot` >= 0: the C cache keeps the result there."""
+        enter(self.route)
+        if self.kept.begin(call):
+            self.pod_uid = self.ffi.string(self.cstate.uid).decode("utf-8", "replace")
+        text = self.ffi.string(arg).decode("utf-8", "replace") if arg else None
+        try:
+            value = self.core.extract(self.pod_uid, evtnum, field_id, text)
+        except PluginError as exc:
+            self.fail(str(exc))
+            return self.ffi.NULL
+        return self.kept.hand_over(value, slot)
+
+    def no_pod(self, evtnum: int, tid: int, status: int) -> None:
+        """The C wrapper found no pod for the event (status: -1 no thread, 0 empty
+        pod_uid) and the verbosity would log why: let the core log it."""
+        enter(self.route)
+        self.core.no_pod(evtnum, tid, status >= 0)
+
+    # -- parse_event (event thread) ----------------------------------------------------
+    def parse(self, evt: Any, inp: Any) -> int:
+        """An async event (the C wrapper routes process events to `parse_process`)."""
+        enter(self.route)
+        if self.scan_pending:
+            self.flush_scan(inp.table_reader_ext, inp.table_writer_ext)
+        code = evt.evt.type
+        if code != ASYNC_EVENT:
+            logger.error("received an unknown event type %d", code)
+            return self.fail(f"received an unknown event type {code}")
+        try:
+            parsed = read_async(self.ffi, evt.evt)
+        except MalformedEventError as exc:
+            logger.error("%s", exc)
+            self.core.metrics.parse_errors += 1
+            return self.fail(str(exc))
+        try:
+            self.core.parse_async(parsed.name, parsed.data)
+        except PayloadError as exc:
+            return self.fail(str(exc))
+        return SS_PLUGIN_SUCCESS
+
+    def parse_process(
+        self, code: int, tid: int, res: int, has_res: int, cgroups_status: int
+    ) -> int:
+        """A process event whose `res` and thread the C wrapper read (`cgroups_status`:
+        the cgroups bytes, -1 no such thread, -2 unreadable cgroups)."""
+        enter(self.route)
+        if self.scan_pending:
+            self.flush_scan(self.cstate.reader, self.cstate.writer)
+        if not has_res:
+            if logger.isEnabledFor(logging.DEBUG):
+                logger.debug("event %d has no 8-byte res parameter: ignored", code)
+            return SS_PLUGIN_SUCCESS
+        thread = self.prefetched.view(tid, cgroups_status)
+        try:
+            self.core.parse_process_event(thread, Tid(tid), res, code)
+        except PluginError as exc:
+            return self.fail(str(exc))
+        return SS_PLUGIN_SUCCESS
 
     def flush_scan(self, reader: Any, writer: Any) -> None:
         """Hosts without the cgroups sub-table: tag the threads found under hostProc with
-        the first vtables that can write (spec §8.2); once."""
+        the first vtables that can write; once."""
         self.scan_pending = False
         tagged = 0
         for tid, uid in scan_pod_uids(self.host_proc).items():
@@ -74,27 +151,9 @@ class Session:
         self.core.metrics.threads_tagged += tagged
         logger.debug("tagged %d threads found under '%s/proc'", tagged, self.host_proc)
 
-    def fail(self, text: str) -> int:
-        """Record `text` as the last error; FAILURE."""
-        write_error(self.ffi, self.cstate, text)
-        self.cstate.failed = 1
-        return SS_PLUGIN_FAILURE
-
-    def parse(self, evt: Any, inp: Any) -> int:
-        enter(self.route)
-        if self.scan_pending:
-            self.flush_scan(inp.table_reader_ext, inp.table_writer_ext)
-        return parse_event(self, evt, inp)
-
-    def parse_process(
-        self, code: int, tid: int, res: int, has_res: int, cgroups_status: int
-    ) -> int:
-        enter(self.route)
-        if self.scan_pending:
-            self.flush_scan(self.cstate.reader, self.cstate.writer)
-        return parse_process(self, code, tid, res, has_res, cgroups_status)
-
+    # -- the other calls ---------------------------------------------------------------
     def capture_open(self, inp: Any) -> int:
+        """Tag the threads libsinsp found before the capture; always SUCCESS."""
         with routed(self.route):
             if not self.sub_table:  # API 3.7/3.8: no get_owner_last_error in `inp`
                 if self.scan_pending:
@@ -104,8 +163,12 @@ class Session:
             if self.ffi.NULL in (reader, writer):  # cffi would dereference NULL
                 logger.error("capture_open: the host passed no table vtables; threads untagged")
                 return SS_PLUGIN_SUCCESS
-            self.core.capture_open(self.threads.bind(reader, writer, inp))
+            self.core.capture_open(self.table.bind(reader, writer, inp))
         return SS_PLUGIN_SUCCESS
+
+    def visit_thread(self, entry: Any) -> bool:
+        """An entry of the table capture_open iterates; True to continue."""
+        return self.table.visit_entry(entry)
 
     def set_async_handler(self, owner: Any, handler: Any) -> int:
         with routed(self.route):
@@ -118,7 +181,25 @@ class Session:
         return SS_PLUGIN_SUCCESS
 
     def metrics(self, num: Any) -> Any:
-        return metric_array(self, num)
+        """A fresh metric array (kept with the previous one: calls may overlap)."""
+        ffi = self.ffi
+        self.pusher.sync_metrics()
+        values = self.core.metric_values()
+        names = [ffi.new("char[]", name.encode()) for name, _, _ in values]
+        array = ffi.new("ss_plugin_metric[]", len(values))
+        for i, (_, monotonic, value) in enumerate(values):
+            metric = array[i]
+            metric.name = names[i]
+            metric.type = (
+                SS_PLUGIN_METRIC_TYPE_MONOTONIC
+                if monotonic
+                else SS_PLUGIN_METRIC_TYPE_NON_MONOTONIC
+            )
+            metric.value.u64 = value
+            metric.value_type = SS_PLUGIN_METRIC_VALUE_TYPE_U64
+        self.kept.metrics(array, names)
+        num[0] = len(values)
+        return array
 
     def close(self) -> None:
         """plugin_destroy: stop the feed, forget the state (never calls the handler)."""
@@ -132,17 +213,18 @@ class Session:
 
 
 def open_session(ffi: Any, lib: Any, cstate: Any, inp: Any) -> int:
-    """plugin_init: config, tables (11.1), core; the state's handle is set on success.
+    """plugin_init: config, threads table, core; the state's handle is set on success.
 
-    The host's generation decides which members may be read (spec §8.2): `log_fn` and the
-    tables input's `reader_ext`/`writer_ext` only when `threads` has the cgroups sub-table.
+    The host's generation decides which members may be read (docs/falco-versions.md):
+    `log_fn` and the tables input's `reader_ext`/`writer_ext` only when `threads` has the
+    cgroups sub-table.
     """
     sub_table = has_cgroups_table(ffi, inp)
     route = LogRoute(
         logging.INFO, log_emitter(ffi, inp.owner, inp.log_fn if sub_table else ffi.NULL)
     )
     try:
-        config = parse_config(c_text(ffi, inp.config), os.environ)
+        config = parse_config(c_text(ffi, inp.config), plugin_environ(ffi, lib))
     except ConfigError as exc:
         write_error(ffi, cstate, str(exc))
         return SS_PLUGIN_FAILURE

@@ -1,4 +1,5 @@
-"""Pod UID from a cgroup path (spec §11.4), with upstream's fixed-length pattern."""
+"""Pod UID from a cgroup path, with upstream's fixed-length pattern (docs/plugin-contract.md,
+"Cgroups")."""
 
 from __future__ import annotations
 

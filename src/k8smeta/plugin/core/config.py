@@ -1,7 +1,9 @@
-"""Parse and interpret the init config (spec §10.2) into an immutable `Config`.
+"""Parse and interpret the init config (docs/configuration.md) into an immutable `Config`.
 
 `parse_config` never logs: the records it would emit are returned in `Config.init_logs`
-and emitted by `PluginCore` once the state's verbosity is in force.
+and emitted by `PluginCore` once the state's verbosity is in force. What would leave the
+plugin unable to do what the user asked (a port that is no TCP port, TLS asked for with no
+usable root bundle) fails init instead of degrading: never plaintext when TLS was asked.
 """
 
 from __future__ import annotations
@@ -17,12 +19,15 @@ import orjson
 
 from k8smeta.plugin.core.errors import ConfigError
 from k8smeta.plugin.core.levels import DEFAULT_VERBOSITY
+from k8smeta.plugin.core.pem import bundle_problem
 from k8smeta.plugin.core.schema import INIT_SCHEMA_JSON, validate
 
 __all__ = ["INIT_SCHEMA_JSON", "Config", "parse_config"]
 
 _ENV_REF = re.compile(r"\$\{([^}]+)\}")
 _MAX_PORT = 65535
+#: Bound of a PEM file read at init (distribution CA bundles are a few hundred kB).
+MAX_PEM_FILE: Final = 8 * 1024 * 1024
 DEFAULT_HOST_PROC = "/host"
 
 
@@ -83,32 +88,54 @@ def expand_node_name(raw: str, environ: Mapping[str, str], logs: list[tuple[int,
     return node_name
 
 
-def _read_ca(path: str, logs: list[tuple[int, str]]) -> bytes | None:
+def _check_port(port: int) -> int:
+    """`port` when it is a TCP port; upstream wrapped 70000 around to 4464."""
+    if not 1 <= port <= _MAX_PORT:
+        raise ConfigError(
+            f"invalid init config: key 'collectorPort' must be a TCP port"
+            f" (1 to {_MAX_PORT}), not {port}"
+        )
+    return port
+
+
+def _read_ca(path: str) -> bytes | None:
+    """The PEM roots, or None (plaintext) when no bundle is configured.
+
+    A configured bundle that cannot be read, is empty or holds no certificate fails init:
+    upstream then fell back to plaintext, silently for an empty file.
+    """
     if not path:
         return None
-    try:
-        data = Path(path).read_bytes()
-    except OSError:
-        logs.append(
-            (
-                logging.ERROR,
-                f"Cannot open any PEM bundle at '{path}'. Proceed with insecure connection",
-            )
-        )
-        return None
-    return data or None
+    data = _read_file("caPEMBundle", path)
+    problem = bundle_problem(data)
+    if problem is not None:
+        raise ConfigError(f"caPEMBundle '{path}' is no PEM root bundle: {problem}")
+    return data
 
 
-def _read_client_file(key: str, path: str | None) -> bytes | None:
-    if path is None:
-        return None
+def _read_file(key: str, path: str) -> bytes:
+    """The file's bytes; bounded, so a path such as /dev/zero cannot exhaust memory."""
     try:
-        return Path(path).read_bytes()
+        with Path(path).open("rb") as file:
+            data = file.read(MAX_PEM_FILE + 1)
     except OSError as exc:
         raise ConfigError(f"cannot read {key} '{path}': {exc.strerror or exc}") from None
+    if len(data) > MAX_PEM_FILE:
+        raise ConfigError(f"cannot read {key} '{path}': larger than {MAX_PEM_FILE} bytes")
+    return data
 
 
-#: The warning for `hostProc` on hosts with the cgroups sub-table (spec §10.2 item 8).
+def _read_client_file(key: str, path: str | None, ca_pem: bytes | None) -> bytes | None:
+    """A mutual-TLS file, which needs TLS: a non-empty `caPEMBundle` (the schema only
+    requires the key to be present)."""
+    if path is None:
+        return None
+    if ca_pem is None:
+        raise ConfigError(f"invalid init config: key '{key}' requires a non-empty 'caPEMBundle'")
+    return _read_file(key, path)
+
+
+#: The warning for `hostProc` on hosts with the cgroups sub-table (docs/configuration.md).
 HOST_PROC_DEPRECATED: Final = "hostProc init config key is deprecated since it is no more in use"
 
 
@@ -117,13 +144,11 @@ def parse_config(text: str, environ: Mapping[str, str]) -> Config:
     config = _decode(text)
     validate(config)
     logs: list[tuple[int, str]] = []
-    port: int = config["collectorPort"]
-    if not 1 <= port <= _MAX_PORT:
-        logs.append((logging.CRITICAL, f"collectorPort {port} is not a valid TCP port"))
+    port = _check_port(config["collectorPort"])
     raw_node_name: str = config["nodeName"]
     node_name = expand_node_name(raw_node_name, environ, logs)
     logs.append((logging.DEBUG, f"metadata are received from node '{node_name}'"))
-    ca_pem = _read_ca(config.get("caPEMBundle", ""), logs)
+    ca_pem = _read_ca(config.get("caPEMBundle", ""))
     if "hostProc" in config:
         logs.append((logging.WARNING, HOST_PROC_DEPRECATED))
     return Config(
@@ -132,8 +157,8 @@ def parse_config(text: str, environ: Mapping[str, str]) -> Config:
         node_name=node_name,
         verbosity=config.get("verbosity", DEFAULT_VERBOSITY),
         ca_pem=ca_pem,
-        client_cert_pem=_read_client_file("clientCertPEM", config.get("clientCertPEM")),
-        client_key_pem=_read_client_file("clientKeyPEM", config.get("clientKeyPEM")),
+        client_cert_pem=_read_client_file("clientCertPEM", config.get("clientCertPEM"), ca_pem),
+        client_key_pem=_read_client_file("clientKeyPEM", config.get("clientKeyPEM"), ca_pem),
         host_proc=config.get("hostProc") or DEFAULT_HOST_PROC,
         raw_node_name=raw_node_name,
         init_logs=tuple(logs),

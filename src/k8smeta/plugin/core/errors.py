@@ -3,8 +3,8 @@
 ::
 
     PluginError                 anything the core refuses, with a message fit for a user
-    ├── ConfigError             the init config is missing, malformed or unusable (§10)
-    ├── PayloadError            an async `k8s` payload was rejected (§15.3); already logged
+    ├── ConfigError             the init config is missing, malformed or unusable
+    ├── PayloadError            an async `k8s` payload was rejected; already logged
     │   └── UnknownKindError    ...because its kind is not one the plugin stores
     ├── FieldError              an extraction request names no field of `FIELDS`
     └── TableError              the host's threads table failed (hosts raise it)

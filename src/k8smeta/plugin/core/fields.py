@@ -1,6 +1,9 @@
 """The 25 `k8smeta.*` fields: one declarative table (field id = index) and `get_fields` JSON.
 
-Names, display names and descriptions are upstream's, verbatim (sic included, spec §12);
+Each entry holds everything about a field: what `get_fields` says of it (name, display,
+description, list or not, argument rule) and the look-up that extracts it, so the
+advertised fields and extraction cannot drift apart. Names, display names and
+descriptions are upstream's, verbatim (sic included; docs/plugin-contract.md, "Fields");
 `fields_json` reproduces upstream's serialization byte for byte: compact, keys sorted at
 every level.
 """
@@ -12,6 +15,9 @@ from enum import Enum
 from typing import Any
 
 import orjson
+
+from k8smeta.plugin.core import lookups as lk
+from k8smeta.plugin.core.lookups import Lookup
 
 
 class Arg(Enum):
@@ -28,6 +34,7 @@ class Field:
     name: str
     display: str
     desc: str
+    lookup: Lookup  # its value for a known pod; None when it has none
     is_list: bool = False
     arg: Arg = Arg.NONE
     add_output: bool = False
@@ -36,37 +43,65 @@ class Field:
 _LABELS = "comma-separated key/value labels. E.g. '(foo1:bar1,foo2:bar2)'."
 
 FIELDS: tuple[Field, ...] = (
-    Field("k8smeta.pod.name", "Pod Name", "Kubernetes pod name.", add_output=True),
-    Field("k8smeta.pod.uid", "Pod UID", "Kubernetes pod UID."),
+    Field("k8smeta.pod.name", "Pod Name", "Kubernetes pod name.", lk.pod_name, add_output=True),
+    Field("k8smeta.pod.uid", "Pod UID", "Kubernetes pod UID.", lk.pod_uid),
     Field(
         "k8smeta.pod.label",
         "Pod Label",
         "Kubernetes pod label. E.g. 'k8smeta.pod.label[foo]'.",
+        lk.pod_label,
         arg=Arg.KEY,
     ),
-    Field("k8smeta.pod.labels", "Pod Labels", f"Kubernetes pod {_LABELS}", is_list=True),
-    Field("k8smeta.pod.ip", "Pod Ip", "Kubernetes pod ip"),
-    Field("k8smeta.ns.name", "Namespace Name", "Kubernetes namespace name.", add_output=True),
-    Field("k8smeta.ns.uid", "Namespace UID", "Kubernetes namespace UID."),
+    Field(
+        "k8smeta.pod.labels", "Pod Labels", f"Kubernetes pod {_LABELS}", lk.pod_labels, is_list=True
+    ),
+    Field("k8smeta.pod.ip", "Pod Ip", "Kubernetes pod ip", lk.pod_ip),
+    Field(
+        "k8smeta.ns.name",
+        "Namespace Name",
+        "Kubernetes namespace name.",
+        lk.ns_name,
+        add_output=True,
+    ),
+    Field("k8smeta.ns.uid", "Namespace UID", "Kubernetes namespace UID.", lk.NAMESPACE_OF.uid),
     Field(
         "k8smeta.ns.label",
         "Namespace Label",
         "Kubernetes namespace label. E.g. 'k8smeta.ns.label[foo]'.",
+        lk.NAMESPACE_OF.label,
         arg=Arg.KEY,
     ),
-    Field("k8smeta.ns.labels", "Namespace Labels", f"Kubernetes namespace {_LABELS}", is_list=True),
-    Field("k8smeta.deployment.name", "Deployment Name", "Kubernetes deployment name."),
-    Field("k8smeta.deployment.uid", "Deployment UID", "Kubernetes deployment UID."),
+    Field(
+        "k8smeta.ns.labels",
+        "Namespace Labels",
+        f"Kubernetes namespace {_LABELS}",
+        lk.NAMESPACE_OF.labels,
+        is_list=True,
+    ),
+    Field(
+        "k8smeta.deployment.name",
+        "Deployment Name",
+        "Kubernetes deployment name.",
+        lk.DEPLOYMENT_OF.name,
+    ),
+    Field(
+        "k8smeta.deployment.uid",
+        "Deployment UID",
+        "Kubernetes deployment UID.",
+        lk.DEPLOYMENT_OF.uid,
+    ),
     Field(
         "k8smeta.deployment.label",
         "Deployment Label",
-        "Kubernetes deployment label. E.g. 'k8smeta.rs.label[foo]'.",  # sic (upstream)
+        "Kubernetes deployment label. E.g. 'k8smeta.rs.label[foo]'.",
+        lk.DEPLOYMENT_OF.label,  # sic (upstream)
         arg=Arg.KEY,
     ),
     Field(
         "k8smeta.deployment.labels",
         "Deployment Labels",
         f"Kubernetes deployment {_LABELS}",
+        lk.DEPLOYMENT_OF.labels,
         is_list=True,
     ),
     Field(
@@ -74,6 +109,7 @@ FIELDS: tuple[Field, ...] = (
         "Services Name",
         "Kubernetes services name. Return a list with all the names of the services associated"
         " with the current pod. E.g. '(service1,service2)'",
+        lk.svc_name,
         is_list=True,
     ),
     Field(
@@ -82,6 +118,7 @@ FIELDS: tuple[Field, ...] = (
         "Kubernetes services UID. Return a list with all the UIDs of the services associated"
         " with the current pod. E.g. '(88279776-941c-491e-8da1-95ef30f50fe8,"
         "149e72f4-a570-4282-bfa0-25307c5007e8)'",
+        lk.svc_uid,
         is_list=True,
     ),
     Field(
@@ -92,6 +129,7 @@ FIELDS: tuple[Field, ...] = (
         " label with this name, return the list of label's values. E.g. if the current pod"
         " has 2 services associated and both have the 'foo' label, 'k8smeta.svc.label[foo]'"
         " will return '(service1-label-value,service2-label-value)",
+        lk.svc_label,
         is_list=True,
         arg=Arg.KEY,
     ),
@@ -100,39 +138,56 @@ FIELDS: tuple[Field, ...] = (
         "Services Labels",
         "Kubernetes services labels. Return a list with all the comma-separated key/value"
         " labels of the services associated with the current pod. E.g. '(foo1:bar1,foo2:bar2)'",
+        lk.svc_labels,
         is_list=True,
     ),
-    Field("k8smeta.rs.name", "Replica Set Name", "Kubernetes replica set name."),
-    Field("k8smeta.rs.uid", "Replica Set UID", "Kubernetes replica set UID."),
+    Field(
+        "k8smeta.rs.name",
+        "Replica Set Name",
+        "Kubernetes replica set name.",
+        lk.REPLICA_SET_OF.name,
+    ),
+    Field(
+        "k8smeta.rs.uid", "Replica Set UID", "Kubernetes replica set UID.", lk.REPLICA_SET_OF.uid
+    ),
     Field(
         "k8smeta.rs.label",
         "Replica Set Label",
         "Kubernetes replica set label. E.g. 'k8smeta.rs.label[foo]'.",
+        lk.REPLICA_SET_OF.label,
         arg=Arg.KEY,
     ),
     Field(
-        "k8smeta.rs.labels", "Replica Set Labels", f"Kubernetes replica set {_LABELS}", is_list=True
+        "k8smeta.rs.labels",
+        "Replica Set Labels",
+        f"Kubernetes replica set {_LABELS}",
+        lk.REPLICA_SET_OF.labels,
+        is_list=True,
     ),
     Field(
         "k8smeta.rc.name",
         "Replication Controller Name",
         "Kubernetes replication controller name.",
+        lk.REPLICATION_CONTROLLER_OF.name,
     ),
     Field(
         "k8smeta.rc.uid",
         "Replication Controller UID",
         "Kubernetes replication controller UID.",
+        lk.REPLICATION_CONTROLLER_OF.uid,
     ),
     Field(
         "k8smeta.rc.label",
         "Replication Controller Label",
         "Kubernetes replication controller label. E.g. 'k8smeta.rc.label[foo]'.",
+        lk.REPLICATION_CONTROLLER_OF.label,
         arg=Arg.KEY,
     ),
     Field(
         "k8smeta.rc.labels",
         "Replication Controller Labels",
         f"Kubernetes replication controller {_LABELS}",
+        lk.REPLICATION_CONTROLLER_OF.labels,
         is_list=True,
     ),
 )

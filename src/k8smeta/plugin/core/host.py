@@ -1,5 +1,12 @@
 """The contract between the plugin core and its host (libsinsp, or a fake in tests).
 
+The core never reads the host's tables by itself: the host hands it what one callback
+needs, and nothing more (docs/plugin-contract.md, "Threads table"):
+
+- extraction: the event thread's `pod_uid`, already read by the host (a plain `str`);
+- a process event: a `ThreadView` of the event's thread (None when the table has none);
+- capture open: a `ThreadTable` to visit every thread once.
+
 The ABI layer implements these Protocols over the libsinsp table vtables of the current
 callback; tests implement them in memory. Objects handed to the core are valid only
 during the call that received them: the core never keeps them.
@@ -26,16 +33,8 @@ class ThreadView(Protocol):
 
 
 class ThreadTable(Protocol):
-    """The host's `threads` table as reachable during the current callback."""
-
-    def pod_uid(self, tid: Tid) -> str | None:
-        """The thread's `pod_uid` field; None when the table has no such thread."""
-        ...
-
-    def with_thread(self, tid: Tid, visit: Callable[[ThreadView], None]) -> bool:
-        """Run `visit` on the thread's entry, then release it; False when absent."""
-        ...
+    """The host's `threads` table, iterated during capture open."""
 
     def for_each_thread(self, visit: Callable[[ThreadView], None]) -> None:
-        """Run `visit` on every thread of the table (capture open)."""
+        """Run `visit` on every thread of the table."""
         ...

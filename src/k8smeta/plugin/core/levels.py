@@ -1,7 +1,8 @@
 """The plugin's verbosity scale (trace ... critical) as Python logging levels.
 
 Python has no TRACE level; the core logs it at `TRACE` (5) with `Logger.log` and never
-registers a level name (the interpreter is shared with the host, spec §21 E8).
+registers a level name (the interpreter is shared with the host: docs/plugin-contract.md,
+"Embedding Python").
 """
 
 from __future__ import annotations

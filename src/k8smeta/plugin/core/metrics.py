@@ -1,7 +1,8 @@
-"""The plugin's metrics (spec §17): counters kept by the core and the feed, store sizes.
+"""The plugin's metrics: counters kept by the core and the feed, store sizes.
 
 Counters are plain ints, each written by one thread (the event thread, or the feed for
 `async_events_rejected` and `reconnects`); `get_metrics` may read them from any thread.
+The list is in docs/plugin-contract.md, "Metrics".
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Decode and validate one async `k8s` payload (spec §15.3), and encode one (§15.2).
+"""Decode and validate one async `k8s` payload, and encode one (docs/plugin-contract.md,
+"Async events").
 
 The payload is the protobuf-JSON form of a wire `Event` with `meta`/`spec`/`status` as
 strings holding JSON and `refs` as an object. Decoding is strict: anything unexpected

@@ -1,8 +1,9 @@
 """The facade the C-ABI layer calls: one `PluginCore` per plugin state.
 
-Every method runs on the thread the spec assigns to its ABI entry point (§2): parsing and
-extraction on the event thread, `dump_payloads` and `metric_values` possibly elsewhere.
-Errors the ABI must report are raised as PluginError subclasses, already logged.
+Every method runs on the thread of its ABI entry point (docs/plugin-contract.md,
+"Threads"): parsing and extraction on the event thread, `dump_payloads` and
+`metric_values` possibly elsewhere. Errors the ABI must report are raised as PluginError
+subclasses, already logged.
 """
 
 from __future__ import annotations
@@ -24,14 +25,15 @@ from k8smeta.plugin.core.values import Extracted
 logger = logging.getLogger(__name__)
 
 ASYNC_EVENT_NAME = "k8s"
-#: Process-event codes the plugin parses, with the syscall names its logs use.
+#: Process-event codes the plugin parses (exit events), with the syscall names its logs
+#: use; the C wrapper of parse_event and `get_parse_event_types` are generated from it.
 PROCESS_EVENTS: dict[int, str] = {
+    293: "execve",
+    331: "execveat",
     223: "clone",
     225: "fork",
     227: "vfork",
     335: "clone3",
-    293: "execve",
-    331: "execveat",
 }
 _CGROUP_CACHE_LIMIT = 4096
 _KINDS_KEPT = 64
@@ -46,15 +48,15 @@ class PluginCore:
         self.store = Store()
         self._warned_kinds: set[str] = set()
         self._uid_of_path: dict[str, str] = {}
-        # Steps 2-4 of §13.1 cached for the fields of one event: (evtnum, tid, pod).
-        self._cached: tuple[int, int, Record | None] = (-1, 0, None)
+        # The pod record of the fields of one event: (evtnum, pod_uid, record).
+        self._cached: tuple[int, str, Record | None] = (-1, "", None)
         for level, message in config.init_logs:
             logger.log(level, "%s", message)
 
     # -- parsing -----------------------------------------------------------------------
     def parse_async(self, name: str, data: bytes) -> None:
         """Apply one async event; a rejected `k8s` payload raises PayloadError (logged)."""
-        self._cached = (-1, 0, None)
+        self._cached = (-1, "", None)
         if name != ASYNC_EVENT_NAME:
             if logger.isEnabledFor(logging.DEBUG):
                 logger.debug("received an async event with name %s", name)
@@ -77,23 +79,26 @@ class PluginCore:
             raise
         self.store.apply(payload)
 
-    def parse_process_event(self, table: ThreadTable, tid: Tid, res: int, code: int) -> None:
-        """Tag the event's thread with the pod UID of its cgroups (spec §14.1 steps 1b-3)."""
-        self._cached = (-1, 0, None)
+    def parse_process_event(self, thread: ThreadView | None, tid: Tid, res: int, code: int) -> None:
+        """Tag the event's thread (None: the table has no entry `tid`) with the pod UID of
+        its cgroups; a failed syscall (`res` < 0) tags nothing."""
+        self._cached = (-1, "", None)
         if res < 0:
             if logger.isEnabledFor(TRACE):
                 name = PROCESS_EVENTS.get(code, "?")
                 logger.log(TRACE, "failed %s(event: %d) for thread id '%d'", name, code, tid)
             return
-        if not table.with_thread(tid, self._tag) and logger.isEnabledFor(logging.DEBUG):
+        if thread is not None:
+            self._tag(thread)
+        elif logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "cannot attach pod_uid to new process event for the thread id '%d': no such thread",
                 tid,
             )
 
     def capture_open(self, table: ThreadTable) -> None:
-        """Tag every thread libsinsp found before the capture opened (spec §11.3)."""
-        self._cached = (-1, 0, None)
+        """Tag every thread libsinsp found before the capture opened."""
+        self._cached = (-1, "", None)
         logger.debug("enriching initial thread table entries")
         table.for_each_thread(self._tag)
 
@@ -121,42 +126,40 @@ class PluginCore:
 
     # -- extraction --------------------------------------------------------------------
     def extract(
-        self, table: ThreadTable, evtnum: int, tid: int, field_id: int, arg_key: str | None
+        self, pod_uid: str, evtnum: int, field_id: int, arg_key: str | None
     ) -> Extracted | None:
-        """The value of one field for the event's thread, or None (spec §13.1).
+        """The value of one field for the event's pod, or None.
 
-        Steps 2-4 (thread's pod UID, pod record) are done once per `(evtnum, tid)`; every
-        parse resets that cache, and only a parse changes the store.
+        `pod_uid` is the non-empty `pod_uid` the host read from the event's thread (for
+        a thread outside any pod the host calls `no_pod`). The pod record is looked up
+        once per `(evtnum, pod_uid)`; every parse resets that cache, and only a parse
+        changes the store.
         """
-        if tid <= 0:
-            if logger.isEnabledFor(TRACE):
-                logger.log(TRACE, "unknown thread id for event num '%d'", evtnum)
-            return None
-        cached_evtnum, cached_tid, pod = self._cached
-        if cached_evtnum != evtnum or cached_tid != tid:
-            pod = self._pod_of_thread(table, tid)
-            self._cached = (evtnum, tid, pod)
+        cached_evtnum, cached_uid, pod = self._cached
+        if cached_evtnum != evtnum or cached_uid != pod_uid:
+            pod = find_pod(self.store, pod_uid)
+            self._cached = (evtnum, pod_uid, pod)
         if pod is None:
             return None
         return extract_from(self.store, pod, field_id, arg_key)
 
-    def _pod_of_thread(self, table: ThreadTable, tid: int) -> Record | None:
-        uid = table.pod_uid(Tid(tid))
-        if uid is None:
+    def no_pod(self, evtnum: int, tid: int, thread_found: bool) -> None:
+        """The event has no pod to extract from: log why (no thread id, no such thread,
+        or a thread whose `pod_uid` is empty). Every field of the event has no value."""
+        if tid <= 0:
+            if logger.isEnabledFor(TRACE):
+                logger.log(TRACE, "unknown thread id for event num '%d'", evtnum)
+        elif not thread_found:
             if logger.isEnabledFor(logging.DEBUG):
                 logger.debug(
                     "cannot extract the pod uid for the thread id '%d': no such thread", tid
                 )
-            return None
-        if not uid:
-            if logger.isEnabledFor(TRACE):
-                logger.log(TRACE, "no pod uid in the framework table for thread id '%d'", tid)
-            return None
-        return find_pod(self.store, uid)
+        elif logger.isEnabledFor(TRACE):
+            logger.log(TRACE, "no pod uid in the framework table for thread id '%d'", tid)
 
     # -- state -------------------------------------------------------------------------
     def dump_payloads(self) -> list[bytes]:
-        """Every record as a `Create` payload (+ NUL), in the `dump_state` order of §17."""
+        """Every record as a `Create` payload (+ NUL), kinds in `KINDS` order, then by UID."""
         payloads: list[bytes] = []
         for kind in KINDS:
             for record in sorted(self.store.records(kind), key=lambda r: r.key):
@@ -175,5 +178,6 @@ class PluginCore:
         return payloads
 
     def metric_values(self) -> list[tuple[str, bool, int]]:
-        """(name, monotonic, value) of every metric of §17 (names without `k8smeta.`)."""
+        """(name, monotonic, value) of every metric (names without `k8smeta.`; the list is
+        in docs/plugin-contract.md, "Metrics")."""
         return self.metrics.values(self.store.counts())

@@ -1,8 +1,9 @@
 """Pod UIDs of the threads already running, from `<hostProc>/proc/<pid>/task/<tid>/cgroup`.
 
-Used on hosts whose `threads` table has no `cgroups` sub-table (Falco 0.37-0.39, spec §8.2).
-Each line is `hierarchy-id:controllers:path` (cgroup v1) or `0::path` (v2); §11.4 is
-applied to every path and the first match wins. Processes and threads may exit during
+Used on hosts whose `threads` table has no `cgroups` sub-table (Falco 0.37-0.39,
+docs/falco-versions.md). Each line is `hierarchy-id:controllers:path` (cgroup v1) or
+`0::path` (v2); `cgroup.pod_uid_from_cgroup` is applied to every path and the first match
+wins. Processes and threads may exit during
 the scan: a directory or file that vanishes is skipped.
 """
 

@@ -118,7 +118,7 @@ class ServiceView:
 def build_service_view(
     service_uids: tuple[str, ...], services: Mapping[str, Record], old: ServiceView | None
 ) -> ServiceView:
-    """Derive the view in refs order, skipping unknown services (spec §13.2)."""
+    """Derive the view in refs order, skipping unknown services."""
     names: list[bytes] = []
     unnamed = False
     by_key: dict[str, list[bytes]] = {}

@@ -1,6 +1,6 @@
 """The init-config schema: served text (`get_init_schema`) and the same rules as a table.
 
-Titles and descriptions of upstream's keys are verbatim (spec §10.1); `clientCertPEM` and
+Titles and descriptions of upstream's keys are verbatim (docs/configuration.md); `clientCertPEM` and
 `clientKeyPEM` are ours. `validate` applies what libsinsp's draft-04 validation would, for
 hosts that skip it, and names the key and the problem in one message.
 """

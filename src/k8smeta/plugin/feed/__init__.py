@@ -1,17 +1,18 @@
-"""The gRPC client that feeds the plugin: translate wire events, resync, reconnect (§15, §16).
+"""The gRPC client that feeds the plugin: translate wire events, resync, reconnect.
 
 Owns: the Selector sent on `Watch`, the wire `Event` -> async payload translation, the
 resync bookkeeping (synthetic Deletes after a reconnect), the reconnect backoff and the
-feed thread. May import grpc, protobuf, orjson and `k8smeta.wire`; never cffi nor
-`k8smeta.plugin.abi`, and it does not depend on `k8smeta.plugin.core`.
+feed thread (docs/plugin-contract.md, "Feed"). May import grpc, protobuf, orjson,
+`k8smeta.wire` and the core's vocabulary (`k8smeta.plugin.core.payload`: kinds, reasons,
+the payload encoder); never cffi nor `k8smeta.plugin.abi`.
 
 Public API:
 
 * `FeedSettings(target, node_name, root_certificates=None, certificate_chain=None,
   private_key=None, quiet_period=5.0, sync_timeout=60.0, keepalive_time=360.0,
   keepalive_timeout=20.0, backoff_unit=1.0, backoff_cap=120.0)`:
-  frozen value; TLS when `root_certificates` is non-empty, mutual TLS with a client chain
-  and key.
+  frozen value; TLS when `root_certificates` is set (empty roots are refused: gRPC would
+  take them for "no TLS"), mutual TLS with a client chain and key.
 * `Feed(settings, sink, *, uniform=None, clock=time.monotonic, on_wait=None)`: the feed of
   one plugin state. `sink(payload: bytes) -> str | None` pushes one NUL-terminated payload
   and returns None when accepted, else the host's error text (logged, counted, skipped).
@@ -25,8 +26,8 @@ Public API:
   sweeps, from the stream's timer thread ("k8smeta-feed-timer"), never two at once (one
   push lock). A sink that raises ends the current stream (logged, counted, reconnect); a
   sink that blocks delays `stop()` at most by its timeout.
-* `event_payload(event) -> bytes`, `delete_payload(kind, uid) -> bytes`: §15.2 payloads.
-* `watch_selector(node_name)`, `RESOURCE_KINDS`: the Selector of decision 1.
+* `event_payload(event) -> bytes`, `delete_payload(kind, uid) -> bytes`: async payloads.
+* `watch_selector(node_name)`, `RESOURCE_KINDS`: the Selector the feed sends.
 * `Backoff`, `Resync`, `SnapshotTracker`: the pure policies the thread runs.
 """
 

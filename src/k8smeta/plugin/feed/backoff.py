@@ -1,7 +1,8 @@
-"""Reconnect waits (decision 3, §16.5): uniform(0.5, 1.0) x min(cap, unit x 2^k) seconds.
+"""Reconnect waits: uniform(0.5, 1.0) x min(cap, unit x 2^k) seconds.
 
 k counts consecutive attempts whose stream did not complete its snapshot; a completed
-snapshot resets it. The random source is injected so tests can pin the jitter.
+snapshot resets it (docs/plugin-contract.md, "Reconnect"). The random source is
+injected so tests can pin the jitter.
 """
 
 from __future__ import annotations

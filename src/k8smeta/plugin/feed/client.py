@@ -1,13 +1,13 @@
-"""The feed thread: Watch the collector, push payloads to a sink, resync, reconnect (§16).
+"""The feed thread: Watch the collector, push payloads to a sink, resync, reconnect.
 
 One background thread per `start()`; each connection attempt opens a new channel, calls
-`Watch` with the Selector of decision 1 and hands every message to the sink (Falco's async
-handler behind the ABI layer) until the stream ends, then waits with the backoff of
-decision 3 and tries again, after an `OK` end too. The feed thread reads the call itself
-(no handoff per message); a small timer thread per stream notices the quiet period (gRPC's
-iterator has no read timeout) and sweeps. Both work under the one push lock, which also
-serializes pushes; the stop flag is checked under it right before each push, so none
-starts after `stop()` returned. Nothing raised in a stream escapes it: it is logged,
+`Watch` with the feed's Selector and hands every message to the sink (Falco's async
+handler behind the ABI layer) until the stream ends, then waits with the backoff and
+tries again, after an `OK` end too (docs/plugin-contract.md, "Feed"). The feed thread reads
+the call itself (no handoff per message); a small timer thread per stream notices the quiet
+period (gRPC's iterator has no read timeout) and sweeps. Both work under the one push lock,
+which also serializes pushes; the stop flag is checked under it right before each push, so
+none starts after `stop()` returned. Nothing raised in a stream escapes it: it is logged,
 counted and ends only that stream.
 """
 
@@ -21,6 +21,7 @@ from collections.abc import Callable
 
 import grpc
 
+from k8smeta.plugin.core.payload import DELETE, SYNC
 from k8smeta.plugin.feed import stream as wire_stream
 from k8smeta.plugin.feed.backoff import Backoff, Uniform
 from k8smeta.plugin.feed.resync import Key, Resync, SnapshotTracker
@@ -28,7 +29,7 @@ from k8smeta.plugin.feed.selector import watch_selector
 from k8smeta.plugin.feed.settings import FeedSettings, open_channel
 from k8smeta.plugin.feed.stats import Counters, FeedStats
 from k8smeta.plugin.feed.stream import StreamEnd, WatchCall, status_number
-from k8smeta.plugin.feed.translate import REASON_DELETE, REASON_SYNC, delete_payload, event_payload
+from k8smeta.plugin.feed.translate import delete_payload, event_payload
 from k8smeta.wire import metadata_pb2, metadata_pb2_grpc
 
 logger = logging.getLogger(__name__)
@@ -265,7 +266,7 @@ class Feed:
                 stream.received = True
                 logger.info("The plugin received at least one event from the k8s-metacollector")
             sweep = stream.tracker.message(event.reason, event.kind, event.uid, self._clock())
-            if event.reason == REASON_SYNC:
+            if event.reason == SYNC:
                 self._sweep(stream, sweep)
                 return
             self._deliver(stream, event_payload(event), event.reason, event.kind, event.uid)
@@ -275,7 +276,7 @@ class Feed:
             return
         logger.info("Resync: deleting %d resources the collector did not re-send", len(keys))
         for kind, uid in keys:
-            if self._deliver(stream, delete_payload(kind, uid), REASON_DELETE, kind, uid):
+            if self._deliver(stream, delete_payload(kind, uid), DELETE, kind, uid):
                 self._counters.swept += 1
 
     def _deliver(self, stream: _Stream, payload: bytes, reason: str, kind: str, uid: str) -> bool:

@@ -1,4 +1,6 @@
-"""Resync bookkeeping after a reconnect (decision 2, §16.4): pure, clock passed in.
+"""Resync bookkeeping after a reconnect (docs/plugin-contract.md, "Resync"): pure, clock
+passed in.
+
 
 `Resync` lives as long as the plugin state: `known` holds the (kind, uid) of every resource
 whose Create/Update Falco accepted and that was not deleted since, and whether any stream
@@ -14,17 +16,12 @@ from __future__ import annotations
 
 from typing import Final
 
-from k8smeta.plugin.feed.translate import (
-    REASON_CREATE,
-    REASON_DELETE,
-    REASON_SYNC,
-    REASON_UPDATE,
-)
+from k8smeta.plugin.core.payload import CREATE, DELETE, SYNC, UPDATE
 
 Key = tuple[str, str]
 """(kind, uid) of one resource."""
 
-_UPSERTS: Final = frozenset({REASON_CREATE, REASON_UPDATE})
+_UPSERTS: Final = frozenset({CREATE, UPDATE})
 
 
 class Resync:
@@ -53,7 +50,7 @@ class Resync:
         """
         if reason in _UPSERTS:
             self._known.add((kind, uid))
-        elif reason == REASON_DELETE:
+        elif reason == DELETE:
             self._known.discard((kind, uid))
 
     def unseen(self, seen: set[Key]) -> list[Key]:
@@ -80,7 +77,7 @@ class SnapshotTracker:
     def message(self, reason: str, kind: str, uid: str, now: float) -> list[Key]:
         """Note one received message; returns the keys to sweep (non-empty only at a Sync)."""
         self._last_message = now
-        if reason == REASON_SYNC:
+        if reason == SYNC:
             self._resync.sync_seen = True
             sweep = self._complete()
             # Our collector sends another Sync on this stream only after a full
@@ -89,7 +86,7 @@ class SnapshotTracker:
             return sweep
         if reason in _UPSERTS:
             self._seen.add((kind, uid))
-        elif reason == REASON_DELETE:
+        elif reason == DELETE:
             self._seen.discard((kind, uid))
         return []
 

@@ -1,25 +1,18 @@
-"""The Selector the feed sends on `Watch` (decision 1, §16.1)."""
+"""The Selector the feed sends on `Watch` (docs/plugin-contract.md, "Feed")."""
 
 from __future__ import annotations
 
 from typing import Final
 
+from k8smeta.plugin.core.payload import KINDS
 from k8smeta.wire import metadata_pb2
 
 SYNC_OPT_IN: Final = "k8smeta/sync"
 """Opt-in key asking our collector for `Sync` snapshot markers; upstream ignores it."""
 
-RESOURCE_KINDS: Final = (
-    "Pod",
-    "Namespace",
-    "Deployment",
-    "Service",
-    "ReplicaSet",
-    "ReplicationController",
-    "DaemonSet",
-    SYNC_OPT_IN,
-)
-"""Correctly spelt kinds (upstream asks for `ReplicaController`), plus the opt-in key."""
+RESOURCE_KINDS: Final = (*KINDS, SYNC_OPT_IN)
+"""The kinds the core stores, correctly spelt (upstream asks for `ReplicaController`),
+plus the opt-in key."""
 
 
 def watch_selector(node_name: str) -> metadata_pb2.Selector:

@@ -11,8 +11,9 @@ import grpc
 class FeedSettings:
     """Where and how the feed connects, and its timing parameters (seconds).
 
-    TLS is used when `root_certificates` is non-empty (the caPEMBundle); a client
-    certificate chain and private key add mutual TLS. `quiet_period`, `sync_timeout` and the
+    TLS is used when `root_certificates` is set (the caPEMBundle, never empty: gRPC would
+    take empty roots for "no TLS"); a client certificate chain and private key add mutual
+    TLS. `quiet_period`, `sync_timeout` and the
     backoff `backoff_unit`/`backoff_cap` are feed parameters, not init keys: tests shorten them.
     """
 
@@ -35,7 +36,9 @@ class FeedSettings:
             raise ValueError("feed node name must not be empty")
         if (self.certificate_chain is None) != (self.private_key is None):
             raise ValueError("client certificate chain and private key go together")
-        if self.certificate_chain is not None and not self.root_certificates:
+        if self.root_certificates is not None and not self.root_certificates.strip():
+            raise ValueError("TLS root certificates must not be empty (None means plaintext)")
+        if self.certificate_chain is not None and self.root_certificates is None:
             raise ValueError("a client certificate needs TLS, i.e. root certificates")
         if min(self.quiet_period, self.sync_timeout, self.keepalive_time) <= 0:
             raise ValueError("feed periods must be positive")
@@ -43,7 +46,7 @@ class FeedSettings:
     @property
     def uses_tls(self) -> bool:
         """True when the channel is secured with the configured roots."""
-        return bool(self.root_certificates)
+        return self.root_certificates is not None
 
 
 def channel_options(settings: FeedSettings) -> list[tuple[str, int]]:

@@ -24,8 +24,10 @@ def register(ffi: Any, lib: Any) -> None:
     )(capture_open)
 
     def visit_thread(state: Any, entry: Any) -> int:
-        """Called by the host's iterate_entries during capture_open; 1 = continue."""
-        return 1 if ffi.from_handle(state).visit_entry(entry) else 0
+        """Called by the host's iterate_entries during capture_open (`state` is the
+        session's handle); 1 = continue."""
+        session: Session = ffi.from_handle(state)
+        return 1 if session.visit_thread(entry) else 0
 
     ffi.def_extern(
         name="k8smeta_py_visit_thread", error=0, onerror=on_error(ffi, "iterate_entries")

@@ -13,7 +13,8 @@ def register(ffi: Any, lib: Any) -> None:
     """Attach the bodies to the embedded module."""
 
     def init(cstate: Any, inp: Any) -> int:
-        """Registration thread. Sets cstate.handle on success; errors -> last error."""
+        """Registration thread. Creates the session and sets cstate.handle on success;
+        errors -> last error."""
         return open_session(ffi, lib, cstate, inp)
 
     ffi.def_extern(name="k8smeta_py_init", error=SS_PLUGIN_FAILURE, onerror=on_error(ffi, "init"))(

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 
 from k8smeta.collector.broker.selector import Selection
 from k8smeta.collector.broker.subscription import SHUTDOWN, Subscription
+from k8smeta.collector.logs import shorten
 from k8smeta.collector.model import NodeName, Uid
 from k8smeta.collector.ops.metrics import CollectorMetrics
 from k8smeta.collector.views import Reason, ViewSet, WireEvent
@@ -51,13 +52,15 @@ class Broker:
         if self._closed:
             sub.end(SHUTDOWN, drain=False)
             return sub
+        snapshot: list[WireEvent] = []
         if selection.wants_objects:
             node = selection.node
             self._views.open(node)
-            sub.load_snapshot(self._views.snapshot(node))
+            snapshot = self._views.snapshot(node)
             self._by_node.setdefault(node, set()).add(sub)
         if selection.sync:
-            sub.load_snapshot((self._sync,))
+            snapshot.append(self._sync)
+        sub.load_snapshot(snapshot)
         self._all.add(sub)
         self._metrics.server_subscribers.set(len(self._all))
         return sub
@@ -83,7 +86,12 @@ class Broker:
             for sub in self._by_node.get(node, ()):
                 if not sub.offer(events):
                     self._metrics.subscriber_overflows.inc()
-                    fields = {"node": node, "subscriber UID": sub.uid, "limit": self._queue_size}
+                    fields = {
+                        "node": shorten(node),
+                        "subscriber UID": sub.uid,
+                        "limit": self._queue_size,
+                        "unread": sub.depth,
+                    }
                     log.warning("subscriber too slow, stream aborted", extra={"fields": fields})
                 depth.observe(sub.depth)
 

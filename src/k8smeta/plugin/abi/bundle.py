@@ -1,0 +1,218 @@
+"""Build the relocatable plugin artifact: `dist/k8smeta-plugin-<version>-linux-<arch>.tar.gz`.
+
+Run as `python -m k8smeta.plugin.abi.bundle [dist-dir]` from the project's virtualenv (built
+with a CPython that has a shared libpython). The tarball is laid out as a falcoctl plugin
+artifact: its members land in Falco's plugins directory as they are, so `libk8smeta.so` sits
+at the top, where `library_path: libk8smeta.so` finds it, next to the one directory
+`k8smeta-runtime/` that is the embedded interpreter's home:
+
+    libk8smeta.so                          RUNPATH $ORIGIN/k8smeta-runtime/lib
+    k8smeta-runtime/lib/libpython3.X.so.1.0
+    k8smeta-runtime/lib/<fallback libs>    libstdc++, libgcc_s, libz: used only when the
+                                           machine has none (see boot.c)
+    k8smeta-runtime/lib/python3.X/         the standard library minus what the plugin never
+                                           imports, lib-dynload, site-packages
+
+The library computes that home from its own location at load time, so the bundle works
+unpacked anywhere on a glibc system with no Python (docs/install-bundle.md).
+"""
+
+from __future__ import annotations
+
+import compileall
+import os
+import platform
+import py_compile
+import shutil
+import subprocess
+import sys
+import sysconfig
+import tarfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import metadata
+from pathlib import Path
+from typing import Final
+
+import k8smeta
+from k8smeta.plugin.abi.bundle_contents import (
+    FALLBACK_LIBRARIES,
+    PLUGIN_DISTRIBUTIONS,
+    keep_distribution_file,
+    keep_extension,
+    keep_k8smeta_file,
+    keep_stdlib_entry,
+    needed_libraries,
+)
+
+BUNDLE_DIR: Final = "k8smeta-runtime"
+PYVER: Final = f"python{sys.version_info.major}.{sys.version_info.minor}"
+
+
+def artifact_name(version: str = k8smeta.__version__, machine: str = "") -> str:
+    """`k8smeta-plugin-<version>-linux-<arch>.tar.gz`, the arch as `uname -m` says it."""
+    return f"k8smeta-plugin-{version}-linux-{machine or platform.machine()}.tar.gz"
+
+
+def _copy(src: Path, dst: Path) -> None:
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(src, dst)
+
+
+def _strip(path: Path) -> None:
+    """Drop debug symbols (libpython carries ~18 MB of them); a no-op without `strip`."""
+    tool = shutil.which("strip")
+    if tool is not None:
+        subprocess.run([tool, "--strip-unneeded", str(path)], check=True, timeout=120)
+
+
+def copy_libraries(home: Path) -> None:
+    """libpython (what the library links), and the fallback libraries the bundle's extension
+    modules need, as the build machine resolves them."""
+    libdir = Path(sysconfig.get_config_var("LIBDIR"))
+    soname = str(sysconfig.get_config_var("INSTSONAME"))
+    if not (libdir / soname).exists():
+        raise SystemExit(f"{libdir / soname} is missing: the bundle needs a shared libpython")
+    _copy(libdir / soname, home / "lib" / soname)
+    _strip(home / "lib" / soname)
+    resolved = resolve_libraries(sorted(home.rglob("*.so")))
+    for name in FALLBACK_LIBRARIES:
+        if name in resolved:
+            _copy(resolved[name], home / "lib" / name)
+
+
+def resolve_libraries(objects: list[Path]) -> dict[str, Path]:
+    """Each shared library `objects` load (directly or not), as `ldd` resolves it here."""
+    found: dict[str, Path] = {}
+    for path in objects:
+        out = subprocess.run(["ldd", str(path)], capture_output=True, text=True, check=False)
+        for line in out.stdout.splitlines():
+            name, arrow, rest = line.strip().partition(" => ")
+            if arrow and rest.startswith("/"):
+                found.setdefault(name, Path(rest.split(" (")[0]).resolve())
+    return found
+
+
+def copy_stdlib(target: Path) -> None:
+    """The standard library minus the packages the plugin never imports; the extension
+    modules that need nothing beyond glibc and the fallback libraries."""
+    stdlib = Path(sysconfig.get_path("stdlib"))
+    for entry in sorted(stdlib.iterdir()):
+        if not keep_stdlib_entry(entry.name):
+            continue
+        if entry.is_dir():
+            shutil.copytree(entry, target / entry.name, ignore=_ignore_caches)
+        else:
+            _copy(entry, target / entry.name)
+    dynload = Path(sysconfig.get_config_var("DESTSHARED"))
+    for ext in sorted(dynload.glob("*.so")):
+        if keep_extension(ext.name, needed_libraries(ext)):
+            _copy(ext, target / "lib-dynload" / ext.name)
+            _strip(target / "lib-dynload" / ext.name)
+
+
+def _ignore_caches(_directory: str, names: list[str]) -> list[str]:
+    return [n for n in names if n == "__pycache__" or n.endswith(".pyc")]
+
+
+def copy_site_packages(target: Path) -> None:
+    """The plugin's runtime distributions and the plugin's part of the k8smeta package."""
+    for name in PLUGIN_DISTRIBUTIONS:
+        dist = metadata.distribution(name)
+        for file in dist.files or []:
+            if keep_distribution_file(name, file.parts):
+                _copy(Path(str(file.locate())), target / Path(*file.parts))
+    package = Path(k8smeta.__file__).parent
+    for path in sorted(package.rglob("*")):
+        relative = path.relative_to(package)
+        if path.is_file() and keep_k8smeta_file(relative.parts):
+            _copy(path, target / "k8smeta" / relative)
+
+
+def compile_bytecode(root: Path) -> None:
+    """Bytecode next to every module, `unchecked-hash`: the interpreter uses it as shipped
+    (falcoctl does not keep file times, which a timestamp check compares) and, started with
+    write_bytecode off, writes nothing next to the library."""
+    ok = compileall.compile_dir(
+        str(root),
+        quiet=1,
+        workers=1,
+        invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
+    )
+    if not ok:
+        raise SystemExit("compileall failed")
+
+
+def assemble(stage: Path) -> Path:
+    """The bundle's directory tree in `stage` (emptied first); returns it."""
+    from k8smeta.plugin.abi.build import build
+
+    shutil.rmtree(stage, ignore_errors=True)
+    home = stage / BUNDLE_DIR
+    with _no_build_rpath():
+        build(stage, bundle_dir=BUNDLE_DIR)
+    pylib = home / "lib" / PYVER
+    copy_stdlib(pylib)
+    copy_site_packages(pylib / "site-packages")
+    copy_libraries(home)  # after the extension modules: it copies what they need
+    compile_bytecode(pylib)
+    return stage
+
+
+@contextmanager
+def _no_build_rpath() -> Iterator[None]:
+    """Link without the rpath flags some Pythons (pyenv's) put into LDSHARED: the bundle's
+    library must find libpython through `$ORIGIN` alone, never at the build machine's path."""
+    saved = {key: os.environ.get(key) for key in ("LDSHARED", "LDFLAGS")}
+    flags = str(sysconfig.get_config_var("LDSHARED")).split()
+    os.environ["LDSHARED"] = " ".join(f for f in flags if not f.startswith("-Wl,-rpath"))
+    os.environ.pop("LDFLAGS", None)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _reset_owner(info: tarfile.TarInfo) -> tarfile.TarInfo:
+    info.uid = info.gid = 0
+    info.uname = info.gname = "root"
+    return info
+
+
+def write_tarball(stage: Path, output: Path) -> Path:
+    """Pack `stage` as a falcoctl plugin artifact: members relative to the plugins directory,
+    directories before their files, regular files only, no `..` in any name."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    partial = output.with_suffix(".partial")
+    with tarfile.open(partial, "w:gz", compresslevel=9) as tar:
+        for entry in sorted(stage.iterdir()):
+            tar.add(entry, arcname=entry.name, filter=_reset_owner)
+    with tarfile.open(partial) as tar:
+        bad = [m.name for m in tar.getmembers() if ".." in m.name or not (m.isfile() or m.isdir())]
+    if bad:
+        raise SystemExit(f"falcoctl would refuse these members: {bad[:5]}")
+    partial.replace(output)
+    return output
+
+
+def make_bundle(dist: Path, stage: Path) -> Path:
+    """Assemble the bundle in `stage` and write its tarball into `dist`."""
+    return write_tarball(assemble(stage), dist / artifact_name())
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: `python -m k8smeta.plugin.abi.bundle [dist-dir] [stage-dir]`."""
+    args = sys.argv[1:] if argv is None else argv
+    dist = Path(args[0]) if args else Path("dist")
+    stage = Path(args[1]) if len(args) > 1 else Path("build") / "bundle"
+    tarball = make_bundle(dist, stage)
+    print(f"{tarball} ({tarball.stat().st_size / 1e6:.1f} MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

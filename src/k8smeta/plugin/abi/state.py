@@ -1,0 +1,41 @@
+"""The C struct behind `ss_plugin_t*` (`k8smeta_state`) and the sizes of its buffers.
+
+Declared once here for both sides: `build` puts `STATE_CDEF` into the C preamble and the
+cffi declarations, and the Python side sizes its reads of the buffers with the same
+constants (docs/architecture.md, "The C boundary").
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from k8smeta.plugin.abi.cdef import PLUGIN_MAX_ERRLEN
+
+#: Bytes of the last error (the API's maximum, NUL included).
+ERROR_SIZE: Final = PLUGIN_MAX_ERRLEN
+#: Bytes of the pod_uid copy read by the extract/parse wrappers (NUL included).
+POD_UID_SIZE: Final = 256
+#: Bytes of the cgroups copy (paths, each followed by a NUL; what does not fit is dropped).
+CGROUPS_SIZE: Final = 16384
+
+STATE_CDEF: Final = f"""
+typedef struct {{
+    void* handle;                        /* ffi.new_handle(session); NULL until init succeeds */
+    char last_error[{ERROR_SIZE}];
+    int failed;                          /* set by Python when the current call failed */
+    ss_plugin_table_t* table;            /* the threads table (from init) */
+    ss_plugin_table_field_t* f_pod;      /* its pod_uid field (from init) */
+    ss_plugin_table_field_t* f_cgroups;  /* its cgroups sub-table field (from init) */
+    ss_plugin_table_field_t* f_second;   /* the sub-table's `second` field (from init) */
+    char uid[{POD_UID_SIZE}];                  /* pod_uid read by the extract/parse wrappers */
+    /* parse_event of a process event: this call's vtables and input, the thread's cgroups */
+    ss_plugin_table_reader_vtable_ext* reader;
+    ss_plugin_table_writer_vtable_ext* writer;
+    const ss_plugin_event_parse_input* parse_in;
+    char cgroups[{CGROUPS_SIZE}];
+    int quiet_absent;                    /* verbosity above debug: "no thread/pod" logs nothing */
+    void* cache;                         /* extraction cache (C only) */
+    uint64_t generation;                 /* bumped by every async event: cache validity */
+    uint64_t extract_calls;              /* numbers the extract_fields calls */
+}} k8smeta_state;
+"""

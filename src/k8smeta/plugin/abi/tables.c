@@ -1,0 +1,180 @@
+/* Reads of the host's threads table and of process events, done in C before Python runs
+ * (part of the cffi preamble, after cache.c): one entry visit per event, no Python object,
+ * no GIL. The event layout sizes come from k8smeta.plugin.abi.events (generated). */
+
+/* ---- threads table ------------------------------------------------------------------ */
+
+/* Copy the string field `f` of the entry of `tid` into out (NUL-terminated).
+ * Returns its length, -1 when the thread is absent, -2 when the read failed. */
+static int k8smeta_read_thread_string(ss_plugin_table_reader_vtable_ext* r, ss_plugin_table_t* t,
+                                      ss_plugin_table_field_t* f, int64_t tid, char* out,
+                                      int size) {
+    ss_plugin_state_data key;
+    ss_plugin_state_data value;
+    key.s64 = tid;
+    ss_plugin_table_entry_t* e = r->get_table_entry(t, &key);
+    if (e == NULL) return -1;
+    int n = -2;
+    if (r->read_entry_field(t, e, f, &value) == 0) {
+        const char* str = value.str != NULL ? value.str : "";
+        size_t len = strlen(str);
+        if (len >= (size_t)size) len = (size_t)size - 1;
+        memcpy(out, str, len);
+        out[len] = '\0';
+        n = (int)len;
+    }
+    if (r->release_table_entry != NULL) r->release_table_entry(t, e);
+    return n;
+}
+
+typedef struct {
+    ss_plugin_table_reader_vtable_ext* r;
+    ss_plugin_table_t* sub;
+    ss_plugin_table_field_t* f_second;
+    char* out;
+    int size;
+    int used;
+    int failed;
+} k8smeta_cgroup_walk;
+
+static ss_plugin_bool k8smeta_collect_second(ss_plugin_table_iterator_state_t* st,
+                                             ss_plugin_table_entry_t* e) {
+    k8smeta_cgroup_walk* w = (k8smeta_cgroup_walk*)st;
+    ss_plugin_state_data value;
+    if (w->r->read_entry_field(w->sub, e, w->f_second, &value) != 0) {
+        w->failed = 1;
+        return 0;
+    }
+    const char* str = value.str != NULL ? value.str : "";
+    size_t len = strlen(str);
+    if (w->used + (int)len + 1 > w->size) return 0;   /* out of room: keep what fits */
+    memcpy(w->out + w->used, str, len + 1);
+    w->used += (int)len + 1;
+    return 1;
+}
+
+/* Write the `second` strings of the entry's cgroups sub-table into out, each followed by
+ * a NUL. Returns the bytes used, or -1 when the sub-table cannot be read. */
+static int k8smeta_read_cgroups(ss_plugin_table_reader_vtable_ext* r, ss_plugin_table_t* t,
+                                ss_plugin_table_entry_t* e, ss_plugin_table_field_t* f_cgroups,
+                                ss_plugin_table_field_t* f_second, char* out, int size) {
+    ss_plugin_state_data value;
+    value.table = NULL;
+    if (r->read_entry_field(t, e, f_cgroups, &value) != 0 || value.table == NULL) return -1;
+    k8smeta_cgroup_walk w = {r, value.table, f_second, out, size, 0, 0};
+    r->iterate_entries(value.table, k8smeta_collect_second, &w);
+    return w.failed ? -1 : w.used;
+}
+
+/* Write the string field `f` of thread `tid` (skipped when it already holds `value`).
+ * Returns 0, -1 when the thread is absent, -2 when the write failed. */
+static int k8smeta_write_thread_string(ss_plugin_table_reader_vtable_ext* r,
+                                       ss_plugin_table_writer_vtable_ext* w, ss_plugin_table_t* t,
+                                       ss_plugin_table_field_t* f, int64_t tid,
+                                       const char* value) {
+    ss_plugin_state_data key;
+    ss_plugin_state_data data;
+    key.s64 = tid;
+    ss_plugin_table_entry_t* e = r->get_table_entry(t, &key);
+    if (e == NULL) return -1;
+    int rc = 0;
+    if (r->read_entry_field(t, e, f, &data) != 0 || data.str == NULL ||
+        strcmp(data.str, value) != 0) {
+        data.str = value;
+        rc = w->write_entry_field(t, e, f, &data) == 0 ? 0 : -2;
+    }
+    if (r->release_table_entry != NULL) r->release_table_entry(t, e);
+    return rc;
+}
+
+/* ---- process events ------------------------------------------------------------------ */
+
+/* Param 0 (`res`) of a process event; 0 when absent or not an int64. */
+static int k8smeta_event_res(const ss_plugin_event* e, int64_t* res) {
+    uint16_t len0;
+    uint32_t start = K8SMETA_HEADER_SIZE + K8SMETA_LEN_SIZE * e->nparams;
+    if (e->nparams < 1 || e->nparams > 0xFFFF || e->len < start + sizeof *res) return 0;
+    memcpy(&len0, (const char*)e + K8SMETA_HEADER_SIZE, K8SMETA_LEN_SIZE);
+    if (len0 != sizeof *res) return 0;
+    memcpy(res, (const char*)e + start, sizeof *res);
+    return 1;
+}
+
+/* The index of the `cgroups` parameter in execve/clone exit events. */
+#define K8SMETA_CGROUPS_PARAM 14
+
+/* Hosts without the cgroups sub-table (API < 3.9): the paths of the event's `cgroups`
+ * parameter (present only when nparams > K8SMETA_CGROUPS_PARAM), each element
+ * `subsystem=path` reduced to its path, written to out NUL-separated. Returns the bytes
+ * used (0 when the parameter is absent, empty or out of the event's bounds). */
+static int k8smeta_event_cgroups(const ss_plugin_event* e, char* out, int size) {
+    const char* base = (const char*)e;
+    uint32_t nparams = e->nparams;
+    uint32_t start = K8SMETA_HEADER_SIZE + K8SMETA_LEN_SIZE * nparams;
+    if (nparams <= K8SMETA_CGROUPS_PARAM || nparams > 0xFFFF || e->len < start) return 0;
+    uint16_t len = 0;
+    for (uint32_t i = 0; i <= K8SMETA_CGROUPS_PARAM; i++) {
+        memcpy(&len, base + K8SMETA_HEADER_SIZE + K8SMETA_LEN_SIZE * i, K8SMETA_LEN_SIZE);
+        if (i < K8SMETA_CGROUPS_PARAM) start += len;
+    }
+    if (len == 0 || start + len > e->len || start + len < start) return 0;
+    int used = 0;
+    const char* p = base + start;
+    const char* end = p + len;
+    while (p < end) {
+        const char* nul = memchr(p, '\0', (size_t)(end - p));
+        const char* stop = nul != NULL ? nul : end;
+        const char* eq = memchr(p, '=', (size_t)(stop - p));
+        const char* path = eq != NULL ? eq + 1 : p;
+        size_t n = (size_t)(stop - path);
+        if (n > 0) {
+            if (used + (int)n + 1 > size) break;   /* out of room: keep what fits */
+            memcpy(out + used, path, n);
+            out[used + (int)n] = '\0';
+            used += (int)n + 1;
+        }
+        p = stop + 1;
+    }
+    return used;
+}
+
+/* ---- the event thread of parse_event ----------------------------------------------- */
+
+/* Read thread `tid`'s pod_uid into st->uid and its cgroups into st->cgroups with this
+ * call's reader (one entry, released): from the cgroups sub-table, or on hosts without it
+ * from the event `e`. Returns the cgroups bytes, -1 when the thread is absent, -2 when its
+ * cgroups cannot be read. */
+static int k8smeta_prefetch_thread(k8smeta_state* st, int64_t tid,
+                                   const ss_plugin_event* evt) {
+    ss_plugin_table_reader_vtable_ext* r = st->reader;
+    ss_plugin_state_data key;
+    ss_plugin_state_data data;
+    if (r == NULL) return -1;
+    key.s64 = tid;
+    ss_plugin_table_entry_t* entry = r->get_table_entry(st->table, &key);
+    if (entry == NULL) return -1;
+    st->uid[0] = '\0';
+    if (r->read_entry_field(st->table, entry, st->f_pod, &data) == 0 && data.str != NULL)
+        snprintf(st->uid, sizeof st->uid, "%s", data.str);
+    int n = st->f_cgroups == NULL
+                ? k8smeta_event_cgroups(evt, st->cgroups, (int)sizeof st->cgroups)
+                : k8smeta_read_cgroups(r, st->table, entry, st->f_cgroups, st->f_second,
+                                       st->cgroups, (int)sizeof st->cgroups);
+    if (r->release_table_entry != NULL) r->release_table_entry(st->table, entry);
+    return n < 0 ? -2 : n;
+}
+
+/* Write thread `tid`'s pod_uid with the vtables of the current parse_event call. */
+static int k8smeta_write_pod_uid(k8smeta_state* st, int64_t tid, const char* value) {
+    if (st->reader == NULL || st->writer == NULL) return -2;
+    return k8smeta_write_thread_string(st->reader, st->writer, st->table, st->f_pod, tid, value);
+}
+
+/* Write thread `tid`'s pod_uid with the given vtables (flush of the /proc scan on hosts
+ * without the cgroups sub-table). 0, -1 when the thread is absent, -2 when the write failed. */
+static int k8smeta_write_thread_pod(k8smeta_state* st, ss_plugin_table_reader_vtable_ext* r,
+                                    ss_plugin_table_writer_vtable_ext* w, int64_t tid,
+                                    const char* value) {
+    if (r == NULL || w == NULL) return -2;
+    return k8smeta_write_thread_string(r, w, st->table, st->f_pod, tid, value);
+}

@@ -1,0 +1,178 @@
+"""The core's thread contract over libsinsp's tables: one adapter per way the plugin meets
+a thread (docs/plugin-contract.md, "Threads table").
+
+- parse_event of a process event: the C wrapper has already read the event thread's
+  `pod_uid` and cgroups into the C state (one entry visit, released). `PrefetchedThread`
+  turns that copy into the core's `ThreadView`; `set_pod_uid` writes through the call's
+  vtables, which the C wrapper keeps in the state for the duration of the call.
+- capture_open: `IteratedTable`, bound to the call's vtables, is the core's `ThreadTable`;
+  `for_each_thread` runs the host's `iterate_entries` with the `k8smeta_py_visit_thread`
+  callback (its state is the session's handle; the session hands each entry back to
+  `visit_entry`), and each entry is a `ThreadView` for the duration of its visit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from k8smeta.plugin.abi.host_tables import Accessors, owner_error
+from k8smeta.plugin.abi.state import CGROUPS_SIZE
+from k8smeta.plugin.core.errors import TableError
+from k8smeta.plugin.core.host import ThreadView, Tid
+
+_PATHS_CACHE = 4096
+
+
+class CgroupPaths:
+    """The paths in the state's cgroups buffer (NUL-separated), cached by content."""
+
+    __slots__ = ("_cstate", "_ffi", "_paths_of")
+
+    def __init__(self, ffi: Any, cstate: Any) -> None:
+        self._ffi = ffi
+        self._cstate = cstate
+        self._paths_of: dict[bytes, list[str]] = {}
+
+    def split(self, n: int) -> list[str]:
+        """The paths of the first `n` bytes of the buffer."""
+        raw: bytes = self._ffi.buffer(self._cstate.cgroups, n)[:]
+        paths = self._paths_of.get(raw)
+        if paths is None:
+            if len(self._paths_of) >= _PATHS_CACHE:
+                self._paths_of.clear()
+            paths = [p.decode("utf-8", "replace") for p in raw.split(b"\0")[:-1]]
+            self._paths_of[raw] = paths
+        return paths
+
+
+class _Prefetched:
+    """ThreadView of the current parse_event's thread, read by the C wrapper beforehand."""
+
+    __slots__ = ("_paths", "_thread", "_tid")
+
+    def __init__(self, thread: PrefetchedThread, tid: Tid, paths: list[str] | None) -> None:
+        self._thread = thread
+        self._tid = tid
+        self._paths = paths
+
+    def cgroup_paths(self) -> Iterable[str]:
+        if self._paths is None:
+            raise TableError("can't get subtable")
+        return self._paths
+
+    def set_pod_uid(self, uid: str) -> None:
+        self._thread.write_pod_uid(self._tid, uid)
+
+
+class PrefetchedThread:
+    """The event thread of the current parse_event, as the C wrapper read it."""
+
+    __slots__ = ("_cstate", "_ffi", "_lib", "_paths")
+
+    def __init__(self, ffi: Any, lib: Any, cstate: Any, paths: CgroupPaths) -> None:
+        self._ffi = ffi
+        self._lib = lib
+        self._cstate = cstate
+        self._paths = paths
+
+    def view(self, tid: int, status: int) -> ThreadView | None:
+        """The thread `tid` the wrapper read (status: cgroups bytes, -1 absent, -2 its
+        cgroups could not be read); None when the table has no such thread."""
+        if status == -1:
+            return None
+        return _Prefetched(self, Tid(tid), None if status < 0 else self._paths.split(status))
+
+    def write_pod_uid(self, tid: Tid, uid: str) -> None:
+        """Write the thread's pod_uid (nothing to do when it already holds it)."""
+        encoded = uid.encode()
+        if encoded == self._ffi.string(self._cstate.uid):
+            return
+        if self._lib.k8smeta_write_pod_uid(self._cstate, tid, encoded) == -2:
+            error = owner_error(self._ffi, self._cstate.parse_in)
+            raise TableError(f"cannot write pod_uid: {error}")
+
+
+class _Entry:
+    """ThreadView over one entry visited by IteratedTable."""
+
+    __slots__ = ("_entry", "_table")
+
+    def __init__(self, table: IteratedTable, entry: Any) -> None:
+        self._table = table
+        self._entry = entry
+
+    def cgroup_paths(self) -> Iterable[str]:
+        return self._table.cgroup_paths(self._entry)
+
+    def set_pod_uid(self, uid: str) -> None:
+        self._table.write_pod_uid(self._entry, uid)
+
+
+class IteratedTable:
+    """The core's ThreadTable during capture_open, over that call's vtables."""
+
+    def __init__(
+        self,
+        ffi: Any,
+        lib: Any,
+        cstate: Any,
+        *,
+        accessors: Accessors,
+        paths: CgroupPaths,
+        visitor: Any,
+    ) -> None:
+        self._ffi, self._lib, self._cstate = ffi, lib, cstate
+        self._acc, self._paths = accessors, paths
+        self._visitor = visitor  # the handle `k8smeta_py_visit_thread` receives
+        self._value = ffi.new("ss_plugin_state_data*")
+        # Set by `bind` for one call: its vtables, and an input struct with the owner and
+        # its error getter.
+        self._reader: Any = ffi.NULL
+        self._writer: Any = ffi.NULL
+        self._errors_from: Any = ffi.NULL
+        self._visit: Callable[[ThreadView], None] | None = None
+
+    def bind(self, reader: Any, writer: Any, owner_errors: Any) -> IteratedTable:
+        """Use these vtables (and this input's owner error getter) for the current call."""
+        self._reader = reader
+        self._writer = writer
+        self._errors_from = owner_errors
+        return self
+
+    def for_each_thread(self, visit: Callable[[ThreadView], None]) -> None:
+        self._visit = visit
+        try:
+            self._reader.iterate_entries(
+                self._acc.table, self._lib.k8smeta_py_visit_thread, self._visitor
+            )
+        finally:
+            self._visit = None
+
+    def visit_entry(self, entry: Any) -> bool:
+        """Iterator callback body: visit one entry; True to continue."""
+        if self._visit is not None:
+            self._visit(_Entry(self, entry))
+        return True
+
+    def cgroup_paths(self, entry: Any) -> list[str]:
+        acc = self._acc
+        n = self._lib.k8smeta_read_cgroups(
+            self._reader,
+            acc.table,
+            entry,
+            acc.f_cgroups,
+            acc.f_second,
+            self._cstate.cgroups,
+            CGROUPS_SIZE,
+        )
+        if n < 0:
+            raise TableError("can't get subtable")
+        return self._paths.split(n)
+
+    def write_pod_uid(self, entry: Any, uid: str) -> None:
+        text = self._ffi.new("char[]", uid.encode())
+        self._value.str = text
+        rc = self._writer.write_entry_field(self._acc.table, entry, self._acc.f_pod, self._value)
+        if rc != 0:
+            raise TableError(f"cannot write pod_uid: {owner_error(self._ffi, self._errors_from)}")

@@ -1,0 +1,95 @@
+"""Fixtures of the bundle test: the tarball, root file systems without Python, the C host.
+
+`make test-bundle` sets K8SMETA_REQUIRE_BUNDLE_TEST=1: then a root file system that cannot
+be built fails the test instead of skipping it. K8SMETA_BUNDLE names a tarball already
+built (`make bundle`); without it the test builds one.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from k8smeta.plugin.abi.bundle import artifact_name, make_bundle
+from tests.plugin.abi.conftest import C_SOURCES, ROOT, compile_c
+
+HERE = Path(__file__).parent
+
+
+def unavailable(reason: str) -> None:
+    """Skip with `reason`, or fail when the bundle test is required."""
+    if os.environ.get("K8SMETA_REQUIRE_BUNDLE_TEST") == "1":
+        pytest.fail(f"the bundle test cannot run: {reason}")
+    pytest.skip(f"the bundle test cannot run: {reason}")
+
+
+@pytest.fixture(scope="session")
+def tarball(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    given = os.environ.get("K8SMETA_BUNDLE")
+    if given:
+        return Path(given).resolve()
+    out = tmp_path_factory.mktemp("bundle")
+    built = make_bundle(out / "dist", out / "stage")
+    assert built.name == artifact_name()
+    return built
+
+
+@pytest.fixture(scope="session")
+def debian_root() -> Path:
+    """The cached minimal Debian root file system (no Python), built on first use."""
+    proc = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "debian_rootfs.sh")],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    if proc.returncode == 3:
+        unavailable(
+            proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "no reason given"
+        )
+    assert proc.returncode == 0, proc.stderr
+    return Path(proc.stdout.strip())
+
+
+@pytest.fixture(scope="session")
+def glibc_root(debian_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A root file system holding glibc (Debian's libc6 package) and the random and null
+    devices, nothing else: no libstdc++, no libgcc_s, no zlib, no shell."""
+    root = tmp_path_factory.mktemp("glibc-root")
+    (root / "dev").mkdir()
+    for device in ("null", "zero", "random", "urandom"):
+        st = os.lstat(debian_root / "dev" / device)
+        os.mknod(root / "dev" / device, st.st_mode, st.st_rdev)
+    files = subprocess.run(
+        ["chroot", str(debian_root), "dpkg-query", "-L", "libc6"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PATH": "/usr/bin:/usr/sbin:/bin:/sbin"},
+    ).stdout.split()
+    for top in ("bin", "lib", "lib64", "sbin"):  # merged /usr: the loader's path uses them
+        link = debian_root / top
+        if link.is_symlink():
+            (root / os.readlink(link)).mkdir(parents=True, exist_ok=True)
+            (root / top).symlink_to(os.readlink(link))
+    for name in files:
+        source = debian_root / name.lstrip("/")
+        if source.is_dir() and not source.is_symlink():
+            continue
+        target = root / name.lstrip("/")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not os.path.lexists(target):
+            shutil.copy2(source, target, follow_symlinks=False)
+    return root
+
+
+@pytest.fixture(scope="session")
+def bundle_host(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """tests/bundle/bundle_host.c with the shared fake libsinsp, linked against glibc only."""
+    out = tmp_path_factory.mktemp("bundle-host")
+    return compile_c(out, "bundle_host", [HERE / "bundle_host.c", C_SOURCES / "fakesinsp.c"])

@@ -1,0 +1,42 @@
+"""The size limit's cheap bound really bounds the message, so only large objects are encoded."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from k8smeta.collector.model import Kind, KubeObject, ObjectMeta, Uid
+from k8smeta.collector.rpc.encode import EventEncoder
+from k8smeta.collector.views import Oversize, SizeLimit
+from k8smeta.collector.views.size import message_bound
+
+# Characters that grow most when encoded: Go's escapes, control characters, 4-byte UTF-8.
+TEXT = st.text(alphabet=st.sampled_from('a<>&\u2028\x01"\\é日\U0001f600\ud800'), max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    kind=st.sampled_from(list(Kind)),
+    name=TEXT,
+    namespace=TEXT,
+    labels=st.dictionaries(TEXT, TEXT, max_size=8),
+    ip=TEXT,
+)
+def test_the_bound_is_never_below_the_message(
+    kind: Kind, name: str, namespace: str, labels: dict[str, str], ip: str
+) -> None:
+    meta = ObjectMeta(Uid("uid-1"), name, namespace, f"{name}-", labels)
+    obj = KubeObject(kind, meta, node_name="n", pod_ip=ip)
+    assert len(EventEncoder().body(obj, None)) <= message_bound(obj)
+
+
+def test_small_limits_strip_then_skip() -> None:
+    obj = KubeObject(Kind.POD, ObjectMeta(Uid("u"), "web", "shop", labels={"a": "b" * 600}))
+    limit = SizeLimit(EventEncoder(), limit=300)
+    fitted = limit.fit(obj)
+    assert (fitted.action, fitted.obj is not None and dict(fitted.obj.meta.labels)) == (
+        Oversize.LABELS_DROPPED,
+        {},
+    )
+    assert SizeLimit(EventEncoder(), limit=10).fit(obj).action is Oversize.SKIPPED
+    assert SizeLimit(EventEncoder()).fit(obj).obj is obj

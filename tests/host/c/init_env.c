@@ -1,0 +1,67 @@
+/* Init one plugin state after changing the environment, as a host that calls setenv after
+ * loading the library (Falco sets variables from its own config at start-up).
+ *
+ * usage: init_env <libk8smeta.so> <init config JSON> <wait-ms> [NAME=VALUE ...]
+ * Order: dlopen (the library starts its interpreter then), setenv(NAME, VALUE) for each
+ * argument, init. On success with <wait-ms> > 0, the feed is started and the program waits
+ * up to <wait-ms> for the first async event (the collector received the selector and
+ * answered), then stops the feed. Prints `key=value` lines; plugin logs go to stderr.
+ * Exit code 0 unless loading or the program's own checks fail (a failed init is reported
+ * as `init_rc`, not as the exit code).
+ */
+#include "plugin_api.h"
+#include "fakesinsp.h"
+
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static uint64_t pushed(fs_owner* o) {
+    pthread_mutex_lock(&o->lock);
+    uint64_t n = o->pushed;
+    pthread_mutex_unlock(&o->lock);
+    return n;
+}
+
+/* The feed pushes from its own thread: poll the owner's counter, bounded by `wait_ms`. */
+static uint64_t wait_pushed(fs_owner* o, long wait_ms) {
+    struct timespec step = {0, 10 * 1000 * 1000};
+    for (long waited = 0; pushed(o) == 0 && waited < wait_ms; waited += 10)
+        nanosleep(&step, NULL);
+    return pushed(o);
+}
+
+int main(int argc, char** argv) {
+    if (argc < 4) {
+        fprintf(stderr, "usage: %s <so> <config> <wait-ms> [NAME=VALUE ...]\n", argv[0]);
+        return 2;
+    }
+    fs_plugin p;
+    fs_owner o;
+    ss_plugin_rc rc = 1;
+    if (fs_load(&p, argv[1], RTLD_LOCAL | RTLD_NOW) != 0) return 1;
+    for (int i = 4; i < argc; i++) {
+        char* eq = strchr(argv[i], '=');
+        if (eq == NULL) return 2;
+        *eq = '\0';
+        if (setenv(argv[i], eq + 1, 1) != 0) return 1;
+    }
+    fs_owner_init(&o, 64);
+    o.log_to_stderr = 1;
+    ss_plugin_t* s = fs_init(&p, &o, argv[2], &rc);
+    printf("init_rc=%d\n", (int)rc);
+    printf("last_error=%s\n", s ? p.get_last_error(s) : "(no state)");
+    long wait_ms = atol(argv[3]);
+    if (rc == 0 && wait_ms > 0) {
+        if (fs_set_handler(&p, s, &o, 1) != 0) return 1;
+        printf("async_pushed=%llu\n", (unsigned long long)wait_pushed(&o, wait_ms));
+        if (fs_set_handler(&p, s, &o, 0) != 0) return 1;
+    }
+    if (s != NULL) p.destroy(s);
+    fs_owner_free(&o);
+    fs_unload(&p);
+    printf("done=ok\n");
+    return 0;
+}
