@@ -66,6 +66,7 @@ bench: plugin
 	$(PY) benchmarks/bench_abi.py
 	$(PY) -m benchmarks.bench_trim
 	$(PY) -m benchmarks.bench_collector
+	$(PY) -m benchmarks.bench_ingest
 
 clean:
 	rm -rf build dist .pytest_cache .mypy_cache .ruff_cache

@@ -22,7 +22,7 @@ from k8smeta.demo.formatting import FieldValue, falco_line, render
 
 ROOT = Path(__file__).resolve().parents[2]
 CLUSTER = Cluster.load(ROOT / "examples" / "cluster.json")
-# plugin spec §11.4, written here independently of the plugin's code
+# docs/plugin-contract.md ("Cgroups"), written here independently of the plugin's code
 POD_UID = re.compile(r"pod[a-z0-9]{8}[-_][a-z0-9]{4}[-_][a-z0-9]{4}[-_][a-z0-9]{4}[-_][a-z0-9]{12}")
 
 

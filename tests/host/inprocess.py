@@ -15,9 +15,12 @@ import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
+
+from cffi import FFI
 
 from k8smeta.falcosim.events import split_cgroups
-from k8smeta.plugin.abi.environ import LIVE_ENVIRON
+from k8smeta.plugin.abi.environ import LiveEnviron
 from k8smeta.plugin.core.config import parse_config
 from k8smeta.plugin.core.errors import PluginError
 from k8smeta.plugin.core.fields import FIELD_IDS, FIELDS, Arg
@@ -26,6 +29,12 @@ from k8smeta.plugin.core.levels import VERBOSITY_LEVELS, level_name
 from k8smeta.plugin.core.plugin import PluginCore
 from k8smeta.plugin.core.values import Extracted
 from tests.host.base import CLONE_FAMILY
+
+_ffi = FFI()
+_ffi.cdef("char *getenv(const char *name); extern char **environ;")
+_libc: Any = _ffi.dlopen(None)  # the process's global symbols: the C library is among them
+#: The process's live environment, through the C library as the plugin reads it.
+_LIVE_ENVIRON = LiveEnviron(_ffi, _libc.getenv, lambda: _libc.environ)
 
 _PLUGIN_LOGGER = logging.getLogger("k8smeta")
 _CURRENT: contextvars.ContextVar[InProcessHost | None] = contextvars.ContextVar(
@@ -156,7 +165,7 @@ class InProcessHost:
 
     def init(self, config_json: str) -> str | None:
         try:
-            config = parse_config(config_json, LIVE_ENVIRON)  # as the ABI's init reads it
+            config = parse_config(config_json, _LIVE_ENVIRON)  # as the ABI's init reads it
         except PluginError as exc:
             self._last_error = str(exc)
             return self._last_error

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,6 +87,17 @@ class ClusterState:
         stored["metadata"].setdefault("uid", str(uuid.uuid4()))
         return self._commit(resource, "ADDED", stored)
 
+    def load(self, objs: Iterable[Obj]) -> int:
+        """Create many objects without copying them (the caller hands them over and must not
+        change them): for benchmark-sized clusters, where `add`'s copies would dominate."""
+        count = 0
+        for obj in objs:
+            resource = RESOURCE_BY_KIND[obj["kind"]].name
+            obj["metadata"].setdefault("uid", str(uuid.uuid4()))
+            self._store(resource, "ADDED", obj)
+            count += 1
+        return count
+
     def update(self, kind: str, namespace: str, name: str, mutate: Callable[[Obj], None]) -> Obj:
         """Apply `mutate` to a copy of the object and store it with a new version."""
         resource = RESOURCE_BY_KIND[kind].name
@@ -100,6 +111,10 @@ class ClusterState:
         return self._commit(resource, "DELETED", copy.deepcopy(stored))
 
     def _commit(self, resource: str, event_type: str, obj: Obj) -> Obj:
+        self._store(resource, event_type, obj)
+        return copy.deepcopy(obj)
+
+    def _store(self, resource: str, event_type: str, obj: Obj) -> None:
         self.rv += 1
         obj["metadata"]["resourceVersion"] = str(self.rv)
         if event_type != "DELETED":
@@ -109,7 +124,6 @@ class ClusterState:
         for watcher in self.watchers:
             if watcher.resource == resource:
                 watcher.queue.put_nowait(event)
-        return copy.deepcopy(obj)
 
     def compact(self) -> None:
         """Forget all history: older versions and continue tokens now answer 410."""

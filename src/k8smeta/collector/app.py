@@ -2,8 +2,8 @@
 
 `Collector.start()` opens the probe and metrics listeners (so /readyz answers 503 before
 sync), the gRPC server, then the pipeline and source tasks. `stop()` is the graceful
-shutdown of spec §3.2/§8.2: /readyz 503, sources stopped, every stream drains what it has
-queued and ends with UNAVAILABLE, all within `shutdown_grace`.
+shutdown (docs/collector-contract.md, "Stream"): /readyz 503, sources stopped, every
+stream drains what it has queued and ends with UNAVAILABLE, all within `shutdown_grace`.
 """
 
 from __future__ import annotations
@@ -19,12 +19,13 @@ from dataclasses import dataclass, field
 import grpc
 from prometheus_client import CollectorRegistry
 
-from k8smeta.collector.broker import DEFAULT_QUEUE_SIZE, Broker, Pipeline, StampedBatchQueue
+from k8smeta.collector.broker import DEFAULT_QUEUE_SIZE, Broker
 from k8smeta.collector.index import RelationshipIndex
-from k8smeta.collector.model import Kind, Source
+from k8smeta.collector.model import BatchQueue, Kind, Source
 from k8smeta.collector.ops.health import HealthState
 from k8smeta.collector.ops.http import HttpServer, metrics_app, probes_app, start_http
 from k8smeta.collector.ops.metrics import CollectorMetrics
+from k8smeta.collector.pipeline import Pipeline
 from k8smeta.collector.rpc.encode import EventEncoder
 from k8smeta.collector.rpc.server import (
     Keepalive,
@@ -40,7 +41,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class CollectorConfig:
-    """Listeners and limits (defaults = upstream's ports, spec §8.2)."""
+    """Listeners and limits (defaults = upstream's ports, docs/configuration.md)."""
 
     broker_bind: str = ":45000"
     metrics_bind: str = ":8080"
@@ -85,7 +86,7 @@ class Collector:
         self.config = config
         self.sources = tuple(sources)
         self.metrics = metrics if metrics is not None else CollectorMetrics(CollectorRegistry())
-        self.queue = StampedBatchQueue()
+        self.queue: BatchQueue = asyncio.Queue()
         self.index = RelationshipIndex()
         encoder = EventEncoder()
         self.views = ViewSet(self.index, encoder)
@@ -140,10 +141,6 @@ class Collector:
     async def wait_idle(self) -> None:
         """Until every batch put so far has been applied and published (tests, benchmarks)."""
         await self.queue.join()
-
-    async def wait_synced(self) -> None:
-        """Until every kind has completed its initial list and it has been published."""
-        await self.pipeline.all_synced.wait()
 
     def failed_task(self) -> asyncio.Task[None] | None:
         """A pipeline or source task that ended with an error, if any."""

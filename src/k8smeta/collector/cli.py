@@ -1,4 +1,6 @@
-"""`k8smeta-collector` (also `k8smeta collector`): flags of spec §8.2 -> a running collector.
+"""`k8smeta-collector` (also `k8smeta collector`): flags -> a running collector.
+
+The flags are documented in docs/configuration.md.
 
 SIGHUP re-reads `--snapshot` files (also one received while they are first loaded). Exit
 codes: 0 after SIGTERM/SIGINT, 2 for bad flags or unreadable certificates/snapshots, 1 when

@@ -1,7 +1,7 @@
 """Structured logging of the collector: zap-compatible JSON lines (or text) on stderr.
 
 JSON lines carry `level`, `ts` (epoch seconds), `logger`, `msg`, then the record's fields
-in call order (spec §8.2), compact. Fields are passed as `extra={"fields": {...}}`.
+in call order (docs/configuration.md), compact. Fields are passed as `extra={"fields": {...}}`.
 Logger names are shown without the `k8smeta.collector.` prefix, so the logger
 `k8smeta.collector.broker.grpc-server` appears as upstream's `broker.grpc-server`.
 Nothing is configured at import; `configure_logging` is called by the command only.

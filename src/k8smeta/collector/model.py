@@ -1,12 +1,14 @@
 """Trimmed Kubernetes objects and the batches of changes the sources hand to the pipeline.
 
-Only the fields the wire needs are kept (collector spec §4): everything is keyed by UID.
+Only the fields the wire needs are kept (docs/collector-contract.md, "What is kept from the
+API"): everything is keyed by UID.
 """
 
 from __future__ import annotations
 
 import asyncio
 import enum
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import NewType, Protocol
@@ -36,7 +38,8 @@ DEPENDENCY_ORDER: tuple[Kind, ...] = (
     Kind.SERVICE,
     Kind.POD,
 )
-"""Owners before what they own, namespaces first: snapshot and Create order (spec §3.2)."""
+"""Owners before what they own, namespaces first: snapshot and Create order
+(docs/collector-contract.md, "Stream")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,11 +128,13 @@ class Change:
 class Batch:
     """All changes caused by one input (one watch event, or one relist diff), applied together.
 
-    `synced` names a kind whose initial list this batch completes (readiness).
+    `synced` names a kind whose initial list this batch completes (readiness); `received`
+    is when its source made it (monotonic clock), for the change-to-subscriber latency.
     """
 
     changes: tuple[Change, ...]
     synced: Kind | None = None
+    received: float = field(default_factory=time.monotonic, compare=False)
 
 
 BatchQueue = asyncio.Queue[Batch]

@@ -4,7 +4,7 @@ Four layouts: the `cgroupfs` and `systemd` cgroup drivers, each on cgroup v1 (on
 per controller, the event carries one `<controller>=<path>` per hierarchy) and cgroup v2
 (one unified hierarchy: the same path for every controller). The pod's UID appears as
 `pod<uid>` (cgroupfs) or `pod<uid with _>` inside a `.slice` (systemd): the plugin must find
-it in every layout (plugin spec §11.4).
+it in every layout (docs/plugin-contract.md, "Cgroups").
 """
 
 from __future__ import annotations

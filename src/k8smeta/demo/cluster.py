@@ -1,10 +1,10 @@
 """The example cluster: a kubectl `-o json` List read into what one node must receive.
 
-The node view follows the collector's rules (collector spec §7): the node's pods whose
-namespace is known, their namespaces, their known controller owners (ReplicaSet ->
-Deployment, ReplicationController, DaemonSet) and the Services whose non-empty selector
-matches them. Its size is the number of `k8s` async events the plugin receives for the
-node's snapshot, the demo's deterministic "synced" criterion.
+The node view follows the collector's rules (docs/collector-contract.md, "Relevance"):
+the node's pods whose namespace is known, their namespaces, their known controller owners
+(ReplicaSet -> Deployment, ReplicationController, DaemonSet) and the Services whose
+non-empty selector matches them. Its size is the number of `k8s` async events the plugin
+receives for the node's snapshot, the demo's deterministic "synced" criterion.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 
 from k8smeta.demo.files import read_json
 
-#: The kinds the plugin subscribes to (plugin spec §16.1).
+#: The kinds the plugin subscribes to (docs/plugin-contract.md, "Feed").
 STREAMED_KINDS = (
     "Namespace",
     "Deployment",

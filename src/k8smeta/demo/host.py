@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
-EXECVE_X = 293  # PPME_SYSCALL_EXECVE_19_X (plugin spec §7.3)
+EXECVE_X = 293  # PPME_SYSCALL_EXECVE_19_X (docs/plugin-contract.md, "Events")
 
 
 class PluginHost(Protocol):

@@ -1,4 +1,4 @@
-"""Subscriptions and the broker: snapshot, Sync, filtering, isolation, shutdown (spec §3.2)."""
+"""Subscriptions and the broker: snapshot, Sync, filtering, isolation, shutdown."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Selector semantics (spec §2)."""
+"""Selector semantics (docs/collector-contract.md, "Selector")."""
 
 from __future__ import annotations
 

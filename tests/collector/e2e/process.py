@@ -43,9 +43,12 @@ class CollectorProcess:
                 if str(record.get("msg")).startswith(msg):
                     return record
 
-    async def finish(self) -> int:
-        """SIGTERM, then the exit code; the rest of stderr is added to `lines`."""
-        self.process.terminate()
+    async def finish(self, *, signalled: bool = False) -> int:
+        """SIGTERM (unless the test already sent it: a second one may land after the
+        collector restored the default handlers on its way out), then the exit code; the
+        rest of stderr is added to `lines`."""
+        if not signalled:
+            self.process.terminate()
         assert self.process.stderr is not None
         rest = await asyncio.wait_for(self.process.stderr.read(), TIMEOUT)
         self.lines.extend(rest.splitlines(keepends=True))

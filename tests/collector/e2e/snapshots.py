@@ -53,7 +53,7 @@ async def serving(path: Path, **overrides: object) -> AsyncIterator[SnapshotHarn
     await collector.start()
     channel = grpc.aio.insecure_channel(f"127.0.0.1:{collector.grpc_port}")
     try:
-        await asyncio.wait_for(collector.wait_synced(), TIMEOUT)
+        await asyncio.wait_for(collector.pipeline.all_synced.wait(), TIMEOUT)
         yield SnapshotHarness(collector, source, channel)
     finally:
         await collector.stop()

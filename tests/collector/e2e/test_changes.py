@@ -1,4 +1,6 @@
-"""Scenarios #4-#9, #11-#14, #16: live changes as exact per-node sequences (spec §13)."""
+"""Scenarios #4-#9, #11-#14, #16: live changes as exact per-node sequences.
+
+The scenarios are numbered as in docs/collector-contract.md."""
 
 from __future__ import annotations
 

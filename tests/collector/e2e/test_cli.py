@@ -188,7 +188,7 @@ async def test_process_serves_snapshot_and_exits_0_on_sigterm(tmp_path: Path) ->
                     with pytest.raises(grpc.aio.AioRpcError) as ended:
                         await asyncio.wait_for(stream.read(), 10)
                     assert ended.value.code() is grpc.StatusCode.UNAVAILABLE
-        assert await collector.finish() == 0
+        assert await collector.finish(signalled=True) == 0
     lines = collector.records
     deleted = [line for line in lines if line["msg"] == "stream deleted"]
     assert len(deleted) == 100

@@ -1,4 +1,4 @@
-"""Scenarios #1-#3, #10, #18, #20: what a new subscriber receives (spec §13)."""
+"""Scenarios #1-#3, #10, #18, #20: what a new subscriber receives (docs/collector-contract.md)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Key scenarios through the real client stack: API stand-in -> KubeSource -> collector ->
-real gRPC Watch clients (spec §13 #6, #8, #9, #12, #14 over HTTP list/watch)."""
+real gRPC Watch clients (docs/collector-contract.md #6, #8, #9, #12, #14 over HTTP list/watch)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Refs and needs of a pod (spec §6, §7), and which pods each change affects."""
+"""Refs and needs of a pod (docs/collector-contract.md), and which pods each change affects."""
 
 from __future__ import annotations
 

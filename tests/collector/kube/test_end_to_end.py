@@ -1,6 +1,6 @@
 """Stand-in API -> KubeSource (real kubernetes_asyncio client) -> collector -> real gRPC
-Watch clients: spec §13 scenarios 15 (410 relist), 16 (UID reuse in a relist gap) and
-24 (a snapshot file of the same objects yields the same streams)."""
+Watch clients: docs/collector-contract.md scenarios 15 (410 relist), 16 (UID reuse in a
+relist gap) and 24 (a snapshot file of the same objects yields the same streams)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""trim: full objects and PartialObjectMetadata -> only §4's fields; odd input -> TrimError."""
+"""trim: full objects and PartialObjectMetadata -> the wire's fields; odd input -> TrimError."""
 
 from __future__ import annotations
 

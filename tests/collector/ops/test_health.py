@@ -1,4 +1,4 @@
-"""Liveness and readiness values (spec §8.2) and their HTTP endpoints."""
+"""Liveness and readiness values (docs/configuration.md) and their HTTP endpoints."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Structured log lines (spec §8.2): zap key order, upstream's logger names."""
+"""Structured log lines (docs/configuration.md): zap key order, upstream's logger names."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Go-compatible `meta`/`status` JSON and the serialized Events (spec §5)."""
+"""Go-compatible `meta`/`status` JSON and the serialized Events (docs/collector-contract.md)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from tests.conftest import load_collector_stream
 
 NS_UID = "7617a251-8b06-4ae1-892c-92fc20930826"
 RC_UID = "f2e2a261-ba86-4fa6-9493-e5260a106126"
-HAND_WRITTEN = {18, 22, 37}  # unsorted keys in the fixture itself (spec §0)
+HAND_WRITTEN = {18, 22, 37}  # unsorted keys in the fixture itself (tests/fixtures/README.md)
 WELL_FORMED = [
     pytest.param(number, key, id=f"#{number}-{key}")
     for number, event in enumerate(load_collector_stream())
@@ -108,7 +108,7 @@ def test_object_events_match_fixture(
     collector_stream: list[dict[str, Any]], obj: Any, number: int, expected_meta: str | None
 ) -> None:
     expected = dict(collector_stream[number])
-    if expected_meta is not None:  # #4 carries upstream's old unfiltered form (spec §5.2)
+    if expected_meta is not None:  # #4 carries upstream's old unfiltered form
         expected["meta"] = expected_meta
     encoder = EventEncoder()
     assert event_json(encoder.framed("Create", encoder.body(obj, None))) == expected

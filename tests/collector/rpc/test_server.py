@@ -1,4 +1,4 @@
-"""Server options (spec §3.2 keepalive) and how the command line maps onto them."""
+"""Server options (keepalive) and how the command line maps onto them."""
 
 from __future__ import annotations
 

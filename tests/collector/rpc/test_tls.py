@@ -1,4 +1,4 @@
-"""Scenario #23: server TLS, and mutual TLS with --broker-client-ca (spec §8.2)."""
+"""Scenario #23: server TLS, and mutual TLS with --broker-client-ca (docs/configuration.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Per-node views: snapshots and the Create/Update/Delete diffs of spec §3.2 and §7."""
+"""Per-node views: snapshots and the Create/Update/Delete diffs of
+docs/collector-contract.md ("Stream", "Relevance")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A Watch request's selector -> what the subscriber gets (spec §2)."""
+"""A Watch request's selector -> what the subscriber gets (docs/collector-contract.md)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from k8smeta.collector.model import Kind, NodeName
 
 SYNC_KEY = "k8smeta/sync"
-# Upstream k8smeta <= 0.4.1 asks for "ReplicaController"; we serve it RCs (spec §2).
+# Upstream k8smeta <= 0.4.1 asks for "ReplicaController"; we serve it RCs.
 _ALIASES = {"ReplicaController": Kind.REPLICATION_CONTROLLER}
 _KINDS = {kind.value: kind for kind in Kind}
 

@@ -1,4 +1,7 @@
-"""A pod's `refs` (spec §6) and the objects its node must hold because of it (spec §7)."""
+"""A pod's `refs` and the objects its node must hold because of it.
+
+The rules: docs/collector-contract.md, "Refs" and "Relevance".
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from k8smeta.collector.model import Kind, NodeName, Uid
 
 # Kinds that reach a node because a pod in its view is owned (directly or via a
 # ReplicaSet) by them. Other owner kinds (StatefulSet, Job, CRDs...) appear in refs only.
-OWNER_KINDS = frozenset(
+SERVED_OWNER_KINDS = frozenset(
     {Kind.DEPLOYMENT, Kind.REPLICA_SET, Kind.REPLICATION_CONTROLLER, Kind.DAEMON_SET}
 )
 

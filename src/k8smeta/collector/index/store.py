@@ -1,7 +1,7 @@
 """The relationship index: every trimmed object by UID, plus the lookups refs need.
 
 Pure and synchronous. `apply` records which pods and objects a change may affect; the views
-re-evaluate exactly those (spec §6 "Recomputation", §7, §12.3).
+re-evaluate exactly those (docs/collector-contract.md, "Refs", "Relevance").
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from k8smeta.collector.index.relations import (
-    OWNER_KINDS,
+    SERVED_OWNER_KINDS,
     PodRelations,
     selector_matches,
 )
@@ -201,7 +201,7 @@ class RelationshipIndex:
 
     def _known_owner(self, kind: str, uid: Uid) -> KubeObject | None:
         known = self._objects.get(uid)
-        if known is None or known.kind not in OWNER_KINDS or known.kind.value != kind:
+        if known is None or known.kind not in SERVED_OWNER_KINDS or known.kind.value != kind:
             return None
         return known
 

@@ -1,4 +1,4 @@
-"""Kubernetes client configuration: which cluster, which credentials (collector spec §8.1).
+"""Kubernetes client configuration: which cluster, which credentials.
 
 Precedence as upstream: the --kubeconfig flag, then $KUBECONFIG, then the in-cluster service
 account, then ~/.kube/config. kubernetes_asyncio does the loading (exec, OIDC, GCP providers,

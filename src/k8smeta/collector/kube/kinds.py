@@ -1,9 +1,14 @@
-"""The per-kind table: API path, watch mode and Accept headers (collector spec §12.3)."""
+"""The per-kind table: API path, watch mode, Accept headers and decoded shape.
+
+Adding a kind is one `KindInfo` entry here (plus its `Kind` in the model): a kind whose wire
+fields are all in `metadata` is watched metadata-only and decoded with `ObjectShape`.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from k8smeta.collector.kube.shapes import ObjectShape, PodShape, ServiceShape
 from k8smeta.collector.model import Kind
 
 JSON = "application/json"
@@ -18,6 +23,8 @@ class KindInfo:
     kind: Kind
     path: str
     metadata_only: bool
+    shape: type[ObjectShape] = ObjectShape
+    """The fields decoded from each object (`shapes`)."""
 
     @property
     def resource(self) -> str:
@@ -41,8 +48,8 @@ class KindInfo:
 KINDS: dict[Kind, KindInfo] = {
     info.kind: info
     for info in (
-        KindInfo(Kind.POD, "/api/v1/pods", metadata_only=False),
-        KindInfo(Kind.SERVICE, "/api/v1/services", metadata_only=False),
+        KindInfo(Kind.POD, "/api/v1/pods", metadata_only=False, shape=PodShape),
+        KindInfo(Kind.SERVICE, "/api/v1/services", metadata_only=False, shape=ServiceShape),
         KindInfo(Kind.NAMESPACE, "/api/v1/namespaces", metadata_only=True),
         KindInfo(Kind.REPLICATION_CONTROLLER, "/api/v1/replicationcontrollers", True),
         KindInfo(Kind.DEPLOYMENT, "/apis/apps/v1/deployments", metadata_only=True),

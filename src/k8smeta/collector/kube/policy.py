@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True, slots=True)
 class ReflectorPolicy:
-    """Collector spec §12.3 defaults; tests pass short delays.
+    """Upstream's defaults; tests pass short delays.
 
     Watches ask the server for `timeoutSeconds` drawn uniformly from `watch_timeout` so that
     the seven watches do not all restart at once; failures wait `backoff_initial` seconds,

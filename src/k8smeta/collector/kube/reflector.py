@@ -1,9 +1,11 @@
-"""One kind's list+watch loop: API objects -> trimmed store -> batches (spec §12.3).
+"""One kind's list+watch loop: API objects -> trimmed store -> batches.
 
 List (paginated), replace (diff against the store, one batch), then watch from the list's
 resourceVersion; every event advances the version, BOOKMARK included. A normal end of a watch
 re-watches from there; 410 (HTTP or ERROR event) relists; any other failure is logged at
 ERROR and retried after a jittered doubling backoff. The loop never ends on its own.
+Pages come from a `Pager` (the next one read ahead); pages and watch lines are decoded by
+the kind's `KindDecoder`.
 """
 
 from __future__ import annotations
@@ -12,21 +14,14 @@ import asyncio
 import contextlib
 import logging
 from collections import Counter
-from dataclasses import dataclass
-from typing import Any
 
+from k8smeta.collector.kube.decode import KindDecoder, WatchEvent
 from k8smeta.collector.kube.diff import diff_stores
-from k8smeta.collector.kube.errors import (
-    ApiError,
-    GoneError,
-    TransportError,
-    TrimError,
-    status_error,
-)
+from k8smeta.collector.kube.errors import ApiError, GoneError, TransportError, TrimError
 from k8smeta.collector.kube.kinds import KindInfo
+from k8smeta.collector.kube.pager import Pager
 from k8smeta.collector.kube.policy import ReflectorPolicy
-from k8smeta.collector.kube.transport import Transport, status_message
-from k8smeta.collector.kube.trim import resource_version, trim, uid_of
+from k8smeta.collector.kube.transport import Transport
 from k8smeta.collector.model import (
     Batch,
     BatchQueue,
@@ -46,7 +41,6 @@ _RECEIVED_TYPE = {
     ChangeType.MODIFIED: "update",
     ChangeType.DELETED: "delete",
 }
-_EVENT_TYPES = frozenset({"ADDED", "MODIFIED", "DELETED", "BOOKMARK", "ERROR"})
 
 
 class Reflector:
@@ -63,6 +57,7 @@ class Reflector:
         self.info = info
         self.kinds: tuple[Kind, ...] = (info.kind,)
         self._transport = transport
+        self._decoder = KindDecoder(info)
         self._metrics = metrics
         self._policy = policy if policy is not None else ReflectorPolicy()
         self._backoff = self._policy.backoff()
@@ -145,16 +140,18 @@ class Reflector:
 
     async def _list(self) -> tuple[dict[Uid, KubeObject], str]:
         """All objects (trimmed, by UID) and the list's resourceVersion."""
+        pager = Pager(self._transport, self.info, self._policy.page_limit)
+        try:
+            return await self._pages(pager)
+        finally:
+            pager.close()
+
+    async def _pages(self, pager: Pager) -> tuple[dict[Uid, KubeObject], str]:
         store: dict[Uid, KubeObject] = {}
         token, restarts = "", 0
         while True:
-            query: list[tuple[str, str | int]] = [("limit", self._policy.page_limit)]
-            if token:
-                query.append(("continue", token))
             try:
-                page = await self._transport.get(
-                    self.info.path, query, self.info.list_accept, self._parse_page
-                )
+                page = await pager.page(token)
             except GoneError:
                 if not token or restarts >= self._policy.max_list_restarts:
                     raise
@@ -162,6 +159,8 @@ class Reflector:
                 log.info("list %s: continue token expired; restarting", self.info.resource)
                 store, token = {}, ""
                 continue
+            for error in page.skipped:
+                self._skip(error)
             for obj in page.objects:
                 store[obj.uid] = obj
             token = page.token
@@ -170,30 +169,9 @@ class Reflector:
                     raise TransportError(f"list {self.info.path}: no resourceVersion")
                 return store, page.resource_version
 
-    def _parse_page(self, raw: dict[str, Any]) -> _Page:
-        """A decoded list page -> its trimmed objects, continue token and resourceVersion."""
-        items = raw.get("items")
-        if not isinstance(items, list):
-            if items is not None:
-                raise TransportError(f"list {self.info.path}: items is not a list")
-            items = []
-        trimmed = [obj for obj in map(self._trim, items) if obj is not None]
-        meta = raw.get("metadata")
-        meta = meta if isinstance(meta, dict) else {}
-        token, rv = meta.get("continue"), meta.get("resourceVersion")
-        return _Page(
-            trimmed,
-            token if isinstance(token, str) else "",
-            rv if isinstance(rv, str) else "",
-        )
-
-    def _trim(self, raw: object) -> KubeObject | None:
-        try:
-            return trim(self.info.kind, raw)
-        except TrimError as exc:
-            self.skipped += 1
-            log.warning("skipping a %s object: %s", self.info.kind.value, exc)
-            return None
+    def _skip(self, error: TrimError) -> None:
+        self.skipped += 1
+        log.warning("skipping a %s object: %s", self.info.kind.value, error)
 
     async def _watch_once(self, out: BatchQueue) -> int:
         """One watch request from the current version; the number of events received."""
@@ -209,7 +187,8 @@ class Reflector:
             self.info.path, query, self.info.watch_accept, timeout + self._policy.read_timeout
         )
         async with contextlib.aclosing(lines):  # an ERROR event ends the stream at once
-            async for event in lines:
+            async for line in lines:
+                event = self._decoder.event(line)
                 received += 1
                 change = self._on_event(event)
                 if change is not None:
@@ -217,24 +196,21 @@ class Reflector:
                     await out.put(Batch((change,)))
         return received
 
-    def _on_event(self, event: dict[str, Any]) -> Change | None:
+    def _on_event(self, event: WatchEvent) -> Change | None:
         """Apply one watch event to the store; the change to publish, if any."""
-        etype, obj = event.get("type"), event.get("object")
-        if not isinstance(etype, str) or etype not in _EVENT_TYPES:
-            raise TransportError(f"watch {self.info.path}: unknown event type {etype!r}")
-        self._metrics.watch_events.labels(self.info.kind.value, etype).inc()
-        if etype == "ERROR":
-            raise _watch_error(obj)
-        rv = resource_version(obj)
-        if rv:
-            self._rv = rv
-        if etype == "BOOKMARK":
+        self._metrics.watch_events.labels(self.info.kind.value, event.type).inc()
+        if event.error is not None:
+            raise event.error
+        if event.resource_version:
+            self._rv = event.resource_version
+        if event.type == "BOOKMARK":
             return None
-        change_type = _CHANGE_TYPES[etype]
-        trimmed = self._trim(obj)
-        if trimmed is None:
-            return self._forget(obj) if change_type is ChangeType.DELETED else None
-        return self._apply(change_type, trimmed)
+        change_type = _CHANGE_TYPES[event.type]
+        if event.obj is None:
+            if event.skipped is not None:
+                self._skip(event.skipped)
+            return self._forget(event.uid) if change_type is ChangeType.DELETED else None
+        return self._apply(change_type, event.obj)
 
     def _apply(self, change_type: ChangeType, obj: KubeObject) -> Change | None:
         previous = self._store.get(obj.uid)
@@ -250,9 +226,8 @@ class Reflector:
             return None  # status churn, resourceVersion only: nothing the wire carries
         return Change(ChangeType.MODIFIED, obj)
 
-    def _forget(self, raw: object) -> Change | None:
+    def _forget(self, uid: Uid | None) -> Change | None:
         """A DELETED event we cannot trim: still delete by UID, with the last known state."""
-        uid = uid_of(raw)
         previous = None if uid is None else self._store.pop(uid, None)
         return None if previous is None else Change(ChangeType.DELETED, previous)
 
@@ -263,17 +238,3 @@ class Reflector:
             label = _RECEIVED_TYPE[change_type]
             received.labels(self.info.collector_name, "api-server", label).inc(count)
         self._metrics.objects.labels(self.info.kind.value).set(len(self._store))
-
-
-@dataclass(frozen=True, slots=True)
-class _Page:
-    objects: list[KubeObject]
-    token: str
-    resource_version: str
-
-
-def _watch_error(obj: object) -> ApiError:
-    """The error an `ERROR` watch event stands for (its object is a Status)."""
-    code = obj.get("code") if isinstance(obj, dict) else None
-    message = status_message(obj) if isinstance(obj, dict) else ""
-    return status_error(code if isinstance(code, int) else 500, message or "watch ERROR event")

@@ -1,24 +1,24 @@
-"""The one seam to the HTTP stack: GET a list page or a watch stream as decoded JSON.
+"""The one seam to the HTTP stack: GET a list page or a watch stream as bytes.
 
 Requests go through kubernetes_asyncio's `ApiClient.call_api` (configuration, TLS and
 authentication are its job) with `_preload_content=False`, which hands back the raw aiohttp
-response; status checks and body reading are ours. Every failure leaves this module as an
-`ApiError` (see `errors`): callers never see an aiohttp exception or response.
+response; status checks and body reading are ours, and bodies go to the caller's decoder as
+bytes (`decode`), so the client library never decodes a body. Every failure leaves this
+module as an `ApiError` (see `errors`): callers never see an aiohttp exception or response.
 """
 
 from __future__ import annotations
 
-import gc
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Sequence
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 import aiohttp
-import orjson
 from aiohttp.http_exceptions import HttpProcessingError
 
+from k8smeta.collector.kube.decode import HEAD_BYTES, json_object, status_message
 from k8smeta.collector.kube.errors import ApiError, TransportError, status_error
 
 log = logging.getLogger(__name__)
@@ -27,9 +27,7 @@ log = logging.getLogger(__name__)
 # default line limit is twice the read buffer (4 MiB with kubernetes_asyncio's 2 MiB).
 MAX_LINE = 16 * 2**20
 _MAX_ERROR_BODY = 64 * 2**10
-_GC_PAUSE_BYTES = 256 * 2**10
 Query = Sequence[tuple[str, str | int]]
-T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,28 +47,28 @@ class Transport:
 
     async def get_json(self, path: str, query: Query, accept: str) -> dict[str, Any]:
         """One request whose whole body is a JSON object."""
-        return await self.get(path, query, accept, _identity)
+        return json_object(await self.read(path, query, accept), path)
 
-    async def get(
-        self, path: str, query: Query, accept: str, parse: Callable[[dict[str, Any]], T]
-    ) -> T:
-        """One request whose body is a JSON object, handed to `parse` (a list page).
+    async def read(
+        self, path: str, query: Query, accept: str, on_head: Callable[[bytes], None] | None = None
+    ) -> bytes:
+        """One request's whole body (a list page, for the caller's decoder).
 
-        Decoding and `parse` run with the cyclic GC paused when the body is large: only what
-        `parse` keeps survives, and the decoded document is freed before the GC resumes.
+        `on_head` is called once with the body's first `HEAD_BYTES` (or all of it, if
+        shorter) as soon as they arrive, while the rest is still being read.
         """
         async with self._request(path, query, accept, self._timeouts.read) as response:
             try:
-                body = await response.read()
+                if on_head is None:
+                    return await response.read()
+                return await _read_telling_head(response.content, on_head)
             except (TimeoutError, aiohttp.ClientError, OSError) as exc:
                 raise TransportError(f"reading {path}: {_describe(exc)}") from exc
-        with _gc_paused(len(body) >= _GC_PAUSE_BYTES):
-            return parse(_decode_object(body, path))
 
     async def stream_lines(
         self, path: str, query: Query, accept: str, read_timeout: float
-    ) -> AsyncGenerator[dict[str, Any], None]:
-        """A watch: yields each line of the body decoded, until the server ends it."""
+    ) -> AsyncGenerator[bytes, None]:
+        """A watch: yields each non-blank line of the body, until the server ends it."""
         async with self._request(path, query, accept, read_timeout) as response:
             while True:
                 try:
@@ -80,7 +78,7 @@ class Transport:
                 if not line:
                     return
                 if line.strip():
-                    yield _decode_object(line, path)
+                    yield line
 
     @asynccontextmanager
     async def _request(
@@ -115,20 +113,6 @@ class Transport:
         response.release()  # body read to the end: the connection can be reused
 
 
-def _identity(value: dict[str, Any]) -> dict[str, Any]:
-    return value
-
-
-def _decode_object(data: bytes, path: str) -> dict[str, Any]:
-    try:
-        value = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        raise TransportError(f"{path}: response is not JSON ({exc})") from exc
-    if not isinstance(value, dict):
-        raise TransportError(f"{path}: response is not a JSON object")
-    return value
-
-
 async def _error_message(response: aiohttp.ClientResponse) -> str:
     """The Status `message` of an error response, else the start of its body, else reason."""
     try:
@@ -138,37 +122,21 @@ async def _error_message(response: aiohttp.ClientResponse) -> str:
     return status_message(body) or response.reason or ""
 
 
-def status_message(body: bytes | dict[str, Any]) -> str:
-    """The human part of a Kubernetes Status object (bytes or decoded)."""
-    value: object = body
-    if isinstance(body, bytes):
-        try:
-            value = orjson.loads(body)
-        except orjson.JSONDecodeError:
-            return body[:200].decode("utf-8", "replace").strip()
-    if isinstance(value, dict):
-        message = value.get("message") or value.get("reason")
-        if isinstance(message, str):
-            return message
-    return ""
-
-
-@contextmanager
-def _gc_paused(pause: bool) -> Iterator[None]:
-    """Keep the cyclic GC out of one large decode+parse (no await inside: no other task runs).
-
-    Decoding a 500-pod page allocates ~100k dicts and lists; the allocation count triggers
-    collections that traverse them again and again although decoded JSON has no cycles
-    (measured: the GC cost more than the decode). Reference counting frees the document.
-    """
-    if not pause or not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
+async def _read_telling_head(
+    content: aiohttp.StreamReader, on_head: Callable[[bytes], None]
+) -> bytes:
+    chunks: list[bytes] = []
+    size, told = 0, False
+    async for chunk in content.iter_any():
+        chunks.append(chunk)
+        size += len(chunk)
+        if not told and size >= HEAD_BYTES:
+            told = True
+            on_head(b"".join(chunks))
+    body = b"".join(chunks)
+    if not told:
+        on_head(body)
+    return body
 
 
 def _describe(exc: BaseException) -> str:

@@ -1,4 +1,4 @@
-"""Raw object JSON -> KubeObject with only the fields the wire needs (collector spec §4).
+"""Decoded object JSON -> KubeObject with only the fields the wire needs (`model.py`).
 
 Works on full objects and on PartialObjectMetadata alike (both carry `metadata`). Anything
 malformed raises `TrimError`; callers skip the object, log it and count it. Strings repeated

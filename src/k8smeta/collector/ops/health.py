@@ -1,4 +1,4 @@
-"""Liveness and readiness as values (spec §8.2), computed from what the app reports."""
+"""Liveness and readiness as values (docs/configuration.md), computed from what the app reports."""
 
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ NAMESPACE = "meta_collector"
 
 
 class CollectorMetrics:
-    """Upstream's names where they exist (collector spec §8.2), plus ours."""
+    """Upstream's names where they exist (docs/architecture.md lists them), plus ours."""
 
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         reg = registry if registry is not None else REGISTRY

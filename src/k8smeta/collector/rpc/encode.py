@@ -1,4 +1,5 @@
-"""Trimmed objects -> serialized `metadata.Event` messages (spec §1.2, §5).
+"""Trimmed objects -> serialized `metadata.Event` messages
+(docs/collector-contract.md, "Wire", "Encoding").
 
 Each message is serialized once; a Create and an Update of the same content share the body
 (every field but `reason`). Protobuf fields may be concatenated in any order and the canonical

@@ -1,4 +1,5 @@
-"""Go `encoding/json` compatible serialization of the `meta`/`status` documents (spec §5).
+"""Go `encoding/json` compatible serialization of the `meta`/`status` documents
+(docs/collector-contract.md, "Encoding").
 
 Compact, map keys sorted at every level, `<`, `>`, `&`, U+2028 and U+2029 escaped as
 `\\u003c` ..., other non-ASCII written raw, invalid UTF-8 (lone surrogates in a Python str)

@@ -11,7 +11,8 @@ from k8smeta.collector.ops.address import parse_bind_address
 from k8smeta.collector.rpc.servicer import WatchServicer
 
 SERVICE = "metadata.Metadata"
-# Pings from clients are accepted down to gRPC's default 5-minute minimum (spec §3.2).
+# Pings from clients are accepted down to gRPC's default 5-minute minimum
+# (docs/collector-contract.md, "Stream").
 MIN_CLIENT_PING_MS = 300_000
 MAX_PENDING_CALLS = 20_000
 

@@ -23,7 +23,8 @@ from k8smeta.wire import metadata_pb2
 log = logging.getLogger(__name__)
 Context = grpc.aio.ServicerContext[bytes, bytes]
 _KEYS_LOGGED = 20
-# Upstream's lifecycle logger name and messages (spec §8.2); see logs.display_name.
+# Upstream's lifecycle logger name and messages (docs/configuration.md, logs); see
+# logs.display_name.
 lifecycle = logging.getLogger("k8smeta.collector.broker.grpc-server")
 
 
@@ -37,10 +38,6 @@ class WatchServicer:
         self._active = 0
         self._idle = asyncio.Event()
         self._idle.set()
-
-    @property
-    def active_streams(self) -> int:
-        return self._active
 
     async def wait_idle(self) -> None:
         """Until no Watch handler runs any more."""

@@ -7,8 +7,8 @@ serialization comes in through the `Encoder` protocol).
 """
 
 from k8smeta.collector.views.messages import (
-    DELETE_ORDER,
-    DEPENDENCY_ORDER,
+    CREATE_RANK,
+    DELETE_RANK,
     Encoder,
     Reason,
     WireEvent,
@@ -17,8 +17,8 @@ from k8smeta.collector.views.size import MAX_EVENT_BYTES, Fitted, Oversize, Size
 from k8smeta.collector.views.viewset import NodeView, ViewSet
 
 __all__ = [
-    "DELETE_ORDER",
-    "DEPENDENCY_ORDER",
+    "CREATE_RANK",
+    "DELETE_RANK",
     "MAX_EVENT_BYTES",
     "Encoder",
     "Fitted",

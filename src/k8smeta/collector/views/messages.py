@@ -7,8 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from k8smeta.collector.model import DEPENDENCY_ORDER as KIND_ORDER
-from k8smeta.collector.model import Kind, KubeObject, Uid
+from k8smeta.collector.model import DEPENDENCY_ORDER, Kind, KubeObject, Uid
 
 
 class Reason(enum.StrEnum):
@@ -42,6 +41,7 @@ class Encoder(Protocol):
     def sync(self) -> bytes: ...
 
 
-# Creates/Updates (and snapshots) go in dependency order, Deletes in the reverse one (§3.2).
-DEPENDENCY_ORDER: dict[Kind, int] = {kind: rank for rank, kind in enumerate(KIND_ORDER)}
-DELETE_ORDER: dict[Kind, int] = {kind: -rank for kind, rank in DEPENDENCY_ORDER.items()}
+# Sort keys by kind: Creates/Updates (and snapshots) go in the model's dependency order,
+# Deletes in the reverse one (docs/collector-contract.md, "Stream").
+CREATE_RANK: dict[Kind, int] = {kind: rank for rank, kind in enumerate(DEPENDENCY_ORDER)}
+DELETE_RANK: dict[Kind, int] = {kind: -rank for kind, rank in CREATE_RANK.items()}

@@ -1,10 +1,11 @@
 """The views of the subscribed nodes: what each must hold, and the events that keep it so.
 
 A node holds the visible pods scheduled on it plus, reference-counted, the known objects
-those pods need (spec §7). Messages are global (a pod's refs do not depend on the node),
+those pods need ("Relevance" in
+docs/collector-contract.md). Messages are global (a pod's refs do not depend on the node),
 so every held object has one current body; a node that held it before a batch and still
 does gets an Update when the body changed, a node that starts holding it a Create, a node
-that stops holding it a Delete (spec §3.2). Only affected pods and objects are touched.
+that stops holding it a Delete ("Stream"). Only affected pods and objects are touched.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from dataclasses import dataclass, field
 from k8smeta.collector.index import Affected, PodRelations, RelationshipIndex
 from k8smeta.collector.model import Kind, NodeName, Uid
 from k8smeta.collector.views.messages import (
-    DELETE_ORDER,
-    DEPENDENCY_ORDER,
+    CREATE_RANK,
+    DELETE_RANK,
     Encoder,
     Reason,
     WireEvent,
@@ -106,7 +107,7 @@ class ViewSet:
         if view is None:
             return []
         held = [self._held[uid] for uid in (*view.pods, *view.counts)]
-        held.sort(key=lambda h: (DEPENDENCY_ORDER[h.kind], h.uid))
+        held.sort(key=lambda h: (CREATE_RANK[h.kind], h.uid))
         return [self._create(h) for h in held]
 
     def update(self, affected: Affected) -> dict[NodeName, list[WireEvent]]:
@@ -235,15 +236,15 @@ class ViewSet:
     ) -> list[WireEvent]:
         view = self._views[node]
         gone: list[tuple[Kind, Uid]] = []
-        ordered = [(DEPENDENCY_ORDER[h.kind], h.uid, self._update(h)) for h in updates]
+        ordered = [(CREATE_RANK[h.kind], h.uid, self._update(h)) for h in updates]
         for uid, (was_held, kind) in touched.items():
             now_held = view.holds(uid)
             if was_held and not now_held:
                 gone.append((kind, uid))
             elif now_held and not was_held:
                 held = self._held[uid]
-                ordered.append((DEPENDENCY_ORDER[held.kind], uid, self._create(held)))
-        gone.sort(key=lambda item: (DELETE_ORDER[item[0]], item[1]))
+                ordered.append((CREATE_RANK[held.kind], uid, self._create(held)))
+        gone.sort(key=lambda item: (DELETE_RANK[item[0]], item[1]))
         ordered.sort(key=lambda item: (item[0], item[1]))
         events = [self._delete(kind, uid, deletes) for kind, uid in gone]
         events.extend(event for _rank, _uid, event in ordered)

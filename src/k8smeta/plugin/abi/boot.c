@@ -34,6 +34,11 @@ static char k8smeta_boot_error[K8SMETA_ERRLEN] = "k8smeta: the Python runtime wa
 
 static void k8smeta_set_ready(void) { k8smeta_ready = 1; }
 
+/* The process's environment as the C library holds it now (abi/environ.py): the host may
+   have called setenv after loading the library. */
+extern char** environ;
+static char** k8smeta_environ(void) { return environ; }
+
 static void k8smeta_copy_error(char* dst, const char* msg) {
     if (dst != msg) snprintf(dst, K8SMETA_ERRLEN, "%s", msg);
 }

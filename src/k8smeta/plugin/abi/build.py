@@ -62,6 +62,8 @@ extern "Python" ss_plugin_bool k8smeta_py_visit_thread(ss_plugin_table_iterator_
     ss_plugin_table_entry_t* e);
 
 void k8smeta_set_ready(void);
+char* getenv(const char* name);
+char** k8smeta_environ(void);
 int k8smeta_read_cgroups(ss_plugin_table_reader_vtable_ext* r, ss_plugin_table_t* t,
     ss_plugin_table_entry_t* e, ss_plugin_table_field_t* f_cgroups,
     ss_plugin_table_field_t* f_second, char* out, int size);

@@ -4,37 +4,43 @@
 libk8smeta.so: a variable the host sets afterwards with `setenv` (before `init`) is missing
 from it. `${NAME}` in `nodeName` must see what the C library's `getenv` sees, as in the
 upstream C++ plugin (docs/configuration.md, `nodeName`).
+
+The C functions come from the caller: the embedded module's own `lib` in the plugin (no
+cffi front end needed at run time, so the bundled runtime can leave it out), a cffi ABI-mode
+handle on the C library in the in-process test host.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
-
-from cffi import FFI
-
-_ffi = FFI()
-_ffi.cdef("char *getenv(const char *name); extern char **environ;")
-_libc: Any = _ffi.dlopen(None)  # the process's global symbols: the C library is among them
 
 
 class LiveEnviron(Mapping[str, str]):
     """A read-only mapping over the C library's environment (file-system encoded, as
-    `os.environ`); nothing is cached."""
+    `os.environ`); nothing is cached.
+
+    `getenv` is the C library's `getenv`; `entries` returns its `environ` array.
+    """
+
+    def __init__(self, ffi: Any, getenv: Callable[[bytes], Any], entries: Callable[[], Any]):
+        self._ffi = ffi
+        self._getenv = getenv
+        self._entries = entries
 
     def __getitem__(self, name: str) -> str:
         encoded = os.fsencode(name)
-        value = _libc.getenv(encoded) if encoded and b"\0" not in encoded else _ffi.NULL
-        if value == _ffi.NULL:
+        value = self._getenv(encoded) if encoded and b"\0" not in encoded else self._ffi.NULL
+        if value == self._ffi.NULL:
             raise KeyError(name)
-        return os.fsdecode(_ffi.string(value))
+        return os.fsdecode(self._ffi.string(value))
 
     def __iter__(self) -> Iterator[str]:
-        entries = _libc.environ
+        entries = self._entries()
         index = 0
-        while entries != _ffi.NULL and entries[index] != _ffi.NULL:
-            entry: bytes = _ffi.string(entries[index])
+        while entries != self._ffi.NULL and entries[index] != self._ffi.NULL:
+            entry: bytes = self._ffi.string(entries[index])
             index += 1
             yield os.fsdecode(entry.partition(b"=")[0])
 
@@ -42,5 +48,6 @@ class LiveEnviron(Mapping[str, str]):
         return sum(1 for _ in self)
 
 
-#: The process's environment, as the host sees it now.
-LIVE_ENVIRON: Mapping[str, str] = LiveEnviron()
+def plugin_environ(ffi: Any, lib: Any) -> LiveEnviron:
+    """The live environment through the embedded module's C helpers (`MODULE_CDEF`)."""
+    return LiveEnviron(ffi, lib.getenv, lib.k8smeta_environ)

@@ -21,7 +21,7 @@ from k8smeta.plugin.abi.cdef import (
     SS_PLUGIN_METRIC_VALUE_TYPE_U64,
     SS_PLUGIN_SUCCESS,
 )
-from k8smeta.plugin.abi.environ import LIVE_ENVIRON
+from k8smeta.plugin.abi.environ import plugin_environ
 from k8smeta.plugin.abi.events import ASYNC_EVENT, MalformedEventError, read_async
 from k8smeta.plugin.abi.host_tables import (
     Accessors,
@@ -227,7 +227,7 @@ def open_session(ffi: Any, lib: Any, cstate: Any, inp: Any) -> int:
         logging.INFO, log_emitter(ffi, inp.owner, inp.log_fn if sub_table else ffi.NULL)
     )
     try:
-        config = parse_config(c_text(ffi, inp.config), LIVE_ENVIRON)
+        config = parse_config(c_text(ffi, inp.config), plugin_environ(ffi, lib))
     except ConfigError as exc:
         write_error(ffi, cstate, str(exc))
         return SS_PLUGIN_FAILURE

@@ -1,7 +1,6 @@
 """Pure-Python plugin logic: config, metadata store, cgroup parsing, fields, extraction.
 
-Imports no cffi, grpc, protobuf nor `k8smeta.wire` (orjson and the standard library only,
-`ssl` included);
+Imports no cffi, grpc, protobuf nor `k8smeta.wire` (orjson and the standard library only);
 talks to its host through the Protocols in `host`, so a fake host and the real shared
 library run the same code. The behaviour is described in docs/plugin-contract.md. Modules:
 

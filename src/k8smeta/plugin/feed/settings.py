@@ -1,4 +1,7 @@
-"""The feed's settings value and the gRPC channel it opens per connection attempt (§16.2)."""
+"""The feed's settings value and the gRPC channel it opens per connection attempt.
+
+The feed's behaviour is described in docs/plugin-contract.md ("Feed").
+"""
 
 from __future__ import annotations
 

@@ -8,10 +8,11 @@ import logging
 import pytest
 from prometheus_client import CollectorRegistry
 
-from k8smeta.collector.broker import Broker, Pipeline, parse_selection
+from k8smeta.collector.broker import Broker, parse_selection
 from k8smeta.collector.index import Affected, RelationshipIndex
 from k8smeta.collector.model import Batch, Change, Kind
 from k8smeta.collector.ops.metrics import CollectorMetrics
+from k8smeta.collector.pipeline import Pipeline
 from k8smeta.collector.rpc.encode import EventEncoder
 from k8smeta.collector.views import ViewSet, WireEvent
 from k8smeta.wire import metadata_pb2
@@ -42,7 +43,7 @@ async def test_a_failing_change_is_skipped_and_the_rest_of_its_batch_lands(
     subscription = broker.subscribe(parse_selection("node-a", {"Pod": "true"}))
     changes = added(namespace("default", "ns-1"), pod("broken", BROKEN_UID), pod("web", "p-web"))
 
-    with caplog.at_level(logging.ERROR, logger="k8smeta.collector.broker.pipeline"):
+    with caplog.at_level(logging.ERROR, logger="k8smeta.collector.pipeline"):
         pipeline.process(Batch(changes, synced=Kind.POD))
 
     item = await asyncio.wait_for(subscription.next(), 10)

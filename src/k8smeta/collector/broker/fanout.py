@@ -1,7 +1,8 @@
 """The broker: registers subscribers with their snapshot, fans view events out to them.
 
 Everything here is synchronous: `subscribe` takes the snapshot and registers the subscriber
-with no await in between, so no event falls between snapshot and live stream (spec §3.2).
+with no await in between, so no event falls between snapshot and live stream
+(docs/collector-contract.md, "Stream").
 """
 
 from __future__ import annotations

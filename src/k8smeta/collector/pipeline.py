@@ -1,38 +1,22 @@
-"""The single pipeline task: batch -> index -> views of subscribed nodes -> broker."""
+"""The single pipeline task: batch -> index -> views of subscribed nodes -> broker.
+
+The composition of the three pure parts (`index`, `views`, `broker`), outside each of them.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
-from collections import deque
 from collections.abc import Callable
 
-from k8smeta.collector.broker.hub import Broker
+from k8smeta.collector.broker import Broker
 from k8smeta.collector.index import Affected, RelationshipIndex
-from k8smeta.collector.model import Batch, Change, ChangeType, Kind
+from k8smeta.collector.model import Batch, BatchQueue, Change, ChangeType, Kind
 from k8smeta.collector.ops.metrics import CollectorMetrics
 from k8smeta.collector.views import SizeLimit, ViewSet
 
 log = logging.getLogger(__name__)
-
-
-class StampedBatchQueue(asyncio.Queue[Batch]):
-    """The sources' BatchQueue, remembering when each batch was put (event latency)."""
-
-    def __init__(self, maxsize: int = 0) -> None:
-        super().__init__(maxsize)
-        self._stamps: deque[float] = deque()
-        self.last_stamp = 0.0
-
-    def put_nowait(self, item: Batch) -> None:
-        super().put_nowait(item)
-        self._stamps.append(time.monotonic())
-
-    def get_nowait(self) -> Batch:
-        item = super().get_nowait()
-        self.last_stamp = self._stamps.popleft()
-        return item
 
 
 class Pipeline:
@@ -61,18 +45,18 @@ class Pipeline:
         self.batches = 0
         self.failed_changes = 0
 
-    async def run(self, queue: StampedBatchQueue) -> None:
+    async def run(self, queue: BatchQueue) -> None:
         """Consume `queue` forever (until cancelled)."""
         while True:
             batch = await queue.get()
             try:
-                self.process(batch, queue.last_stamp)
+                self.process(batch)
             except Exception:
                 log.exception("pipeline: failed to apply a batch of %d changes", len(batch.changes))
             finally:
                 queue.task_done()
 
-    def process(self, batch: Batch, received: float | None = None) -> None:
+    def process(self, batch: Batch) -> None:
         """Apply one batch and queue the resulting events to the subscribers."""
         affected = Affected()
         kinds: set[Kind] = set()
@@ -102,8 +86,8 @@ class Pipeline:
             self._metrics.objects.labels(kind.value).set(self._index.count(kind))
         self.batches += 1
         self.last_progress = now = self._clock()
-        if received is not None and batch.changes:
-            self._metrics.event_latency.observe(max(0.0, now - received))
+        if batch.changes:
+            self._metrics.event_latency.observe(max(0.0, now - batch.received))
 
     def _fit(self, change: Change) -> Change:
         """The change as served: an object over the size limit loses its labels, or leaves

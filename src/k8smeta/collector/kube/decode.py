@@ -1,0 +1,191 @@
+"""Bytes from the API server -> trimmed objects: list pages and watch lines of one kind.
+
+The fast path decodes straight into the kind's shape (`shapes`, msgspec), so the fields the
+collector drops are skipped by the parser and never become Python objects. When the typed
+decode refuses a body (a field of an unexpected JSON type, a null item, not JSON at all) the
+body takes the general path: orjson into dicts, then `trim` object by object, which skips only
+the objects at fault and words every error as it always has. Both paths give the same
+objects for what an API server sends (a test compares them on every kind); they differ only
+in that fields the collector never reads are not validated on the fast path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+import orjson
+
+from k8smeta.collector.kube.errors import ApiError, TransportError, TrimError, status_error
+from k8smeta.collector.kube.kinds import KindInfo
+from k8smeta.collector.kube.shapes import EventShape, ListShape, ObjectShape, event_of, list_of
+from k8smeta.collector.kube.trim import resource_version, trim, uid_of
+from k8smeta.collector.model import Kind, KubeObject, Uid
+
+# A list page's head ends where its items begin. API servers write `metadata` before `items`
+# (the field order of every Go *List type), compactly; "items": can only be a key there.
+_ITEMS_KEY = b'"items":'
+HEAD_BYTES = 4096
+"""A list page's head (kind, apiVersion, metadata) fits in its first HEAD_BYTES."""
+_HEAD_DECODER = msgspec.json.Decoder(ListShape[ObjectShape])
+EVENT_TYPES = frozenset({"ADDED", "MODIFIED", "DELETED", "BOOKMARK", "ERROR"})
+_TYPED_EVENTS = frozenset({"ADDED", "MODIFIED", "DELETED", "BOOKMARK"})
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One list page: its objects, the ones skipped (why), continue token and version."""
+
+    objects: list[KubeObject]
+    token: str
+    resource_version: str
+    skipped: list[TrimError] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class WatchEvent:
+    """One watch line. `obj` is None for BOOKMARK and ERROR, and when trimming failed
+    (`skipped` says why; `uid` is the object's UID if it has one, so a DELETED still
+    deletes). `error` is what an ERROR event stands for."""
+
+    type: str
+    resource_version: str = ""
+    obj: KubeObject | None = None
+    uid: Uid | None = None
+    skipped: TrimError | None = None
+    error: ApiError | None = None
+
+
+class KindDecoder:
+    """Decodes one kind's list pages and watch lines (typed first, dicts when refused)."""
+
+    def __init__(self, info: KindInfo) -> None:
+        self._kind = info.kind
+        self._path = info.path
+        self._pages = msgspec.json.Decoder(list_of(info.shape))
+        self._events = msgspec.json.Decoder(event_of(info.shape))
+
+    def page(self, body: bytes) -> Page:
+        """A list page's body -> its trimmed objects (TransportError if not a list page)."""
+        try:
+            typed: ListShape[ObjectShape] = self._pages.decode(body)
+        except msgspec.MsgspecError:
+            return self._page_from_json(json_object(body, self._path))
+        meta = typed.metadata
+        objects, skipped = _trim_all(self._kind, typed.items or ())
+        return Page(
+            objects,
+            (meta.continue_ or "") if meta is not None else "",
+            (meta.resource_version or "") if meta is not None else "",
+            skipped,
+        )
+
+    @staticmethod
+    def continue_token(body: bytes) -> str | None:
+        """A list page's continue token read from its head alone (the body or its first
+        HEAD_BYTES), without its items; "" on the last page; None when the head cannot be
+        read that way (then the page is decoded before the next one is asked for)."""
+        end = body.find(_ITEMS_KEY, 0, HEAD_BYTES)
+        if end < 0:
+            return None
+        try:
+            head: ListShape[ObjectShape] = _HEAD_DECODER.decode(body[:end] + b'"items":null}')
+        except msgspec.MsgspecError:
+            return None
+        return None if head.metadata is None else head.metadata.continue_ or ""
+
+    def event(self, line: bytes) -> WatchEvent:
+        """One watch line -> the event (TransportError if it is not a watch event)."""
+        try:
+            typed: EventShape[ObjectShape] = self._events.decode(line)
+        except msgspec.MsgspecError:
+            typed = EventShape()
+        shape = typed.object
+        if typed.type not in _TYPED_EVENTS or shape is None:  # ERROR, or anything odd
+            return self._event_from_json(json_object(line, self._path))
+        rv = shape.resource_version
+        if typed.type == "BOOKMARK":
+            return WatchEvent(typed.type, rv)
+        try:
+            return WatchEvent(typed.type, rv, shape.trimmed(self._kind))
+        except TrimError as exc:
+            uid = shape.metadata.uid if shape.metadata is not None else None
+            return WatchEvent(typed.type, rv, uid=Uid(uid) if uid else None, skipped=exc)
+
+    def _page_from_json(self, raw: dict[str, Any]) -> Page:
+        items = raw.get("items")
+        if not isinstance(items, list):
+            if items is not None:
+                raise TransportError(f"list {self._path}: items is not a list")
+            items = []
+        meta = raw.get("metadata")
+        meta = meta if isinstance(meta, dict) else {}
+        token, rv = meta.get("continue"), meta.get("resourceVersion")
+        objects, skipped = _trim_all(self._kind, items)
+        return Page(
+            objects,
+            token if isinstance(token, str) else "",
+            rv if isinstance(rv, str) else "",
+            skipped,
+        )
+
+    def _event_from_json(self, event: dict[str, Any]) -> WatchEvent:
+        etype, obj = event.get("type"), event.get("object")
+        if not isinstance(etype, str) or etype not in EVENT_TYPES:
+            raise TransportError(f"watch {self._path}: unknown event type {etype!r}")
+        if etype == "ERROR":
+            return WatchEvent(etype, error=_watch_error(obj))
+        rv = resource_version(obj)
+        if etype == "BOOKMARK":
+            return WatchEvent(etype, rv)
+        try:
+            return WatchEvent(etype, rv, trim(self._kind, obj))
+        except TrimError as exc:
+            return WatchEvent(etype, rv, uid=uid_of(obj), skipped=exc)
+
+
+def _trim_all(kind: Kind, items: Any) -> tuple[list[KubeObject], list[TrimError]]:
+    """Trimmed objects (shapes or dicts), and the errors of those that could not be."""
+    objects: list[KubeObject] = []
+    skipped: list[TrimError] = []
+    for item in items:
+        try:
+            shaped = isinstance(item, ObjectShape)
+            objects.append(item.trimmed(kind) if shaped else trim(kind, item))
+        except TrimError as exc:
+            skipped.append(exc)
+    return objects, skipped
+
+
+def json_object(data: bytes, path: str) -> dict[str, Any]:
+    """A body that must be one JSON object, decoded to dicts (TransportError otherwise)."""
+    try:
+        value = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise TransportError(f"{path}: response is not JSON ({exc})") from exc
+    if not isinstance(value, dict):
+        raise TransportError(f"{path}: response is not a JSON object")
+    return value
+
+
+def status_message(body: bytes | dict[str, Any]) -> str:
+    """The human part of a Kubernetes Status object (bytes or decoded)."""
+    value: object = body
+    if isinstance(body, bytes):
+        try:
+            value = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            return body[:200].decode("utf-8", "replace").strip()
+    if isinstance(value, dict):
+        message = value.get("message") or value.get("reason")
+        if isinstance(message, str):
+            return message
+    return ""
+
+
+def _watch_error(obj: object) -> ApiError:
+    """The error an `ERROR` watch event stands for (its object is a Status)."""
+    code = obj.get("code") if isinstance(obj, dict) else None
+    message = status_message(obj) if isinstance(obj, dict) else ""
+    return status_error(code if isinstance(code, int) else 500, message or "watch ERROR event")

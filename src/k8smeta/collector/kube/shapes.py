@@ -1,0 +1,157 @@
+"""The fields the collector keeps of each kind, as msgspec Structs the JSON decoder fills.
+
+A shape names only what `trim` reads; the decoder skips every other field without building
+it (a 5.4 KB pod yields a handful of strings), so decoding costs a few µs instead of a full
+dict tree. Every field may be absent or null, as in `trim`; a field of another JSON type
+fails the whole decode, and `decode` then takes the general path (orjson + `trim`), which
+reports exactly what is wrong. `trimmed()` applies `trim`'s rules to a decoded shape and
+returns the same `KubeObject`.
+
+A kind whose wire fields are all in `metadata` uses `ObjectShape` (the default of
+`kinds.KindInfo`); a kind with fields elsewhere subclasses it, as `PodShape` does.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, Generic, TypeVar
+
+import msgspec
+
+from k8smeta.collector.kube.errors import TrimError
+from k8smeta.collector.model import Kind, KubeObject, ObjectMeta, OwnerReference, Uid
+
+_NO_LABELS: dict[str, str] = {}
+_MAX_SHARED_REFS = 100_000
+_SHARED_REFS: dict[tuple[str, str, str, bool], OwnerReference] = {}
+
+
+class OwnerReferenceShape(msgspec.Struct, gc=False):
+    kind: str | None = None
+    name: str | None = None
+    uid: str | None = None
+    controller: bool | None = None
+
+    def trimmed(self) -> OwnerReference:
+        """The reference, shared with every object naming the same owner (all pods of a
+        ReplicaSet hold one OwnerReference, not one each)."""
+        kind, name, uid = self.kind, self.name, self.uid
+        if kind is None or name is None or not uid:
+            raise TrimError("an ownerReference lacks kind, name or uid")
+        key = (kind, name, uid, self.controller is True)
+        shared = _SHARED_REFS.get(key)
+        if shared is None:
+            if len(_SHARED_REFS) >= _MAX_SHARED_REFS:
+                _SHARED_REFS.clear()  # owners come and go: start afresh rather than grow
+            shared = _SHARED_REFS[key] = OwnerReference(sys.intern(kind), name, Uid(uid), key[3])
+        return shared
+
+
+class MetaShape(msgspec.Struct, gc=False, rename="camel"):
+    uid: str | None = None
+    name: str | None = None
+    namespace: str | None = None
+    generate_name: str | None = None
+    labels: dict[str, str] | None = None
+    owner_references: list[OwnerReferenceShape] | None = None
+    resource_version: str | None = None
+
+    def trimmed(self) -> ObjectMeta:
+        if not self.uid:
+            raise TrimError(f"metadata.uid missing or invalid (name {self.name!r})")
+        refs = self.owner_references
+        return ObjectMeta(  # positional: this runs once per object of a 150,000-pod list
+            Uid(self.uid),
+            self.name or "",
+            sys.intern(self.namespace or ""),
+            self.generate_name or "",
+            self.labels or _NO_LABELS,
+            () if not refs else tuple([ref.trimmed() for ref in refs]),
+            self.resource_version or "",
+        )
+
+
+class ObjectShape(msgspec.Struct, gc=False):
+    """Any object: only `metadata` (a PartialObjectMetadata, or a full object's metadata)."""
+
+    metadata: MetaShape | None = None
+
+    def trimmed(self, kind: Kind) -> KubeObject:
+        return KubeObject(kind, self.trimmed_meta())
+
+    def trimmed_meta(self) -> ObjectMeta:
+        if self.metadata is None:
+            raise TrimError("metadata missing or not an object")
+        return self.metadata.trimmed()
+
+    @property
+    def resource_version(self) -> str:
+        """`metadata.resourceVersion`, or "" (a BOOKMARK carries only this)."""
+        meta = self.metadata
+        return "" if meta is None or meta.resource_version is None else meta.resource_version
+
+
+class PodSpecShape(msgspec.Struct, gc=False, rename="camel"):
+    node_name: str | None = None
+
+
+class PodStatusShape(msgspec.Struct, gc=False):
+    pod_ip: str | None = msgspec.field(default=None, name="podIP")
+
+
+class PodShape(ObjectShape):
+    """A pod: its node (`spec.nodeName`) and IP (`status.podIP`) too."""
+
+    spec: PodSpecShape | None = None
+    status: PodStatusShape | None = None
+
+    def trimmed(self, kind: Kind) -> KubeObject:
+        node = None if self.spec is None else self.spec.node_name
+        ip = None if self.status is None else self.status.pod_ip
+        return KubeObject(kind, self.trimmed_meta(), sys.intern(node or ""), ip or "")
+
+
+class ServiceSpecShape(msgspec.Struct, gc=False):
+    selector: dict[str, str] | None = None
+
+
+class ServiceShape(ObjectShape):
+    """A service: its `spec.selector` too (empty = none)."""
+
+    spec: ServiceSpecShape | None = None
+
+    def trimmed(self, kind: Kind) -> KubeObject:
+        selector = None if self.spec is None else self.spec.selector
+        return KubeObject(kind, self.trimmed_meta(), selector=selector or None)
+
+
+S = TypeVar("S", bound=ObjectShape)
+
+
+class ListMetaShape(msgspec.Struct, gc=False, rename="camel"):
+    continue_: str | None = msgspec.field(default=None, name="continue")
+    resource_version: str | None = None
+
+
+class ListShape(msgspec.Struct, Generic[S], gc=False):
+    """A list page (`PodList`, `PartialObjectMetadataList`...) of one shape."""
+
+    metadata: ListMetaShape | None = None
+    items: list[S] | None = None
+
+
+class EventShape(msgspec.Struct, Generic[S], gc=False):
+    """One watch line. An ERROR's object is a Status: `decode` reads those with orjson."""
+
+    type: str | None = None
+    object: S | None = None
+
+
+def list_of(shape: type[ObjectShape]) -> Any:
+    """`ListShape[shape]` for a shape chosen at run time (the type msgspec decodes into)."""
+    return ListShape[shape]  # type: ignore[valid-type]
+
+
+def event_of(shape: type[ObjectShape]) -> Any:
+    """`EventShape[shape]` for a shape chosen at run time."""
+    return EventShape[shape]  # type: ignore[valid-type]
