@@ -76,9 +76,11 @@ def pod(
     labels: dict[str, str] | None = None,
     owner: Obj | None = None,
     uid: str | None = None,
+    annotations: dict[str, str] | None = None,
 ) -> Obj:
-    """A running pod of about 6 KB, like a real one."""
+    """A running pod of about 6 KB, like a real one (`annotations` added to kubectl's)."""
     meta = _meta(name, namespace, labels if labels is not None else {"app": "web"}, uid)
+    meta["annotations"].update(annotations or {})
     if owner is not None:
         meta["ownerReferences"] = [owner_ref(owner)]
         meta["generateName"] = owner["metadata"]["name"] + "-"
@@ -243,6 +245,55 @@ def daemon_set(
     uid: str | None = None,
 ) -> Obj:
     return _workload("DaemonSet", "apps/v1", name, namespace, labels=labels, owner=None, uid=uid)
+
+
+def stateful_set(
+    name: str,
+    namespace: str = "default",
+    *,
+    labels: dict[str, str] | None = None,
+    uid: str | None = None,
+) -> Obj:
+    return _workload("StatefulSet", "apps/v1", name, namespace, labels=labels, owner=None, uid=uid)
+
+
+def cron_job(
+    name: str,
+    namespace: str = "default",
+    *,
+    labels: dict[str, str] | None = None,
+    uid: str | None = None,
+) -> Obj:
+    return _workload("CronJob", "batch/v1", name, namespace, labels=labels, owner=None, uid=uid)
+
+
+def job(
+    name: str,
+    namespace: str = "default",
+    *,
+    owner: Obj | None = None,
+    labels: dict[str, str] | None = None,
+    uid: str | None = None,
+) -> Obj:
+    """A Job, owned by a CronJob when `owner` is one."""
+    return _workload("Job", "batch/v1", name, namespace, labels=labels, owner=owner, uid=uid)
+
+
+def node(name: str, *, labels: dict[str, str] | None = None, uid: str | None = None) -> Obj:
+    """A Node with its well-known labels (cluster-scoped, a big status like a real one)."""
+    all_labels = {"kubernetes.io/hostname": name, "kubernetes.io/os": "linux", **(labels or {})}
+    return {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": _meta(name, None, all_labels, uid),
+        "spec": {"podCIDR": "10.16.0.0/24", "providerID": f"kind://docker/kind/{name}"},
+        "status": {
+            "addresses": [{"type": "InternalIP", "address": "172.18.0.2"}],
+            "capacity": {"cpu": "8", "memory": "32Gi", "pods": "110"},
+            "conditions": [{"type": "Ready", "status": "True", "reason": "KubeletReady"}],
+            "nodeInfo": {"kubeletVersion": "v1.31.0", "osImage": "Debian GNU/Linux 12"},
+        },
+    }
 
 
 def replication_controller(
