@@ -142,7 +142,7 @@ class Reflector:
 
     async def _list(self) -> tuple[dict[Uid, KubeObject], str]:
         """All objects (trimmed, by UID) and the list's resourceVersion."""
-        pager = Pager(self._transport, self.info, self._policy.page_limit)
+        pager = Pager(self._transport, self.info, self._policy.page_limit, self._decoder)
         try:
             return await self._pages(pager)
         finally:
