@@ -238,7 +238,7 @@ def test_snapshot_of_the_new_kinds() -> None:
 
 def test_job_refs_name_its_cronjob_and_node_meta_has_no_namespace() -> None:
     views, _ = setup(WORKLOADS, (A,))
-    messages = {e.uid: metadata_pb2.Event.FromString(e.data) for e in views.snapshot(A)}
+    messages = {str(e.uid): metadata_pb2.Event.FromString(e.data) for e in views.snapshot(A)}
     job = messages["job-1"]
     assert {k: list(v.list) for k, v in job.refs.resources.items()} == {"CronJob": ["cj-1"]}
     assert job.meta == '{"name":"nightly-1","namespace":"default","uid":"job-1"}'
