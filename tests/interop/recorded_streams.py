@@ -51,10 +51,10 @@ def cluster() -> list[Obj]:
     rs = objects.replica_set("web-5d", "shop", owner=dep, uid="rs-web")
     rc = objects.replication_controller("legacy", "shop", uid="rc-legacy")
     ds = objects.daemon_set("agent", "shop", uid="ds-agent")
-    sts = objects.stateful_set("db", "shop", uid="sts-db")
-    cron = objects.cron_job("nightly", "shop", uid="cj-nightly")
-    job = objects.job("nightly-1", "shop", owner=cron, uid="job-n1")
-    once = objects.job("once", "shop", uid="job-once")
+    sts = objects.workload("StatefulSet", "db", "shop", uid="sts-db")
+    cron = objects.workload("CronJob", "nightly", "shop", uid="cj-nightly")
+    job = objects.workload("Job", "nightly-1", "shop", owner=cron, uid="job-n1")
+    once = objects.workload("Job", "once", "shop", uid="job-once")
     notes = {"team.example.com/owner": "shop", "prometheus.io/scrape": "true"}
     pods = [
         objects.pod(f"{owner['metadata']['name']}-{node}", "shop", owner=owner, node=node,

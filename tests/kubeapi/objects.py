@@ -8,6 +8,7 @@ unless given.
 from __future__ import annotations
 
 import copy
+import functools
 from typing import Any
 
 Obj = dict[str, Any]
@@ -190,21 +191,32 @@ def service(
     }
 
 
-def _workload(
+_API_VERSIONS = {
+    "Deployment": "apps/v1",
+    "ReplicaSet": "apps/v1",
+    "DaemonSet": "apps/v1",
+    "StatefulSet": "apps/v1",
+    "ReplicationController": "v1",
+    "Job": "batch/v1",
+    "CronJob": "batch/v1",
+}
+
+
+def workload(
     kind: str,
-    api_version: str,
     name: str,
-    namespace: str,
+    namespace: str = "default",
     *,
-    labels: dict[str, str] | None,
-    owner: Obj | None,
-    uid: str | None,
+    owner: Obj | None = None,
+    labels: dict[str, str] | None = None,
+    uid: str | None = None,
 ) -> Obj:
+    """A controller of pods of any of those kinds (a Job owned by its CronJob, say)."""
     meta = _meta(name, namespace, labels if labels is not None else {"app": name}, uid)
     if owner is not None:
         meta["ownerReferences"] = [owner_ref(owner)]
     return {
-        "apiVersion": api_version,
+        "apiVersion": _API_VERSIONS[kind],
         "kind": kind,
         "metadata": meta,
         "spec": {
@@ -214,69 +226,6 @@ def _workload(
         },
         "status": {"replicas": 2, "readyReplicas": 2, "observedGeneration": 1},
     }
-
-
-def deployment(
-    name: str,
-    namespace: str = "default",
-    *,
-    labels: dict[str, str] | None = None,
-    uid: str | None = None,
-) -> Obj:
-    return _workload("Deployment", "apps/v1", name, namespace, labels=labels, owner=None, uid=uid)
-
-
-def replica_set(
-    name: str,
-    namespace: str = "default",
-    *,
-    owner: Obj | None = None,
-    labels: dict[str, str] | None = None,
-    uid: str | None = None,
-) -> Obj:
-    return _workload("ReplicaSet", "apps/v1", name, namespace, labels=labels, owner=owner, uid=uid)
-
-
-def daemon_set(
-    name: str,
-    namespace: str = "default",
-    *,
-    labels: dict[str, str] | None = None,
-    uid: str | None = None,
-) -> Obj:
-    return _workload("DaemonSet", "apps/v1", name, namespace, labels=labels, owner=None, uid=uid)
-
-
-def stateful_set(
-    name: str,
-    namespace: str = "default",
-    *,
-    labels: dict[str, str] | None = None,
-    uid: str | None = None,
-) -> Obj:
-    return _workload("StatefulSet", "apps/v1", name, namespace, labels=labels, owner=None, uid=uid)
-
-
-def cron_job(
-    name: str,
-    namespace: str = "default",
-    *,
-    labels: dict[str, str] | None = None,
-    uid: str | None = None,
-) -> Obj:
-    return _workload("CronJob", "batch/v1", name, namespace, labels=labels, owner=None, uid=uid)
-
-
-def job(
-    name: str,
-    namespace: str = "default",
-    *,
-    owner: Obj | None = None,
-    labels: dict[str, str] | None = None,
-    uid: str | None = None,
-) -> Obj:
-    """A Job, owned by a CronJob when `owner` is one."""
-    return _workload("Job", "batch/v1", name, namespace, labels=labels, owner=owner, uid=uid)
 
 
 def node(name: str, *, labels: dict[str, str] | None = None, uid: str | None = None) -> Obj:
@@ -296,16 +245,10 @@ def node(name: str, *, labels: dict[str, str] | None = None, uid: str | None = N
     }
 
 
-def replication_controller(
-    name: str,
-    namespace: str = "default",
-    *,
-    labels: dict[str, str] | None = None,
-    uid: str | None = None,
-) -> Obj:
-    return _workload(
-        "ReplicationController", "v1", name, namespace, labels=labels, owner=None, uid=uid
-    )
+deployment = functools.partial(workload, "Deployment")
+replica_set = functools.partial(workload, "ReplicaSet")
+daemon_set = functools.partial(workload, "DaemonSet")
+replication_controller = functools.partial(workload, "ReplicationController")
 
 
 def with_status_churn(obj: Obj, generation: int) -> Obj:

@@ -47,10 +47,10 @@ KEPT = frozenset({OWNER_KEY, "absent.example.com/key"})
 def cluster() -> list[Obj]:
     """Two nodes; a StatefulSet with a pod on each; a CronJob's Job with a pod on node-a; a
     Job of no CronJob with a pod on node-b; an annotated pod of no owner on node-a."""
-    sts = objects.stateful_set("db", "shop", uid="sts-db")
-    cron = objects.cron_job("nightly", "shop", uid="cj-nightly")
-    job = objects.job("nightly-1", "shop", owner=cron, uid="job-n1")
-    once = objects.job("once", "shop", uid="job-once")
+    sts = objects.workload("StatefulSet", "db", "shop", uid="sts-db")
+    cron = objects.workload("CronJob", "nightly", "shop", uid="cj-nightly")
+    job = objects.workload("Job", "nightly-1", "shop", owner=cron, uid="job-n1")
+    once = objects.workload("Job", "once", "shop", uid="job-once")
     annotations = {OWNER_KEY: "shop", "other.example.com/key": "x"}
     return [
         objects.namespace("shop", uid="ns-shop"),

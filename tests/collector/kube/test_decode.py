@@ -21,7 +21,7 @@ from tests.kubeapi import objects
 
 Obj = dict[str, Any]
 RS = objects.replica_set("web-7d4b9", "shop", uid="0d7c6a8e-1b2c-4d5e-8f90-a1b2c3d4e5f6")
-CRON = objects.cron_job("nightly", "shop", uid="4c1e3a7b-5d2f-4e6a-9b8c-7d6e5f4a3b2c")
+CRON = objects.workload("CronJob", "nightly", "shop", uid="4c1e3a7b-5d2f-4e6a-9b8c-7d6e5f4a3b2c")
 KEPT = frozenset({"team.example.com/owner", "big", "empty", "absent"})
 """Annotation keys kept by the `--pod-annotations` cases."""
 HUGE = 'x"\\\n\u00e9\U0001f600' * 200_000  # 1.4 MB of characters JSON escapes or encodes
@@ -40,9 +40,11 @@ def full(kind: Kind, number: int) -> Obj:
         Kind.REPLICA_SET: lambda: objects.replica_set("web-7d4b9", "shop", owner=RS, uid=uid),
         Kind.REPLICATION_CONTROLLER: lambda: objects.replication_controller("rc", uid=uid),
         Kind.DAEMON_SET: lambda: objects.daemon_set("agent", "kube-system", uid=uid),
-        Kind.STATEFUL_SET: lambda: objects.stateful_set("db", "shop", uid=uid),
-        Kind.JOB: lambda: objects.job("nightly-29000", "shop", owner=CRON, uid=uid),
-        Kind.CRON_JOB: lambda: objects.cron_job("nightly", "shop", labels={"a": "b"}, uid=uid),
+        Kind.STATEFUL_SET: lambda: objects.workload("StatefulSet", "db", "shop", uid=uid),
+        Kind.JOB: lambda: objects.workload("Job", "nightly-29000", "shop", owner=CRON, uid=uid),
+        Kind.CRON_JOB: lambda: objects.workload(
+            "CronJob", "nightly", "shop", labels={"a": "b"}, uid=uid
+        ),
         Kind.NODE: lambda: objects.node(f"node-{number}", uid=uid),
     }
     obj: Obj = builders[kind]()

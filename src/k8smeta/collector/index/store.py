@@ -167,7 +167,9 @@ class RelationshipIndex:
     def _rename(self, old: KubeObject | None, new: KubeObject | None, out: Affected) -> None:
         """Keep namespaces and nodes by name. The pods of a namespace name whose UID
         changes are affected; a node name is affected whenever its Node object changes."""
-        kind = (new if new is not None else old).kind  # type: ignore[union-attr]
+        obj = new if new is not None else old
+        assert obj is not None
+        kind = obj.kind
         by_name = self._names[kind]
         names = {obj.meta.name for obj in (old, new) if obj is not None}
         before = {name: self._named(kind, name) for name in names}
