@@ -244,6 +244,11 @@ async def test_new_kinds_and_annotations(source: str, kept: frozenset[str], tmp_
             [],
             ["Create CronJob cj-nightly", "Update Job job-once"],
         )
+        # Owners' labels change: an Update to every node holding them.
+        both = ["Update StatefulSet sts-db"]
+        await step(nodes.update("StatefulSet", "shop", "db", label("tier", "data")), both, both)
+        both = ["Update CronJob cj-nightly"]
+        await step(nodes.update("CronJob", "shop", "nightly", label("tier", "batch")), both, both)
         # The last pod of node-a's Job leaves: the Job and its CronJob leave node-a only.
         await step(
             nodes.delete("Pod", "shop", "nightly-1-x"),
