@@ -53,11 +53,13 @@ class Reflector:
         transport: Transport,
         metrics: CollectorMetrics,
         policy: ReflectorPolicy | None = None,
+        *,
+        pod_annotations: frozenset[str] = frozenset(),
     ) -> None:
         self.info = info
         self.kinds: tuple[Kind, ...] = (info.kind,)
         self._transport = transport
-        self._decoder = KindDecoder(info)
+        self._decoder = KindDecoder(info, pod_annotations)
         self._metrics = metrics
         self._policy = policy if policy is not None else ReflectorPolicy()
         self._backoff = self._policy.backoff()
@@ -140,7 +142,7 @@ class Reflector:
 
     async def _list(self) -> tuple[dict[Uid, KubeObject], str]:
         """All objects (trimmed, by UID) and the list's resourceVersion."""
-        pager = Pager(self._transport, self.info, self._policy.page_limit)
+        pager = Pager(self._transport, self.info, self._policy.page_limit, self._decoder)
         try:
             return await self._pages(pager)
         finally:
