@@ -8,7 +8,7 @@ Method. A server process runs the Kubernetes API stand-in (`tests/kubeapi`, aioh
 JSON with managedFields, annotations, two containers, a full status) in the collector
 benchmark's shape, and writes a kubeconfig for it. Each run is a fresh collector process
 built as the `k8smeta-collector` command builds it: the kubeconfig loaded by
-kubernetes_asyncio, a `KubeSource` (seven reflectors listing in pages of 500 over real HTTP,
+kubernetes_asyncio, a `KubeSource` (one reflector per kind, listing in pages of 500 over real HTTP,
 then watching) and the whole `Collector` (index, views, broker, gRPC server, probes). Wall =
 from loading the kubeconfig until `GET /readyz` first answers 200 (polled every 10 ms over
 HTTP by the benchmark's own process, as a kubelet would), i.e. every kind listed, applied and

@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 import yaml
 
+from k8smeta.collector.kube.kinds import KINDS
+
 ROOT = Path(__file__).resolve().parents[2]
 COLLECTOR = ROOT / "deploy" / "collector"
 FALCO = ROOT / "deploy" / "falco"
@@ -51,10 +53,23 @@ def test_cluster_role_is_read_only_on_exactly_the_watched_kinds() -> None:
         ("", "namespaces"): sorted(READ_ONLY),
         ("", "services"): sorted(READ_ONLY),
         ("", "replicationcontrollers"): sorted(READ_ONLY),
+        ("", "nodes"): sorted(READ_ONLY),
         ("apps", "deployments"): sorted(READ_ONLY),
         ("apps", "replicasets"): sorted(READ_ONLY),
         ("apps", "daemonsets"): sorted(READ_ONLY),
+        ("apps", "statefulsets"): sorted(READ_ONLY),
+        ("batch", "jobs"): sorted(READ_ONLY),
+        ("batch", "cronjobs"): sorted(READ_ONLY),
     }
+    # ... which are exactly the paths the collector lists and watches.
+    watched = {(_api_group(info.path), info.resource) for info in KINDS.values()}
+    assert set(grants) == watched
+
+
+def _api_group(path: str) -> str:
+    """`/api/v1/pods` -> "" (core), `/apis/batch/v1/jobs` -> "batch"."""
+    parts = path.strip("/").split("/")
+    return "" if parts[0] == "api" else parts[1]
 
 
 def test_binding_ties_the_role_to_the_deployment_service_account() -> None:

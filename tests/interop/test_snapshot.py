@@ -38,7 +38,7 @@ ELSEWHERE = ["shop/frontend-6d4cf56db6-m2vbn", "shop/cart-7c9d8f6b5-zz9rt",
 @pytest.mark.asyncio
 async def test_node_a_extracts_the_example_cluster() -> None:
     async with KubeApiStandIn() as api:
-        assert api.load_file(CLUSTER) == len(ITEMS) - 2  # a StatefulSet and a Job: not served
+        assert api.load_file(CLUSTER) == len(ITEMS)
         async with collector_over(api) as collector, plugin_events(collector.grpc_port) as ev:
             ev.know(ITEMS)
             for tid, (pod, *_) in enumerate(ROWS + [(p,) for p in ELSEWHERE], start=100):

@@ -8,6 +8,7 @@ unless given.
 from __future__ import annotations
 
 import copy
+import functools
 from typing import Any
 
 Obj = dict[str, Any]
@@ -76,9 +77,11 @@ def pod(
     labels: dict[str, str] | None = None,
     owner: Obj | None = None,
     uid: str | None = None,
+    annotations: dict[str, str] | None = None,
 ) -> Obj:
-    """A running pod of about 6 KB, like a real one."""
+    """A running pod of about 6 KB, like a real one (`annotations` added to kubectl's)."""
     meta = _meta(name, namespace, labels if labels is not None else {"app": "web"}, uid)
+    meta["annotations"].update(annotations or {})
     if owner is not None:
         meta["ownerReferences"] = [owner_ref(owner)]
         meta["generateName"] = owner["metadata"]["name"] + "-"
@@ -188,21 +191,32 @@ def service(
     }
 
 
-def _workload(
+_API_VERSIONS = {
+    "Deployment": "apps/v1",
+    "ReplicaSet": "apps/v1",
+    "DaemonSet": "apps/v1",
+    "StatefulSet": "apps/v1",
+    "ReplicationController": "v1",
+    "Job": "batch/v1",
+    "CronJob": "batch/v1",
+}
+
+
+def workload(
     kind: str,
-    api_version: str,
     name: str,
-    namespace: str,
+    namespace: str = "default",
     *,
-    labels: dict[str, str] | None,
-    owner: Obj | None,
-    uid: str | None,
+    owner: Obj | None = None,
+    labels: dict[str, str] | None = None,
+    uid: str | None = None,
 ) -> Obj:
+    """A controller of pods of any of those kinds (a Job owned by its CronJob, say)."""
     meta = _meta(name, namespace, labels if labels is not None else {"app": name}, uid)
     if owner is not None:
         meta["ownerReferences"] = [owner_ref(owner)]
     return {
-        "apiVersion": api_version,
+        "apiVersion": _API_VERSIONS[kind],
         "kind": kind,
         "metadata": meta,
         "spec": {
@@ -214,47 +228,27 @@ def _workload(
     }
 
 
-def deployment(
-    name: str,
-    namespace: str = "default",
-    *,
-    labels: dict[str, str] | None = None,
-    uid: str | None = None,
-) -> Obj:
-    return _workload("Deployment", "apps/v1", name, namespace, labels=labels, owner=None, uid=uid)
+def node(name: str, *, labels: dict[str, str] | None = None, uid: str | None = None) -> Obj:
+    """A Node with its well-known labels (cluster-scoped, a big status like a real one)."""
+    all_labels = {"kubernetes.io/hostname": name, "kubernetes.io/os": "linux", **(labels or {})}
+    return {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": _meta(name, None, all_labels, uid),
+        "spec": {"podCIDR": "10.16.0.0/24", "providerID": f"kind://docker/kind/{name}"},
+        "status": {
+            "addresses": [{"type": "InternalIP", "address": "172.18.0.2"}],
+            "capacity": {"cpu": "8", "memory": "32Gi", "pods": "110"},
+            "conditions": [{"type": "Ready", "status": "True", "reason": "KubeletReady"}],
+            "nodeInfo": {"kubeletVersion": "v1.31.0", "osImage": "Debian GNU/Linux 12"},
+        },
+    }
 
 
-def replica_set(
-    name: str,
-    namespace: str = "default",
-    *,
-    owner: Obj | None = None,
-    labels: dict[str, str] | None = None,
-    uid: str | None = None,
-) -> Obj:
-    return _workload("ReplicaSet", "apps/v1", name, namespace, labels=labels, owner=owner, uid=uid)
-
-
-def daemon_set(
-    name: str,
-    namespace: str = "default",
-    *,
-    labels: dict[str, str] | None = None,
-    uid: str | None = None,
-) -> Obj:
-    return _workload("DaemonSet", "apps/v1", name, namespace, labels=labels, owner=None, uid=uid)
-
-
-def replication_controller(
-    name: str,
-    namespace: str = "default",
-    *,
-    labels: dict[str, str] | None = None,
-    uid: str | None = None,
-) -> Obj:
-    return _workload(
-        "ReplicationController", "v1", name, namespace, labels=labels, owner=None, uid=uid
-    )
+deployment = functools.partial(workload, "Deployment")
+replica_set = functools.partial(workload, "ReplicaSet")
+daemon_set = functools.partial(workload, "DaemonSet")
+replication_controller = functools.partial(workload, "ReplicationController")
 
 
 def with_status_churn(obj: Obj, generation: int) -> Obj:

@@ -61,6 +61,7 @@ class KubeApiServer:
         app = web.Application()
         app.router.add_get("/api/v1/{resource}", self._handle)
         app.router.add_get("/apis/apps/v1/{resource}", self._handle)
+        app.router.add_get("/apis/batch/v1/{resource}", self._handle)
         return app
 
     def fail_next(self, count: int, status: int = 500, resource: str | None = None) -> None:

@@ -41,6 +41,10 @@ RESOURCES: dict[str, Resource] = {
         Resource("deployments", "Deployment", "apps/v1", "/apis/apps/v1"),
         Resource("replicasets", "ReplicaSet", "apps/v1", "/apis/apps/v1"),
         Resource("daemonsets", "DaemonSet", "apps/v1", "/apis/apps/v1"),
+        Resource("statefulsets", "StatefulSet", "apps/v1", "/apis/apps/v1"),
+        Resource("jobs", "Job", "batch/v1", "/apis/batch/v1"),
+        Resource("cronjobs", "CronJob", "batch/v1", "/apis/batch/v1"),
+        Resource("nodes", "Node", "v1", "/api/v1"),
     )
 }
 RESOURCE_BY_KIND = {r.kind: r for r in RESOURCES.values()}

@@ -93,6 +93,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="serve a `kubectl get ... -o json` dump instead of a live API (repeatable)",
     )
     add(
+        "--pod-annotations",
+        action="append",
+        default=[],
+        metavar="KEY[,KEY...]",
+        help="pod annotation keys to serve in pod meta (repeatable; default none)",
+    )
+    add(
         "--subscriber-queue-size",
         type=_positive,
         default=DEFAULT_QUEUE_SIZE,
@@ -119,6 +126,12 @@ class Options:
     config: CollectorConfig
     snapshot: tuple[str, ...]
     kubeconfig: str | None
+    pod_annotations: frozenset[str] = frozenset()
+
+
+def annotation_keys(values: Sequence[str]) -> frozenset[str]:
+    """The keys of every `--pod-annotations` value (comma-separated; blanks ignored)."""
+    return frozenset(key.strip() for value in values for key in value.split(",") if key.strip())
 
 
 def _read(flag: str, path: str) -> bytes:
@@ -160,7 +173,8 @@ def options_from(args: argparse.Namespace) -> Options:
         keepalive=Keepalive(args.keepalive_time, args.keepalive_timeout),
         shutdown_grace=args.shutdown_grace,
     )
-    return Options(config, tuple(args.snapshot), args.kubeconfig)
+    keys = annotation_keys(args.pod_annotations)
+    return Options(config, tuple(args.snapshot), args.kubeconfig, keys)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -208,10 +222,11 @@ async def _sources(options: Options, metrics: CollectorMetrics) -> tuple[list[So
     from k8smeta.collector.kube.snapshot import SnapshotSource
     from k8smeta.collector.kube.source import KubeSource
 
+    keys = options.pod_annotations
     if options.snapshot:
-        return [SnapshotSource(options.snapshot, metrics)], None
+        return [SnapshotSource(options.snapshot, metrics, pod_annotations=keys)], None
     api_client = await load_api_client(options.kubeconfig)
-    return [KubeSource(api_client, metrics)], api_client
+    return [KubeSource(api_client, metrics, pod_annotations=keys)], api_client
 
 
 async def _run(collector: Collector, stop: asyncio.Event) -> int:

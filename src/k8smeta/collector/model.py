@@ -11,6 +11,7 @@ import enum
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import NewType, Protocol
 
 Uid = NewType("Uid", str)
@@ -26,20 +27,32 @@ class Kind(enum.StrEnum):
     REPLICA_SET = "ReplicaSet"
     REPLICATION_CONTROLLER = "ReplicationController"
     DAEMON_SET = "DaemonSet"
+    STATEFUL_SET = "StatefulSet"
+    JOB = "Job"
+    CRON_JOB = "CronJob"
     SERVICE = "Service"
+    NODE = "Node"
 
 
 DEPENDENCY_ORDER: tuple[Kind, ...] = (
     Kind.NAMESPACE,
+    Kind.NODE,
     Kind.DEPLOYMENT,
     Kind.REPLICA_SET,
     Kind.REPLICATION_CONTROLLER,
     Kind.DAEMON_SET,
+    Kind.STATEFUL_SET,
+    Kind.CRON_JOB,
+    Kind.JOB,
     Kind.SERVICE,
     Kind.POD,
 )
 """Owners before what they own, namespaces first: snapshot and Create order
 (docs/collector-contract.md, "Stream")."""
+
+
+NO_ANNOTATIONS: Mapping[str, str] = MappingProxyType({})
+"""Shared by every object without kept annotations (no dict each)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +72,8 @@ class ObjectMeta:
     labels: Mapping[str, str] = field(default_factory=dict)
     owner_references: tuple[OwnerReference, ...] = ()
     resource_version: str = ""
+    annotations: Mapping[str, str] = field(default_factory=lambda: NO_ANNOTATIONS)
+    """Pods only: the annotations whose keys `--pod-annotations` lists (none by default)."""
 
     def controller(self) -> OwnerReference | None:
         """The ownerReference with `controller: true`, if any."""
@@ -107,6 +122,7 @@ def _meta_without_version(meta: ObjectMeta) -> tuple[object, ...]:
         meta.generate_name,
         dict(meta.labels),
         meta.owner_references,
+        dict(meta.annotations),
     )
 
 

@@ -14,7 +14,7 @@ import grpc
 import orjson
 import pytest
 
-from k8smeta.collector.cli import main, parse_duration
+from k8smeta.collector.cli import build_parser, main, options_from, parse_duration
 from k8smeta.wire import metadata_pb2, metadata_pb2_grpc
 from tests.collector.e2e.process import LOOPBACK, collector_process
 from tests.kubeapi import objects as full
@@ -123,6 +123,48 @@ def test_a_port_in_use_names_the_flag(
 )
 def test_durations(text: str, seconds: float) -> None:
     assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize(
+    ("args", "keys"),
+    [
+        ([], set()),
+        (["--pod-annotations", "a"], {"a"}),
+        (["--pod-annotations", "a, b,,", "--pod-annotations=c"], {"a", "b", "c"}),
+        (["--pod-annotations", ""], set()),
+    ],
+)
+def test_pod_annotations_flag(args: list[str], keys: set[str]) -> None:
+    assert options_from(build_parser().parse_args(args)).pod_annotations == keys
+
+
+@pytest.mark.asyncio
+@pytest.mark.slow
+async def test_process_serves_the_kept_pod_annotations(tmp_path: Path) -> None:
+    annotations = {"a.example.com/x": "1", "b.example.com/y": "2", "c": "3"}
+    pod = full.pod("web-2", node="node-a", uid="pod-2", labels={}, annotations=annotations)
+    snapshot = write_snapshot(tmp_path / "cluster.json", extra=pod)
+    flags = ("--pod-annotations", "a.example.com/x", "--pod-annotations", "c,absent")
+    async with collector_process("--snapshot", str(snapshot), *flags) as collector:
+        ports = await collector.until("listening")
+        await collector.until("all kinds synced")
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{ports['grpc']}") as channel:
+            call = metadata_pb2_grpc.MetadataStub(channel).Watch(
+                metadata_pb2.Selector(nodeName="node-a", resourceKinds={"Pod": "true"})
+            )
+            metas = {}
+            for _ in range(2):
+                event = await asyncio.wait_for(call.read(), 10)
+                assert isinstance(event, metadata_pb2.Event)
+                metas[event.uid] = event.meta
+            call.cancel()
+        collector.process.send_signal(signal.SIGTERM)
+        assert await collector.finish() == 0
+    assert metas["pod-2"] == (
+        '{"annotations":{"a.example.com/x":"1","c":"3"},"name":"web-2","namespace":"default",'
+        '"uid":"pod-2"}'
+    )
+    assert "annotations" not in metas["pod-1"]  # kubectl's last-applied: not kept
 
 
 def write_snapshot(path: Path, extra: full.Obj | None = None) -> Path:

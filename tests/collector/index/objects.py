@@ -50,10 +50,15 @@ def workload(
     labels: Mapping[str, str] | None = None,
     owner: OwnerReference | None = None,
 ) -> KubeObject:
-    """A Deployment, ReplicaSet, ReplicationController or DaemonSet."""
+    """A Deployment, ReplicaSet, ReplicationController, DaemonSet, StatefulSet, Job or
+    CronJob."""
     owners = (owner,) if owner is not None else ()
     meta = ObjectMeta(Uid(uid), name, namespace, labels=dict(labels or {}), owner_references=owners)
     return KubeObject(kind, meta)
+
+
+def node(name: str, uid: str, labels: Mapping[str, str] | None = None) -> KubeObject:
+    return KubeObject(Kind.NODE, ObjectMeta(Uid(uid), name, labels=dict(labels or {})))
 
 
 def service(

@@ -11,6 +11,7 @@ from tests.collector.index.objects import (
     deleted,
     modified,
     namespace,
+    node,
     pod,
     ref,
     service,
@@ -22,6 +23,10 @@ DEP = workload(Kind.DEPLOYMENT, "web", "dep-1")
 RS = workload(Kind.REPLICA_SET, "web-1", "rs-1", owner=ref(Kind.DEPLOYMENT, "web", "dep-1"))
 RC = workload(Kind.REPLICATION_CONTROLLER, "old", "rc-1")
 DS = workload(Kind.DAEMON_SET, "agent", "ds-1")
+STS = workload(Kind.STATEFUL_SET, "db", "sts-1")
+CRON = workload(Kind.CRON_JOB, "nightly", "cj-1")
+JOB = workload(Kind.JOB, "nightly-1", "job-1", owner=ref(Kind.CRON_JOB, "nightly", "cj-1"))
+TO_JOB = ref(Kind.JOB, "nightly-1", "job-1")
 SVC_B = service("b", "svc-b", selector={"app": "web"})
 SVC_A = service("a", "svc-a", selector={"app": "web", "tier": "front"})
 SVC_NONE = service("none", "svc-none", selector=None)
@@ -84,7 +89,47 @@ def refs_of(index: RelationshipIndex, uid: str) -> dict[str, list[str]] | None:
             [NS, pod("p", "p-1", owner=ref("StatefulSet", "db", "sts-1"))],
             {"Namespace": ["ns-1"], "Service": [], "StatefulSet": ["sts-1"]},
             {"ns-1"},
-            id="stateful set: refs only",
+            id="stateful set unknown: refs only",
+        ),
+        pytest.param(
+            [NS, STS, pod("p", "p-1", owner=ref(Kind.STATEFUL_SET, "db", "sts-1"))],
+            {"Namespace": ["ns-1"], "Service": [], "StatefulSet": ["sts-1"]},
+            {"ns-1", "sts-1"},
+            id="stateful set known: needed",
+        ),
+        pytest.param(
+            [NS, CRON, JOB, pod("p", "p-1", owner=TO_JOB)],
+            {"Job": ["job-1"], "Namespace": ["ns-1"], "Service": []},
+            {"ns-1", "job-1", "cj-1"},
+            id="job and cronjob known: both needed, refs name the job only",
+        ),
+        pytest.param(
+            [NS, JOB, pod("p", "p-1", owner=TO_JOB)],
+            {"Job": ["job-1"], "Namespace": ["ns-1"], "Service": []},
+            {"ns-1", "job-1"},
+            id="cronjob unknown",
+        ),
+        pytest.param(
+            [NS, CRON, pod("p", "p-1", owner=TO_JOB)],
+            {"Job": ["job-1"], "Namespace": ["ns-1"], "Service": []},
+            {"ns-1"},
+            id="job unknown: no cronjob",
+        ),
+        pytest.param(
+            [NS, CRON, workload(Kind.JOB, "j", "job-1"), pod("p", "p-1", owner=TO_JOB)],
+            {"Job": ["job-1"], "Namespace": ["ns-1"], "Service": []},
+            {"ns-1", "job-1"},
+            id="job without cronjob",
+        ),
+        pytest.param(
+            [
+                NS,
+                node("node-a", "node-1"),
+                pod("p", "p-1", owner=ref(Kind.NODE, "node-a", "node-1")),
+            ],
+            {"Namespace": ["ns-1"], "Node": ["node-1"], "Service": []},
+            {"ns-1"},
+            id="static pod: its node in refs, not a need",
         ),
         pytest.param(
             [NS, DS, pod("p", "p-1", owner=ref(Kind.DAEMON_SET, "x", "ds-1", controller=False))],
@@ -153,7 +198,7 @@ BASE = [NS, DEP, RS, SVC_A, OWNED, OTHER]
         pytest.param(
             modified(namespace("default", "ns-1", {"a": "b"})), set(), {"ns-1"}, id="ns labels"
         ),
-        pytest.param(deleted(NS), {"p-1", "p-2"}, {"ns-1"}, id="ns deleted"),
+        pytest.param(deleted(NS), {"p-1", "p-2", "p-j"}, {"ns-1"}, id="ns deleted"),
         pytest.param(deleted(DEP), {"p-1"}, {"dep-1"}, id="deployment deleted"),
         pytest.param(
             modified(workload(Kind.DEPLOYMENT, "web", "dep-1", labels={"x": "y"})),
@@ -182,15 +227,53 @@ BASE = [NS, DEP, RS, SVC_A, OWNED, OTHER]
             id="service labels only",
         ),
         pytest.param(added(service("n", "svc-n")), set(), {"svc-n"}, id="selectorless service"),
+        pytest.param(deleted(CRON), {"p-j"}, {"cj-1"}, id="cronjob deleted: its jobs' pods"),
+        pytest.param(
+            modified(workload(Kind.JOB, "nightly-1", "job-1")),
+            {"p-j"},
+            {"job-1"},
+            id="job orphaned",
+        ),
+        pytest.param(
+            modified(
+                workload(
+                    Kind.JOB,
+                    "nightly-1",
+                    "job-1",
+                    owner=JOB.meta.owner_references[0],
+                    labels={"a": "b"},
+                )
+            ),
+            set(),
+            {"job-1"},
+            id="job labels",
+        ),
+        pytest.param(
+            modified(node("node-a", "node-1", {"zone": "z"})), set(), {"node-1"}, id="node labels"
+        ),
     ],
 )
 def test_affected(changes: tuple[Change, ...], pods: set[str], objects: set[str]) -> None:
-    index = build(*BASE)
+    index = build(*BASE, CRON, JOB, pod("j", "p-j", owner=TO_JOB), node("node-a", "node-1"))
     affected = Affected()
     for change in changes:
         index.apply(change, affected)
     assert affected.pods == pods
     assert affected.objects == objects
+    nodes = {"node-a"} if any(change.obj.kind is Kind.NODE for change in changes) else set()
+    assert affected.nodes == nodes
+
+
+def test_nodes_by_name_map_to_the_last_arrived() -> None:
+    old, new = node("node-a", "node-1"), node("node-a", "node-2")
+    index = build(old, new)
+    assert index.node_uid(NodeName("node-a")) == "node-2"
+    affected = Affected()
+    index.apply(deleted(new)[0], affected)
+    assert (index.node_uid(NodeName("node-a")), affected.nodes) == ("node-1", {"node-a"})
+    index.apply(deleted(old)[0], Affected())
+    assert index.node_uid(NodeName("node-a")) is None
+    assert index.namespace_uid("node-a") is None
 
 
 def test_namespace_uid_reuse_keeps_the_new_mapping() -> None:

@@ -21,6 +21,9 @@ from tests.kubeapi import objects
 
 Obj = dict[str, Any]
 RS = objects.replica_set("web-7d4b9", "shop", uid="0d7c6a8e-1b2c-4d5e-8f90-a1b2c3d4e5f6")
+CRON = objects.workload("CronJob", "nightly", "shop", uid="4c1e3a7b-5d2f-4e6a-9b8c-7d6e5f4a3b2c")
+KEPT = frozenset({"team.example.com/owner", "big", "empty", "absent"})
+"""Annotation keys kept by the `--pod-annotations` cases."""
 HUGE = 'x"\\\n\u00e9\U0001f600' * 200_000  # 1.4 MB of characters JSON escapes or encodes
 
 
@@ -37,6 +40,12 @@ def full(kind: Kind, number: int) -> Obj:
         Kind.REPLICA_SET: lambda: objects.replica_set("web-7d4b9", "shop", owner=RS, uid=uid),
         Kind.REPLICATION_CONTROLLER: lambda: objects.replication_controller("rc", uid=uid),
         Kind.DAEMON_SET: lambda: objects.daemon_set("agent", "kube-system", uid=uid),
+        Kind.STATEFUL_SET: lambda: objects.workload("StatefulSet", "db", "shop", uid=uid),
+        Kind.JOB: lambda: objects.workload("Job", "nightly-29000", "shop", owner=CRON, uid=uid),
+        Kind.CRON_JOB: lambda: objects.workload(
+            "CronJob", "nightly", "shop", labels={"a": "b"}, uid=uid
+        ),
+        Kind.NODE: lambda: objects.node(f"node-{number}", uid=uid),
     }
     obj: Obj = builders[kind]()
     obj["metadata"]["resourceVersion"] = str(1000 + number)
@@ -143,6 +152,50 @@ def test_watch_events_decode_to_what_trim_gives(kind: Kind, variant: str, event_
     event = KindDecoder(KINDS[kind]).event(line)
     assert event.obj == trim(kind, obj)
     assert (event.type, event.resource_version, event.skipped) == (event_type, "1001", None)
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_kept_pod_annotations_decode_to_what_trim_gives(variant: str) -> None:
+    items = variant_objects(Kind.POD, variant)
+    for number, item in enumerate(items):
+        if isinstance(item["metadata"].get("annotations"), dict):
+            item["metadata"]["annotations"]["team.example.com/owner"] = f"team-{number}"
+    decoder = KindDecoder(KINDS[Kind.POD], KEPT)
+    body = list_page(Kind.POD, items)
+    page = decoder.page(body)
+    expected = [trim(Kind.POD, item, KEPT) for item in orjson.loads(body)["items"]]
+    assert page.objects == expected
+    line = orjson.dumps({"type": "MODIFIED", "object": items[1]})
+    assert decoder.event(line).obj == expected[1]
+    kept = [dict(obj.meta.annotations) for obj in page.objects]
+    if variant in ("as-served", "extra-fields", "null-reference-fields", "empty-collections"):
+        assert kept == [{"team.example.com/owner": f"team-{n}"} for n in range(3)]
+    elif variant == "large-annotations":
+        owners = [{"team.example.com/owner": f"team-{n}"} for n in range(3)]
+        assert kept == [{"big": HUGE, "empty": "", **owner} for owner in owners]
+    else:
+        assert kept == [{}] * 3
+    # Without the flag, no annotation is kept, on either path.
+    assert all(not obj.meta.annotations for obj in KindDecoder(KINDS[Kind.POD]).page(body).objects)
+    assert all(not trim(Kind.POD, item).meta.annotations for item in items)
+
+
+def test_kept_annotations_are_only_a_pods() -> None:
+    obj = full(Kind.DEPLOYMENT, 1)
+    obj["metadata"]["annotations"]["big"] = "x"
+    page = KindDecoder(KINDS[Kind.DEPLOYMENT], KEPT).page(list_page(Kind.DEPLOYMENT, [obj]))
+    assert page.objects == [trim(Kind.DEPLOYMENT, obj, KEPT)]
+    assert not page.objects[0].meta.annotations
+
+
+def test_an_annotation_that_is_no_string_skips_the_pod_when_kept() -> None:
+    good, odd = full(Kind.POD, 1), full(Kind.POD, 2)
+    odd["metadata"]["annotations"]["big"] = 7
+    body = list_page(Kind.POD, [good, odd])
+    page = KindDecoder(KINDS[Kind.POD], KEPT).page(body)
+    assert [obj.uid for obj in page.objects] == [good["metadata"]["uid"]]
+    assert "metadata.annotations['big']" in str(page.skipped[0])
+    assert len(KindDecoder(KINDS[Kind.POD]).page(body).objects) == 2  # not read without it
 
 
 @pytest.mark.parametrize("kind", list(KINDS))

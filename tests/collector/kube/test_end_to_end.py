@@ -50,7 +50,8 @@ async def snapshot_of(channel: grpc.aio.Channel, node: str) -> list[metadata_pb2
 
 @contextlib.asynccontextmanager
 async def live(api: KubeApiStandIn, metrics: CollectorMetrics) -> AsyncIterator[grpc.aio.Channel]:
-    """A collector over the stand-in whose seven reflectors have listed and are watching."""
+    """A collector over the stand-in whose reflectors (one per kind) have listed and are
+    watching."""
     client = api.client()
     try:
         async with serving(KubeSource(client, metrics, policy=FAST), metrics) as channel:

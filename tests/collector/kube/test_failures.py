@@ -106,3 +106,33 @@ async def test_connection_refused_is_retried_and_never_ends_the_reflector(
     assert all(m.startswith("list pods failed: ") for m in errors.messages)
     assert "ClientConnectorError" in errors.messages[0]
     assert queue.empty()
+
+
+@pytest.mark.asyncio
+async def test_a_kind_beyond_upstreams_that_rbac_forbids_does_not_hold_readiness(
+    api: KubeApiStandIn,
+    client: ApiClient,
+    metrics: CollectorMetrics,
+    queue: BatchQueue,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A ClusterRole from before StatefulSets were served: the kind counts as synced
+    (empty) at the first 403, with one WARN naming the rule; the lists go on and serve the
+    objects once the rule is granted."""
+    api.add(objects.workload("StatefulSet", "redis", uid="sts-1"))
+    api.fail_next(3, 403, "statefulsets")
+    source = Reflector(KINDS[Kind.STATEFUL_SET], Transport(client), metrics, FAST)
+    with error_log() as errors, caplog.at_level("WARNING", logger="k8smeta.collector.kube"):
+        async with running(source, queue):
+            empty = await next_batch(queue)
+            served = await next_batch(queue)
+    assert (empty.synced, empty.changes) == (Kind.STATEFUL_SET, ())
+    assert served.synced is None
+    assert [c.obj.uid for c in served.changes] == ["sts-1"]
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warnings == [
+        "list statefulsets forbidden: the collector's ClusterRole lacks get/list/watch on "
+        "statefulsets; StatefulSet metadata is not served until it is granted "
+        "(deploy/collector/rbac.yaml)"
+    ]
+    assert len(errors.messages) == 3  # each refused list is still an ERROR with its status

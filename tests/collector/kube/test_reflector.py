@@ -259,6 +259,10 @@ async def test_accept_header_per_kind(
         Kind.REPLICA_SET: lambda: objects.replica_set("x"),
         Kind.REPLICATION_CONTROLLER: lambda: objects.replication_controller("x"),
         Kind.DAEMON_SET: lambda: objects.daemon_set("x"),
+        Kind.STATEFUL_SET: lambda: objects.workload("StatefulSet", "x"),
+        Kind.JOB: lambda: objects.workload("Job", "x"),
+        Kind.CRON_JOB: lambda: objects.workload("CronJob", "x"),
+        Kind.NODE: lambda: objects.node("x"),
     }
     created = api.add(builders[kind]())
     info = KINDS[kind]

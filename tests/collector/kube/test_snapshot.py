@@ -45,6 +45,7 @@ POD = with_uid(objects.pod("web-1", "shop"), "pod-1")
 SVC = with_uid(objects.service("web", "shop", selector={"app": "web"}), "svc-1")
 NODE = {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "n", "uid": "node-1"}}
 SECRET = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s", "uid": "sec-1"}}
+CONFIG_MAP = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "uid": "cm-1"}}
 
 
 @pytest.mark.asyncio
@@ -62,7 +63,7 @@ async def test_files_are_served_one_synced_batch_per_kind(tmp_path: Path) -> Non
         ],
     }
     files = [
-        write(tmp_path / "a.json", kubectl_list(NS, POD, NODE, SECRET, NODE)),
+        write(tmp_path / "a.json", kubectl_list(NS, POD, NODE, SECRET, CONFIG_MAP, CONFIG_MAP)),
         write(tmp_path / "single.json", SVC),
         write(tmp_path / "typed.json", pods_only),
     ]
@@ -78,7 +79,8 @@ async def test_files_are_served_one_synced_batch_per_kind(tmp_path: Path) -> Non
     assert names[Kind.SERVICE] == ["web"]
     assert names[Kind.DEPLOYMENT] == []
     assert all(c.type is ChangeType.ADDED for b in batches for c in b.changes)
-    assert source.ignored == {"Node": 2, "Secret": 1}
+    assert names[Kind.NODE] == ["n"]
+    assert source.ignored == {"ConfigMap": 2, "Secret": 1}
     assert queue.empty()
 
 

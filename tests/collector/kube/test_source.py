@@ -1,4 +1,4 @@
-"""KubeSource over all seven kinds, and the snapshot source fed the same objects."""
+"""KubeSource over every kind, and the snapshot source fed the same objects."""
 
 from __future__ import annotations
 

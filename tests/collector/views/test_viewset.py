@@ -15,6 +15,7 @@ from tests.collector.index.objects import (
     deleted,
     modified,
     namespace,
+    node,
     pod,
     ref,
     service,
@@ -60,8 +61,8 @@ def setup(
     for change in added(*objects):
         index.apply(change, Affected())
     views = ViewSet(index, EventEncoder())
-    for node in nodes:
-        views.open(node)
+    for name in nodes:
+        views.open(name)
     return views, index
 
 
@@ -98,6 +99,17 @@ def test_snapshot_in_dependency_order_by_uid() -> None:
         "Create Pod p-2",
     ]
 
+
+NODE_A = node("node-a", "node-1", {"zone": "z1"})
+STS = workload(Kind.STATEFUL_SET, "db", "sts-1")
+CRON = workload(Kind.CRON_JOB, "nightly", "cj-1")
+TO_CRON = ref(Kind.CRON_JOB, "nightly", "cj-1")
+JOB = workload(Kind.JOB, "nightly-1", "job-1", owner=TO_CRON)
+ORPHAN_JOB = workload(Kind.JOB, "nightly-1", "job-1")
+STS_A = pod("db-0", "p-sts-a", owner=ref(Kind.STATEFUL_SET, "db", "sts-1"))
+STS_B = pod("db-1", "p-sts-b", node="node-b", owner=ref(Kind.STATEFUL_SET, "db", "sts-1"))
+JOB_A = pod("nightly-1-x", "p-job", owner=ref(Kind.JOB, "nightly-1", "job-1"))
+WORKLOADS = [NS, NODE_A, STS, CRON, JOB, STS_A, STS_B, JOB_A]
 
 MOVED_OWNER = ["Delete Deployment dep-1", "Create Deployment dep-2"]
 CASES = [
@@ -159,6 +171,31 @@ CASES = [
     pytest.param([NS, pod("u", "p-u", node="")], modified(pod("u", "p-u", node="node-a")),
                  {"node-a": ["Create Namespace ns-1", "Create Pod p-u"]},
                  id="unscheduled pod scheduled"),
+    pytest.param(WORKLOADS, deleted(STS_B),
+                 {"node-b": ["Delete Pod p-sts-b", "Delete StatefulSet sts-1",
+                             "Delete Namespace ns-1"]},
+                 id="statefulset: only its nodes"),
+    pytest.param(WORKLOADS, deleted(JOB_A),
+                 {"node-a": ["Delete Pod p-job", "Delete Job job-1", "Delete CronJob cj-1"]},
+                 id="cronjob leaves with its job's last pod"),
+    pytest.param(WORKLOADS, modified(ORPHAN_JOB),
+                 {"node-a": ["Delete CronJob cj-1", "Update Job job-1"]},
+                 id="job orphaned: update with its refs, cronjob leaves"),
+    pytest.param([NS, NODE_A, ORPHAN_JOB, JOB_A], added(CRON) + modified(JOB),
+                 {"node-a": ["Create CronJob cj-1", "Update Job job-1"]},
+                 id="job adopted"),
+    pytest.param([NS, NODE_A, CRON, JOB_A], added(JOB),
+                 {"node-a": ["Create CronJob cj-1", "Create Job job-1"]},
+                 id="job after its pod (pod refs unchanged: no update)"),
+    pytest.param(WORKLOADS, modified(node("node-a", "node-1", {"zone": "z2"})),
+                 {"node-a": ["Update Node node-1"]}, id="node labels: its node only"),
+    pytest.param(WORKLOADS, deleted(NODE_A), {"node-a": ["Delete Node node-1"]},
+                 id="node deleted"),
+    pytest.param([NS], added(NODE_A), {"node-a": ["Create Node node-1"]}, id="node, no pods"),
+    pytest.param(WORKLOADS, deleted(NODE_A) + added(node("node-a", "node-2")),
+                 {"node-a": ["Delete Node node-1", "Create Node node-2"]},
+                 id="node recreated"),
+    pytest.param(WORKLOADS, added(node("node-c", "node-3")), {}, id="another node: nothing"),
 ]  # fmt: skip
 
 
@@ -179,6 +216,37 @@ def test_update_carries_the_full_new_message() -> None:
     assert message.status == '{"podIP":"10.0.0.9"}'
     assert message.meta.startswith('{"labels":{"app":"web"},"name":"p-1"')
     assert dict(message.refs.resources)["Namespace"].list == ["ns-1"]
+
+
+def test_snapshot_of_the_new_kinds() -> None:
+    views, _ = setup(WORKLOADS, (A, B))
+    assert [short(e) for e in views.snapshot(A)] == [
+        "Create Namespace ns-1",
+        "Create Node node-1",
+        "Create StatefulSet sts-1",
+        "Create CronJob cj-1",
+        "Create Job job-1",
+        "Create Pod p-job",
+        "Create Pod p-sts-a",
+    ]
+    assert [short(e) for e in views.snapshot(B)] == [
+        "Create Namespace ns-1",
+        "Create StatefulSet sts-1",
+        "Create Pod p-sts-b",
+    ]
+
+
+def test_job_refs_name_its_cronjob_and_node_meta_has_no_namespace() -> None:
+    views, _ = setup(WORKLOADS, (A,))
+    messages = {str(e.uid): metadata_pb2.Event.FromString(e.data) for e in views.snapshot(A)}
+    job = messages["job-1"]
+    assert {k: list(v.list) for k, v in job.refs.resources.items()} == {"CronJob": ["cj-1"]}
+    assert job.meta == '{"name":"nightly-1","namespace":"default","uid":"job-1"}'
+    assert not job.HasField("status")
+    assert not messages["cj-1"].HasField("refs")
+    assert messages["node-1"].meta == '{"labels":{"zone":"z1"},"name":"node-a","uid":"node-1"}'
+    pod_refs = {k: list(v.list) for k, v in messages["p-job"].refs.resources.items()}
+    assert pod_refs == {"Job": ["job-1"], "Namespace": ["ns-1"], "Service": []}
 
 
 def test_closing_views_releases_everything_and_shares_messages() -> None:

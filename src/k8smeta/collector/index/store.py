@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from k8smeta.collector.index.relations import (
+    FOLLOWED_OWNER_KINDS,
     SERVED_OWNER_KINDS,
     PodRelations,
     selector_matches,
@@ -21,10 +22,12 @@ from k8smeta.collector.model import Change, ChangeType, Kind, KubeObject, NodeNa
 @dataclass(slots=True)
 class Affected:
     """What a batch touched: pods to re-evaluate, objects whose own content may have changed,
-    and the (newcomer, holder) pairs skipped because the UID was held by another kind."""
+    node names whose Node object may have changed, and the (newcomer, holder) pairs skipped
+    because the UID was held by another kind."""
 
     pods: set[Uid] = field(default_factory=set)
     objects: set[Uid] = field(default_factory=set)
+    nodes: set[NodeName] = field(default_factory=set)
     conflicts: list[tuple[KubeObject, KubeObject]] = field(default_factory=list)
 
 
@@ -41,18 +44,23 @@ def _discard(table: dict[str, set[Uid]], key: str, uid: Uid) -> None:
 
 
 class RelationshipIndex:
-    """Pods by node/namespace/controller owner, ReplicaSets by owner, Services by namespace."""
+    """Pods by node/namespace/controller owner, ReplicaSets and Jobs by owner, Services by
+    namespace, Namespaces and Nodes by name."""
 
     def __init__(self) -> None:
         self._objects: dict[Uid, KubeObject] = {}
         self._pods_by_node: dict[str, set[Uid]] = {}
         self._pods_by_namespace: dict[str, set[Uid]] = {}
         self._pods_by_owner: dict[str, set[Uid]] = {}
-        self._replica_sets_by_owner: dict[str, set[Uid]] = {}
+        # ReplicaSets and Jobs (FOLLOWED_OWNER_KINDS) by their controller owner's UID.
+        self._followed_by_owner: dict[str, set[Uid]] = {}
         self._services_by_namespace: dict[str, set[Uid]] = {}
-        # Namespaces by name, in order of arrival: the last one is the name's UID (two can
-        # share a name while the old one's deletion is still pending).
-        self._namespaces: dict[str, dict[Uid, None]] = {}
+        # Namespaces and Nodes by name, in order of arrival: the last one is the name's UID
+        # (two can share a name while the old one's deletion is still pending).
+        self._names: dict[Kind, dict[str, dict[Uid, None]]] = {
+            Kind.NAMESPACE: {},
+            Kind.NODE: {},
+        }
         self._counts: Counter[Kind] = Counter()
 
     def get(self, uid: Uid) -> KubeObject | None:
@@ -65,7 +73,14 @@ class RelationshipIndex:
         return tuple(self._pods_by_node.get(node, ()))
 
     def namespace_uid(self, name: str) -> Uid | None:
-        uids = self._namespaces.get(name)
+        return self._named(Kind.NAMESPACE, name)
+
+    def node_uid(self, name: NodeName) -> Uid | None:
+        """The UID of the Node object named `name`, if known."""
+        return self._named(Kind.NODE, name)
+
+    def _named(self, kind: Kind, name: str) -> Uid | None:
+        uids = self._names[kind].get(name)
         return next(reversed(uids)) if uids else None
 
     def apply(self, change: Change, affected: Affected) -> None:
@@ -85,7 +100,7 @@ class RelationshipIndex:
         new = None if change.type is ChangeType.DELETED else change.obj
         if old is None and new is None:
             return
-        if change.obj.kind is Kind.NAMESPACE:
+        if change.obj.kind in self._names:
             self._rename(old, new, affected)
         if old is not None:
             self._unlink(old)
@@ -110,10 +125,10 @@ class RelationshipIndex:
                 _add(self._pods_by_owner, owner.uid, uid)
         elif obj.kind is Kind.SERVICE:
             _add(self._services_by_namespace, meta.namespace, uid)
-        elif obj.kind is Kind.REPLICA_SET:
+        elif obj.kind in FOLLOWED_OWNER_KINDS:
             owner = meta.controller()
             if owner is not None:
-                _add(self._replica_sets_by_owner, owner.uid, uid)
+                _add(self._followed_by_owner, owner.uid, uid)
 
     def _unlink(self, obj: KubeObject) -> None:
         uid, meta = obj.uid, obj.meta
@@ -126,10 +141,10 @@ class RelationshipIndex:
                 _discard(self._pods_by_owner, owner.uid, uid)
         elif obj.kind is Kind.SERVICE:
             _discard(self._services_by_namespace, meta.namespace, uid)
-        elif obj.kind is Kind.REPLICA_SET:
+        elif obj.kind in FOLLOWED_OWNER_KINDS:
             owner = meta.controller()
             if owner is not None:
-                _discard(self._replica_sets_by_owner, owner.uid, uid)
+                _discard(self._followed_by_owner, owner.uid, uid)
 
     def _affect_pods(self, old: KubeObject | None, new: KubeObject | None, out: Affected) -> None:
         """Pods whose refs or needs may change: only on arrival, departure or relinking."""
@@ -139,29 +154,37 @@ class RelationshipIndex:
             out.pods.add(obj.uid)
         elif old is not None and new is not None and not _relinks(old, new):
             return
-        elif obj.kind is Kind.NAMESPACE:
+        elif obj.kind in self._names:
             return  # see _rename
         elif obj.kind is Kind.SERVICE:
             self._affect_selected(old, out)
             self._affect_selected(new, out)
         else:
             out.pods.update(self._pods_by_owner.get(obj.uid, ()))
-            for replica_set in self._replica_sets_by_owner.get(obj.uid, ()):
-                out.pods.update(self._pods_by_owner.get(replica_set, ()))
+            for followed in self._followed_by_owner.get(obj.uid, ()):
+                out.pods.update(self._pods_by_owner.get(followed, ()))
 
     def _rename(self, old: KubeObject | None, new: KubeObject | None, out: Affected) -> None:
-        """Keep namespaces by name; the pods of a name whose UID changes are affected."""
+        """Keep namespaces and nodes by name. The pods of a namespace name whose UID
+        changes are affected; a node name is affected whenever its Node object changes."""
+        obj = new if new is not None else old
+        assert obj is not None
+        kind = obj.kind
+        by_name = self._names[kind]
         names = {obj.meta.name for obj in (old, new) if obj is not None}
-        before = {name: self.namespace_uid(name) for name in names}
+        before = {name: self._named(kind, name) for name in names}
         if old is not None and (new is None or new.meta.name != old.meta.name):
-            members = self._namespaces[old.meta.name]
+            members = by_name[old.meta.name]
             del members[old.uid]
             if not members:
-                del self._namespaces[old.meta.name]
+                del by_name[old.meta.name]
         if new is not None and (old is None or new.meta.name != old.meta.name):
-            self._namespaces.setdefault(new.meta.name, {})[new.uid] = None
+            by_name.setdefault(new.meta.name, {})[new.uid] = None
+        if kind is Kind.NODE:
+            out.nodes.update(NodeName(name) for name in names)
+            return
         for name in names:
-            if self.namespace_uid(name) != before[name]:
+            if self._named(kind, name) != before[name]:
                 out.pods.update(self._pods_by_namespace.get(name, ()))
 
     def _affect_selected(self, service: KubeObject | None, out: Affected) -> None:
@@ -183,21 +206,33 @@ class RelationshipIndex:
         refs: dict[str, tuple[Uid, ...]] = {}
         needs = {namespace_uid}
         owner = pod.meta.controller()
-        for _level in range(2):
-            if owner is None:
-                break
+        if owner is not None:
             refs[owner.kind] = (owner.uid,)
             known = self._known_owner(owner.kind, owner.uid)
-            if known is None:
-                break
-            needs.add(owner.uid)
-            # Only a pod's ReplicaSet is followed one level up (normally to its Deployment).
-            owner = known.meta.controller() if known.kind is Kind.REPLICA_SET else None
+            if known is not None:
+                needs.add(owner.uid)
+                self._follow(known, refs, needs)
         refs[Kind.NAMESPACE.value] = (namespace_uid,)
         services = tuple(sorted(self._services_selecting(pod)))
         refs[Kind.SERVICE.value] = services
         needs.update(services)
         return PodRelations(NodeName(pod.node_name), tuple(sorted(refs.items())), frozenset(needs))
+
+    def _follow(self, owner: KubeObject, refs: dict[str, tuple[Uid, ...]], needs: set[Uid]) -> None:
+        """One level up from a pod's known owner, no deeper: a ReplicaSet's owner (normally
+        a Deployment) is named in the pod's refs; a Job's CronJob only in the Job's own."""
+        if owner.kind not in FOLLOWED_OWNER_KINDS:
+            return
+        parent = owner.meta.controller()
+        if parent is None:
+            return
+        if owner.kind is Kind.JOB:
+            if parent.kind != Kind.CRON_JOB.value:
+                return
+        else:
+            refs[parent.kind] = (parent.uid,)
+        if self._known_owner(parent.kind, parent.uid) is not None:
+            needs.add(parent.uid)
 
     def _known_owner(self, kind: str, uid: Uid) -> KubeObject | None:
         known = self._objects.get(uid)

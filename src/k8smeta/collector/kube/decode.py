@@ -19,7 +19,14 @@ import orjson
 
 from k8smeta.collector.kube.errors import ApiError, TransportError, TrimError, status_error
 from k8smeta.collector.kube.kinds import KindInfo
-from k8smeta.collector.kube.shapes import EventShape, ListShape, ObjectShape, event_of, list_of
+from k8smeta.collector.kube.shapes import (
+    EventShape,
+    ListShape,
+    ObjectShape,
+    event_of,
+    list_of,
+    pod_shape_keeping,
+)
 from k8smeta.collector.kube.trim import resource_version, trim, uid_of
 from k8smeta.collector.model import Kind, KubeObject, Uid
 
@@ -58,13 +65,19 @@ class WatchEvent:
 
 
 class KindDecoder:
-    """Decodes one kind's list pages and watch lines (typed first, dicts when refused)."""
+    """Decodes one kind's list pages and watch lines (typed first, dicts when refused).
 
-    def __init__(self, info: KindInfo) -> None:
+    `pod_annotations`: the annotation keys a pod keeps (`--pod-annotations`); pods are
+    decoded without annotations when it is empty.
+    """
+
+    def __init__(self, info: KindInfo, pod_annotations: frozenset[str] = frozenset()) -> None:
         self._kind = info.kind
         self._path = info.path
-        self._pages = msgspec.json.Decoder(list_of(info.shape))
-        self._events = msgspec.json.Decoder(event_of(info.shape))
+        self._keys = pod_annotations if info.kind is Kind.POD else frozenset()
+        shape = pod_shape_keeping(self._keys) if self._keys else info.shape
+        self._pages = msgspec.json.Decoder(list_of(shape))
+        self._events = msgspec.json.Decoder(event_of(shape))
 
     def page(self, body: bytes) -> Page:
         """A list page's body -> its trimmed objects (TransportError if not a list page)."""
@@ -73,7 +86,7 @@ class KindDecoder:
         except msgspec.MsgspecError:
             return self._page_from_json(json_object(body, self._path))
         meta = typed.metadata
-        objects, skipped = _trim_all(self._kind, typed.items or ())
+        objects, skipped = _trim_all(self._kind, typed.items or (), self._keys)
         return Page(
             objects,
             (meta.continue_ or "") if meta is not None else "",
@@ -122,7 +135,7 @@ class KindDecoder:
         meta = raw.get("metadata")
         meta = meta if isinstance(meta, dict) else {}
         token, rv = meta.get("continue"), meta.get("resourceVersion")
-        objects, skipped = _trim_all(self._kind, items)
+        objects, skipped = _trim_all(self._kind, items, self._keys)
         return Page(
             objects,
             token if isinstance(token, str) else "",
@@ -140,19 +153,21 @@ class KindDecoder:
         if etype == "BOOKMARK":
             return WatchEvent(etype, rv)
         try:
-            return WatchEvent(etype, rv, trim(self._kind, obj))
+            return WatchEvent(etype, rv, trim(self._kind, obj, self._keys))
         except TrimError as exc:
             return WatchEvent(etype, rv, uid=uid_of(obj), skipped=exc)
 
 
-def _trim_all(kind: Kind, items: Any) -> tuple[list[KubeObject], list[TrimError]]:
+def _trim_all(
+    kind: Kind, items: Any, pod_annotations: frozenset[str]
+) -> tuple[list[KubeObject], list[TrimError]]:
     """Trimmed objects (shapes or dicts), and the errors of those that could not be."""
     objects: list[KubeObject] = []
     skipped: list[TrimError] = []
     for item in items:
         try:
             shaped = isinstance(item, ObjectShape)
-            objects.append(item.trimmed(kind) if shaped else trim(kind, item))
+            objects.append(item.trimmed(kind) if shaped else trim(kind, item, pod_annotations))
         except TrimError as exc:
             skipped.append(exc)
     return objects, skipped

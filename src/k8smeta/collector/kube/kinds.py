@@ -25,6 +25,9 @@ class KindInfo:
     metadata_only: bool
     shape: type[ObjectShape] = ObjectShape
     """The fields decoded from each object (`shapes`)."""
+    optional: bool = False
+    """Served beyond upstream's kinds: when the API forbids listing it (a ClusterRole that
+    predates it), readiness does not wait for it (the reflector keeps retrying)."""
 
     @property
     def resource(self) -> str:
@@ -55,5 +58,9 @@ KINDS: dict[Kind, KindInfo] = {
         KindInfo(Kind.DEPLOYMENT, "/apis/apps/v1/deployments", metadata_only=True),
         KindInfo(Kind.REPLICA_SET, "/apis/apps/v1/replicasets", metadata_only=True),
         KindInfo(Kind.DAEMON_SET, "/apis/apps/v1/daemonsets", metadata_only=True),
+        KindInfo(Kind.STATEFUL_SET, "/apis/apps/v1/statefulsets", True, optional=True),
+        KindInfo(Kind.JOB, "/apis/batch/v1/jobs", metadata_only=True, optional=True),
+        KindInfo(Kind.CRON_JOB, "/apis/batch/v1/cronjobs", metadata_only=True, optional=True),
+        KindInfo(Kind.NODE, "/api/v1/nodes", metadata_only=True, optional=True),
     )
 }

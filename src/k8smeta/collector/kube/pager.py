@@ -36,11 +36,18 @@ class _Fetch:
 class Pager:
     """Pages of one list, by continue token; `close()` drops a page read ahead."""
 
-    def __init__(self, transport: Transport, info: KindInfo, limit: int) -> None:
+    def __init__(
+        self,
+        transport: Transport,
+        info: KindInfo,
+        limit: int,
+        decoder: KindDecoder | None = None,
+    ) -> None:
+        """`decoder`: the kind's (the reflector's, which knows the kept pod annotations)."""
         self._transport = transport
         self._info = info
         self._limit = limit
-        self._decoder = KindDecoder(info)
+        self._decoder = decoder if decoder is not None else KindDecoder(info)
         self._current: _Fetch | None = None
         self._ahead: _Fetch | None = None
 

@@ -11,7 +11,7 @@ class ReflectorPolicy:
     """Upstream's defaults; tests pass short delays.
 
     Watches ask the server for `timeoutSeconds` drawn uniformly from `watch_timeout` so that
-    the seven watches do not all restart at once; failures wait `backoff_initial` seconds,
+    the watches (one per kind) do not all restart at once; failures wait `backoff_initial` seconds,
     doubling up to `backoff_max`, each delay scaled by a random factor in 1 +/- `jitter`.
     """
 

@@ -14,10 +14,17 @@ import asyncio
 import contextlib
 import logging
 from collections import Counter
+from http import HTTPStatus
 
 from k8smeta.collector.kube.decode import KindDecoder, WatchEvent
 from k8smeta.collector.kube.diff import diff_stores
-from k8smeta.collector.kube.errors import ApiError, GoneError, TransportError, TrimError
+from k8smeta.collector.kube.errors import (
+    ApiError,
+    ApiStatusError,
+    GoneError,
+    TransportError,
+    TrimError,
+)
 from k8smeta.collector.kube.kinds import KindInfo
 from k8smeta.collector.kube.pager import Pager
 from k8smeta.collector.kube.policy import ReflectorPolicy
@@ -53,11 +60,13 @@ class Reflector:
         transport: Transport,
         metrics: CollectorMetrics,
         policy: ReflectorPolicy | None = None,
+        *,
+        pod_annotations: frozenset[str] = frozenset(),
     ) -> None:
         self.info = info
         self.kinds: tuple[Kind, ...] = (info.kind,)
         self._transport = transport
-        self._decoder = KindDecoder(info)
+        self._decoder = KindDecoder(info, pod_annotations)
         self._metrics = metrics
         self._policy = policy if policy is not None else ReflectorPolicy()
         self._backoff = self._policy.backoff()
@@ -86,6 +95,8 @@ class Reflector:
             try:
                 await self._list_and_replace(out, reason)
             except Exception as exc:  # never crash: any failure is retried
+                if self._forbidden_optional(exc):
+                    await self._synced_empty(out)
                 await self._failed("list", exc)
                 reason = "error"
                 continue
@@ -109,6 +120,29 @@ class Reflector:
                 else:  # an empty watch that ends at once must not become a busy loop
                     await asyncio.sleep(self._backoff.next_delay())
             self._metrics.watch_restarts.labels(kind).inc()
+
+    def _forbidden_optional(self, exc: Exception) -> bool:
+        return (
+            self.info.optional
+            and isinstance(exc, ApiStatusError)
+            and exc.status == HTTPStatus.FORBIDDEN
+        )
+
+    async def _synced_empty(self, out: BatchQueue) -> None:
+        """A kind beyond upstream's that the ClusterRole does not grant: served empty, so
+        that an upgrade without the new RBAC rules keeps the collector ready; the lists go
+        on and fill it in once the rule is granted."""
+        if self._synced:
+            return
+        self._synced = True
+        log.warning(
+            "list %s forbidden: the collector's ClusterRole lacks get/list/watch on %s; "
+            "%s metadata is not served until it is granted (deploy/collector/rbac.yaml)",
+            self.info.resource,
+            self.info.resource,
+            self.info.kind.value,
+        )
+        await out.put(Batch((), synced=self.info.kind))
 
     async def _failed(self, what: str, exc: Exception) -> None:
         delay = self._backoff.next_delay()
@@ -140,7 +174,7 @@ class Reflector:
 
     async def _list(self) -> tuple[dict[Uid, KubeObject], str]:
         """All objects (trimmed, by UID) and the list's resourceVersion."""
-        pager = Pager(self._transport, self.info, self._policy.page_limit)
+        pager = Pager(self._transport, self.info, self._policy.page_limit, self._decoder)
         try:
             return await self._pages(pager)
         finally:

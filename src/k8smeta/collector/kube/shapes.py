@@ -9,12 +9,19 @@ returns the same `KubeObject`.
 
 A kind whose wire fields are all in `metadata` uses `ObjectShape` (the default of
 `kinds.KindInfo`); a kind with fields elsewhere subclasses it, as `PodShape` does.
+
+Pod annotations are decoded only when `--pod-annotations` names keys: `pod_shape_keeping`
+then gives a pod shape whose metadata has an `annotations` field, filtered at trim time to
+those keys. Without the flag the decoder never builds an annotation (they are often the
+largest part of a pod's metadata).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import sys
-from typing import Any, Generic, TypeVar
+from functools import cache
+from typing import Any, ClassVar, Generic, TypeVar
 
 import msgspec
 
@@ -91,6 +98,20 @@ class ObjectShape(msgspec.Struct, gc=False):
         return "" if meta is None or meta.resource_version is None else meta.resource_version
 
 
+class AnnotatedMetaShape(MetaShape):
+    """Metadata with its annotations (decoded only when some are kept)."""
+
+    annotations: dict[str, str] | None = None
+
+    def trimmed_keeping(self, keys: frozenset[str]) -> ObjectMeta:
+        meta = self.trimmed()
+        annotations = self.annotations
+        if not annotations:
+            return meta
+        kept = {key: value for key, value in annotations.items() if key in keys}
+        return dataclasses.replace(meta, annotations=kept) if kept else meta
+
+
 class PodSpecShape(msgspec.Struct, gc=False, rename="camel"):
     node_name: str | None = None
 
@@ -109,6 +130,26 @@ class PodShape(ObjectShape):
         node = None if self.spec is None else self.spec.node_name
         ip = None if self.status is None else self.status.pod_ip
         return KubeObject(kind, self.trimmed_meta(), sys.intern(node or ""), ip or "")
+
+
+class _AnnotatedPodShape(PodShape):
+    """A pod with the annotations whose keys are `KEEP` (set on each subclass)."""
+
+    metadata: AnnotatedMetaShape | None = None
+    KEEP: ClassVar[frozenset[str]] = frozenset()
+
+    def trimmed_meta(self) -> ObjectMeta:
+        if self.metadata is None:
+            raise TrimError("metadata missing or not an object")
+        return self.metadata.trimmed_keeping(self.KEEP)
+
+
+@cache
+def pod_shape_keeping(keys: frozenset[str]) -> type[PodShape]:
+    """The pod shape for the annotation keys `keys` (`PodShape` itself when none)."""
+    if not keys:
+        return PodShape
+    return type("AnnotatedPodShape", (_AnnotatedPodShape,), {"KEEP": keys})
 
 
 class ServiceSpecShape(msgspec.Struct, gc=False):

@@ -48,12 +48,20 @@ class SnapshotSource:
 
     kinds: tuple[Kind, ...] = DEPENDENCY_ORDER
 
-    def __init__(self, paths: Sequence[str | Path], metrics: CollectorMetrics | None = None):
-        """Read and check the files now, so that a bad file is a start-up error."""
+    def __init__(
+        self,
+        paths: Sequence[str | Path],
+        metrics: CollectorMetrics | None = None,
+        *,
+        pod_annotations: frozenset[str] = frozenset(),
+    ):
+        """Read and check the files now, so that a bad file is a start-up error. Pods keep
+        the annotations whose keys are in `pod_annotations` (`--pod-annotations`)."""
         if not paths:
             raise SnapshotError("no snapshot file given")
         self.paths = tuple(Path(p) for p in paths)
         self._metrics = metrics
+        self._pod_annotations = pod_annotations
         self.ignored: Counter[str] = Counter()
         self.skipped = 0
         self._stores = self._load()
@@ -135,7 +143,7 @@ class SnapshotSource:
             log.debug("%s: ignoring an object of kind %s", path, kind_name)
             return None
         try:
-            return trim(kind, raw)
+            return trim(kind, raw, self._pod_annotations)
         except TrimError as exc:
             self.skipped += 1
             log.warning("%s: skipping a %s object: %s", path, kind_name, exc)

@@ -15,9 +15,10 @@ from k8smeta.collector.ops.metrics import CollectorMetrics
 
 
 class KubeSource:
-    """Watches the given kinds (default: all seven) through a kubernetes_asyncio ApiClient.
+    """Watches the given kinds (default: all of them) through a kubernetes_asyncio ApiClient.
 
-    The ApiClient stays the caller's: `run` neither opens nor closes it.
+    The ApiClient stays the caller's: `run` neither opens nor closes it. Pods keep the
+    annotations whose keys are in `pod_annotations` (`--pod-annotations`).
     """
 
     def __init__(
@@ -26,12 +27,17 @@ class KubeSource:
         metrics: CollectorMetrics,
         kinds: Iterable[Kind] = DEPENDENCY_ORDER,
         policy: ReflectorPolicy | None = None,
+        *,
+        pod_annotations: frozenset[str] = frozenset(),
     ) -> None:
         policy = policy if policy is not None else ReflectorPolicy()
         transport = Transport(api_client, Timeouts(policy.connect_timeout, policy.read_timeout))
         self.kinds: tuple[Kind, ...] = tuple(kinds)
         self.reflectors: dict[Kind, Reflector] = {
-            kind: Reflector(KINDS[kind], transport, metrics, policy) for kind in self.kinds
+            kind: Reflector(
+                KINDS[kind], transport, metrics, policy, pod_annotations=pod_annotations
+            )
+            for kind in self.kinds
         }
 
     async def run(self, out: BatchQueue) -> None:

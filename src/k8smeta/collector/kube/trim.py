@@ -7,6 +7,7 @@ across many objects (namespace, node name, owner kind) are interned to save memo
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from collections.abc import Mapping
 from typing import Any
@@ -17,13 +18,16 @@ from k8smeta.collector.model import Kind, KubeObject, ObjectMeta, OwnerReference
 _NO_LABELS: Mapping[str, str] = {}
 
 
-def trim(kind: Kind, raw: object) -> KubeObject:
+def trim(kind: Kind, raw: object, pod_annotations: frozenset[str] = frozenset()) -> KubeObject:
     """Keep name, generateName, namespace, uid, labels, ownerReferences, resourceVersion,
-    plus `spec.nodeName`/`status.podIP` for pods and `spec.selector` for services."""
+    plus `spec.nodeName`/`status.podIP` for pods and `spec.selector` for services, and the
+    annotations of a pod whose keys are in `pod_annotations`."""
     if not isinstance(raw, dict):
         raise TrimError(f"{kind} object is {type(raw).__name__}, not an object")
     meta = trim_meta(raw.get("metadata"))
     if kind is Kind.POD:
+        if pod_annotations:
+            meta = _with_annotations(meta, raw["metadata"], pod_annotations)
         return KubeObject(
             kind,
             meta,
@@ -70,6 +74,12 @@ def trim_meta(raw: object) -> ObjectMeta:
         owner_references=_owner_references(raw.get("ownerReferences")),
         resource_version=_str(raw.get("resourceVersion"), "metadata.resourceVersion"),
     )
+
+
+def _with_annotations(meta: ObjectMeta, raw: dict[str, Any], keys: frozenset[str]) -> ObjectMeta:
+    annotations = _labels(raw.get("annotations"), "metadata.annotations")
+    kept = {key: value for key, value in annotations.items() if key in keys}
+    return dataclasses.replace(meta, annotations=kept) if kept else meta
 
 
 def _section(raw: Mapping[str, Any], key: str) -> Mapping[str, Any]:

@@ -23,6 +23,8 @@ def meta_document(obj: KubeObject) -> dict[str, Any]:
     """The `meta` map upstream marshals (Go `omitempty` on every key)."""
     meta = obj.meta
     document: dict[str, Any] = {}
+    if meta.annotations:  # only a pod's, and only the keys `--pod-annotations` keeps
+        document["annotations"] = dict(meta.annotations)
     if meta.generate_name:
         document["generateName"] = meta.generate_name
     if meta.labels:
@@ -45,14 +47,16 @@ class EventEncoder:
     """Builds serialized Events; stateless, shared by the views and the broker."""
 
     def body(self, obj: KubeObject, refs: Refs | None) -> bytes:
-        """Every field of a Create/Update but `reason`; `refs` only for pods."""
+        """Every field of a Create/Update but `reason`; `refs` for pods (always) and Jobs
+        (owned by a CronJob), absent when None."""
         event = metadata_pb2.Event(
             uid=obj.uid, kind=obj.kind.value, meta=go_json(meta_document(obj))
         )
         if obj.kind is Kind.POD:
             event.status = go_json(status_document(obj))
+        if refs:
             resources = event.refs.resources
-            for kind, uids in refs or ():
+            for kind, uids in refs:
                 resources[kind].list.extend(uids)
         return event.SerializeToString(deterministic=True)
 

@@ -7,9 +7,9 @@ nothing over 1 MiB could be used, and it stays well under gRPC's 4 MiB default r
 limit, which would otherwise end the node's whole stream at that message.
 
 An object whose own message is over the limit is served without its labels (nearly always
-the culprit); one still over it is not served at all. Last, a Watch stream never writes an
-event over the limit (a pod whose refs list thousands of services). Each is counted and
-logged at WARN.
+the culprit) and kept annotations; one still over it is not served at all. Last, a Watch
+stream never writes an event over the limit (a pod whose refs list thousands of services).
+Each is counted and logged at WARN.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ import dataclasses
 import enum
 from dataclasses import dataclass
 
-from k8smeta.collector.model import KubeObject
+from k8smeta.collector.index import object_refs
+from k8smeta.collector.model import NO_ANNOTATIONS, KubeObject
 from k8smeta.collector.views.messages import Encoder
 
 MAX_EVENT_BYTES = 1 << 20
@@ -50,7 +51,11 @@ def message_bound(obj: KubeObject) -> int:
     meta = obj.meta
     chars = 2 * len(meta.uid) + len(meta.name) + len(meta.namespace) + len(meta.generate_name)
     chars += len(obj.pod_ip) + sum(len(key) + len(value) for key, value in meta.labels.items())
-    return _WORST_CHAR * chars + _PER_LABEL * len(meta.labels) + _FIXED
+    pairs = len(meta.labels)
+    if meta.annotations:  # pods, with --pod-annotations only
+        chars += sum(len(key) + len(value) for key, value in meta.annotations.items())
+        pairs += len(meta.annotations)
+    return _WORST_CHAR * chars + _PER_LABEL * pairs + _FIXED
 
 
 class SizeLimit:
@@ -63,10 +68,11 @@ class SizeLimit:
     def fit(self, obj: KubeObject) -> Fitted:
         if message_bound(obj) <= self.limit:
             return Fitted(obj)
-        size = len(self._encoder.body(obj, None))
+        size = len(self._encoder.body(obj, object_refs(obj)))
         if size <= self.limit:
             return Fitted(obj)
-        stripped = dataclasses.replace(obj, meta=dataclasses.replace(obj.meta, labels={}))
-        if len(self._encoder.body(stripped, None)) <= self.limit:
+        bare = dataclasses.replace(obj.meta, labels={}, annotations=NO_ANNOTATIONS)
+        stripped = dataclasses.replace(obj, meta=bare)
+        if len(self._encoder.body(stripped, object_refs(obj))) <= self.limit:
             return Fitted(stripped, Oversize.LABELS_DROPPED, size)
         return Fitted(None, Oversize.SKIPPED, size)

@@ -1,7 +1,7 @@
 """The views of the subscribed nodes: what each must hold, and the events that keep it so.
 
 A node holds the visible pods scheduled on it plus, reference-counted, the known objects
-those pods need ("Relevance" in
+those pods need, and its own Node object when known ("Relevance" in
 docs/collector-contract.md). Messages are global (a pod's refs do not depend on the node),
 so every held object has one current body; a node that held it before a batch and still
 does gets an Update when the body changed, a node that starts holding it a Create, a node
@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from k8smeta.collector.index import Affected, PodRelations, RelationshipIndex
+from k8smeta.collector.index import Affected, PodRelations, RelationshipIndex, object_refs
 from k8smeta.collector.model import Kind, NodeName, Uid
 from k8smeta.collector.views.messages import (
     CREATE_RANK,
@@ -38,10 +38,12 @@ class _Held:
 
 @dataclass(slots=True)
 class NodeView:
-    """Pods of one node (with what each needs) and reference counts of the needed objects."""
+    """Pods of one node (with what each needs), reference counts of the needed objects, and
+    the UID of the node's own Node object (counted like a need)."""
 
     pods: dict[Uid, frozenset[Uid]] = field(default_factory=dict)
     counts: dict[Uid, int] = field(default_factory=dict)
+    node: Uid | None = None
 
     def holds(self, uid: Uid) -> bool:
         return uid in self.pods or uid in self.counts
@@ -89,6 +91,7 @@ class ViewSet:
             relations = self._index.relations(uid)
             if relations is not None:
                 self._place_pod(node, view, uid, relations, None)
+        self._place_node(node, view, None)
 
     def close(self, node: NodeName) -> None:
         """Discard the view of `node` (its last subscriber left)."""
@@ -117,6 +120,10 @@ class ViewSet:
             self._refresh_object(uid, state)
         for uid in affected.pods:
             self._reevaluate_pod(uid, state)
+        for node in affected.nodes:
+            view = self._views.get(node)
+            if view is not None:
+                self._place_node(node, view, state)
         return self._emit(state)
 
     def _refresh_object(self, uid: Uid, state: _Pass) -> None:
@@ -124,7 +131,7 @@ class ViewSet:
         obj = self._index.get(uid)
         if held is None or obj is None or obj.kind is Kind.POD or obj.kind is not held.kind:
             return  # a vanished object leaves the views through the pods that needed it
-        self._set_body(held, self._encoder.body(obj, None), state)
+        self._set_body(held, self._encoder.body(obj, object_refs(obj)), state)
 
     def _set_body(self, held: _Held, body: bytes, state: _Pass) -> None:
         if held.body != body:
@@ -171,6 +178,17 @@ class ViewSet:
         for need in previous - relations.needs:
             self._decref(node, view, need, state)
 
+    def _place_node(self, node: NodeName, view: NodeView, state: _Pass | None) -> None:
+        """Hold the Node object named `node` (the one known last), or none."""
+        uid = self._index.node_uid(node)
+        if uid == view.node:
+            return
+        if view.node is not None:
+            self._decref(node, view, view.node, state)
+        view.node = uid
+        if uid is not None:
+            self._incref(node, view, uid, state)
+
     def _remove_pod(self, node: NodeName, uid: Uid, state: _Pass) -> None:
         view = self._views[node]
         state.touch(node, uid, view, Kind.POD)
@@ -185,7 +203,8 @@ class ViewSet:
         if held is None:
             obj = self._index.get(uid)
             assert obj is not None, "relations only name known objects"
-            held = self._held[uid] = _Held(obj.kind, uid, self._encoder.body(obj, None))
+            body = self._encoder.body(obj, object_refs(obj))
+            held = self._held[uid] = _Held(obj.kind, uid, body)
         if state is not None:
             state.touch(node, uid, view, held.kind)
         count = view.counts.get(uid, 0)
