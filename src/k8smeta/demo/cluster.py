@@ -2,9 +2,10 @@
 
 The node view follows the collector's rules (docs/collector-contract.md, "Relevance"):
 the node's pods whose namespace is known, their namespaces, their known controller owners
-(ReplicaSet -> Deployment, ReplicationController, DaemonSet) and the Services whose
-non-empty selector matches them. Its size is the number of `k8s` async events the plugin
-receives for the node's snapshot, the demo's deterministic "synced" criterion.
+(ReplicaSet -> Deployment, Job -> CronJob, ReplicationController, DaemonSet, StatefulSet),
+the Services whose non-empty selector matches them, and the node itself. Its size is the
+number of `k8s` async events the plugin receives for the node's snapshot, the demo's
+deterministic "synced" criterion.
 """
 
 from __future__ import annotations
@@ -19,13 +20,22 @@ from k8smeta.demo.files import read_json
 #: The kinds the plugin subscribes to (docs/plugin-contract.md, "Feed").
 STREAMED_KINDS = (
     "Namespace",
+    "Node",
     "Deployment",
     "ReplicaSet",
     "ReplicationController",
     "DaemonSet",
+    "StatefulSet",
+    "CronJob",
+    "Job",
     "Service",
     "Pod",
 )
+#: Owners whose own controller owner a node also receives (Deployment, CronJob).
+_SECOND_LEVEL = ("ReplicaSet", "Job")
+#: The one pod annotation the demo forwards (collector `--pod-annotations`) and exposes
+#: (plugin `podAnnotations`): which team owns the workload.
+DEMO_ANNOTATION = "example.com/team"
 
 
 class ClusterError(Exception):
@@ -108,7 +118,7 @@ class Cluster:
         return found[0] if found else None
 
     def owners(self, pod: Resource) -> list[Resource]:
-        """The pod's known controller owner and, for a ReplicaSet, its known owner."""
+        """The pod's known controller owner and, for a ReplicaSet or a Job, its known owner."""
         chain: list[Resource] = []
         ref = pod.owner
         while ref is not None and ref[1] in self.resources and len(chain) < 2:
@@ -116,7 +126,7 @@ class Cluster:
             if owner.kind not in STREAMED_KINDS:
                 break
             chain.append(owner)
-            ref = owner.owner if owner.kind == "ReplicaSet" else None
+            ref = owner.owner if owner.kind in _SECOND_LEVEL else None
         return chain
 
     def services(self, pod: Resource) -> list[Resource]:
@@ -144,4 +154,5 @@ class Cluster:
                 *self.services(pod),
             ]
             view.update(r.uid for r in related)
+        view.update(n.uid for n in self.of_kind("Node") if n.name == node)
         return view

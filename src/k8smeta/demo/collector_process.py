@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from k8smeta.demo.cluster import DEMO_ANNOTATION
+
 log = logging.getLogger(__name__)
 LOOPBACK = "127.0.0.1"
 POLL_INTERVAL = 0.05
@@ -79,6 +81,7 @@ class CollectorProcess:
             f"--broker-bind-address={address(self.ports.broker)}",
             f"--metrics-bind-address={address(self.ports.metrics)}",
             f"--health-probe-bind-address={address(self.ports.health)}",
+            f"--pod-annotations={DEMO_ANNOTATION}",
             "--log-format=text",
             "--log-level=warning",
         ]

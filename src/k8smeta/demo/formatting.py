@@ -10,6 +10,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from k8smeta.demo.cluster import DEMO_ANNOTATION
+
 #: The k8smeta fields the demo prints, in output order.
 OUTPUT_FIELDS = (
     "k8smeta.pod.name",
@@ -20,6 +22,11 @@ OUTPUT_FIELDS = (
     "k8smeta.svc.name",
     "k8smeta.pod.labels",
     "k8smeta.ns.label[app.kubernetes.io/part-of]",
+    "k8smeta.workload.kind",
+    "k8smeta.workload.name",
+    "k8smeta.node.name",
+    "k8smeta.node.label[topology.kubernetes.io/zone]",
+    f"k8smeta.pod.annotation[{DEMO_ANNOTATION}]",
 )
 NO_VALUE = "<NA>"
 

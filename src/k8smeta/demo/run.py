@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 from k8smeta.demo import scenario
-from k8smeta.demo.cluster import Cluster, ClusterError
+from k8smeta.demo.cluster import DEMO_ANNOTATION, Cluster, ClusterError
 from k8smeta.demo.collector_process import CollectorError, start_collector
 from k8smeta.demo.files import InputFileError
 from k8smeta.demo.formatting import OUTPUT_FIELDS, FieldValue, falco_line
@@ -140,7 +140,11 @@ def _with_plugin(
     options, expected = plan.options, plan.expected
     host = host_factory(options.library)
     try:
-        config = {"collectorHostname": "127.0.0.1", "collectorPort": port}
+        config = {
+            "collectorHostname": "127.0.0.1",
+            "collectorPort": port,
+            "podAnnotations": [DEMO_ANNOTATION],
+        }
         error = host.init(json.dumps({**config, "nodeName": options.node}))
         if error is not None:
             raise DemoError(f"plugin init failed: {error}")
