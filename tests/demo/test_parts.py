@@ -38,7 +38,8 @@ NODE_A = {
     "Service frontend", "Service web", "Service cart", "Service redis", "Service legacy-nginx",
     "Pod frontend-6d4cf56db6-k7xqz", "Pod cart-7c9d8f6b5-qp4lw", "Pod redis-0",
     "Pod db-migrate-x7k2p", "Pod legacy-nginx-h5d2c", "Pod kube-proxy-4xj9p",
-    "Pod fluent-bit-b7k2m",
+    "Pod fluent-bit-b7k2m", "Node node-a", "StatefulSet redis", "Job db-migrate",
+    "CronJob nightly-report", "Job nightly-report-29410560", "Pod nightly-report-29410560-q8wz2",
 }  # fmt: skip
 NODE_B = {
     "Namespace shop", "Namespace default", "Namespace kube-system", "Namespace monitoring",
@@ -47,7 +48,7 @@ NODE_B = {
     "DaemonSet kube-proxy", "DaemonSet fluent-bit",
     "Service frontend", "Service web", "Service legacy-nginx", "Service prometheus",
     "Pod frontend-6d4cf56db6-m2vbn", "Pod legacy-nginx-w8r4t", "Pod kube-proxy-9wq3z",
-    "Pod fluent-bit-t5n8c", "Pod prometheus-84b9d7c6f-lx2sd",
+    "Pod fluent-bit-t5n8c", "Pod prometheus-84b9d7c6f-lx2sd", "Node node-b",
 }  # fmt: skip
 
 

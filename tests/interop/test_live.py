@@ -86,6 +86,7 @@ async def test_live_changes_reach_the_fields() -> None:
             held = {
                 "pod": 2, "namespace": 1, "deployment": 1, "replicaset": 1,
                 "replicationcontroller": 0, "daemonset": 0, "service": 2,
+                "statefulset": 0, "job": 0, "cronjob": 0, "node": 0,
             }  # fmt: skip
             await ev.until(lambda views: ev.resources() == held)
             views = await ev.until_fields({TMP: NONE})

@@ -60,6 +60,7 @@ async def test_restart_reconnects_and_sweeps_what_was_deleted_meanwhile() -> Non
             held = {
                 "pod": 1, "namespace": 1, "deployment": 0, "replicaset": 0,
                 "replicationcontroller": 0, "daemonset": 0, "service": 1,
+                "statefulset": 0, "job": 0, "cronjob": 0, "node": 0,
             }  # fmt: skip
             async with collector_over(api, port):
 

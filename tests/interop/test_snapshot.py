@@ -14,13 +14,17 @@ ITEMS = orjson.loads(CLUSTER.read_bytes())["items"]
 UID = {f"{i['metadata'].get('namespace', '')}/{i['metadata']['name']}": i["metadata"]["uid"]
        for i in ITEMS if i["kind"] == "Pod"}  # fmt: skip
 NODE_A_HOLDS = {
-    "pod": 7,
+    "pod": 8,
     "namespace": 3,
     "deployment": 2,
     "replicaset": 2,
     "replicationcontroller": 1,
     "daemonset": 2,
     "service": 5,
+    "statefulset": 1,
+    "job": 2,
+    "cronjob": 1,
+    "node": 1,
 }
 # (pod, pod.name, deployment.name, rs.name, rc.name, svc.name, ns.labels) per pod of node-a
 ROWS = [
@@ -30,6 +34,7 @@ ROWS = [
     ("shop/db-migrate-x7k2p", None, None, None, None),
     ("default/legacy-nginx-h5d2c", None, None, "legacy-nginx", "legacy-nginx"),
     ("kube-system/kube-proxy-4xj9p", None, None, None, None),
+    ("shop/nightly-report-29410560-q8wz2", None, None, None, None),
 ]
 ELSEWHERE = ["shop/frontend-6d4cf56db6-m2vbn", "shop/cart-7c9d8f6b5-zz9rt",
              "monitoring/prometheus-84b9d7c6f-lx2sd"]  # fmt: skip

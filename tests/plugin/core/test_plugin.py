@@ -181,6 +181,10 @@ def test_metric_values_shape(core: PluginCore) -> None:
         "resources_replicationcontroller",
         "resources_daemonset",
         "resources_service",
+        "resources_statefulset",
+        "resources_job",
+        "resources_cronjob",
+        "resources_node",
         "async_events_received",
         "async_events_rejected",
         "reconnects",
@@ -190,7 +194,7 @@ def test_metric_values_shape(core: PluginCore) -> None:
         "extract_unknown_pod",
         "extract_unknown_owner",
     ]
-    assert [monotonic for _, monotonic, _ in values] == [False] * 7 + [True] * 8
+    assert [monotonic for _, monotonic, _ in values] == [False] * 11 + [True] * 8
     assert {n: v for n, _, v in values}["reconnects"] == 2
 
 

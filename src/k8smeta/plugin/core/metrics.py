@@ -16,13 +16,17 @@ from collections.abc import Mapping, Sequence
 from typing import Final
 
 from k8smeta.plugin.core.payload import (
+    CRON_JOB,
     DAEMON_SET,
     DEPLOYMENT,
+    JOB,
     NAMESPACE,
+    NODE,
     POD,
     REPLICA_SET,
     REPLICATION_CONTROLLER,
     SERVICE,
+    STATEFUL_SET,
 )
 
 #: Why an extraction had no value, for the counters below (index = reason number).
@@ -42,9 +46,11 @@ RESOURCE_METRICS: tuple[tuple[str, str], ...] = (
     ("resources_replicationcontroller", REPLICATION_CONTROLLER),
     ("resources_daemonset", DAEMON_SET),
     ("resources_service", SERVICE),
+    ("resources_statefulset", STATEFUL_SET),
+    ("resources_job", JOB),
+    ("resources_cronjob", CRON_JOB),
+    ("resources_node", NODE),
 )
-# The kinds beyond upstream get no resources_* metric: the set stays what dashboards and
-# checks built on it know; `k8smeta watch --explain` shows those records instead.
 
 #: The MONOTONIC counters, in reporting order (attribute names of PluginMetrics).
 COUNTERS: tuple[str, ...] = (
