@@ -46,16 +46,21 @@ def _watch_requests(api: KubeApiStandIn) -> int:
 
 @contextlib.asynccontextmanager
 async def collector_over(
-    api: KubeApiStandIn, port: int = 0, tls: TlsConfig | None = None
+    api: KubeApiStandIn,
+    port: int = 0,
+    tls: TlsConfig | None = None,
+    pod_annotations: frozenset[str] = frozenset(),
 ) -> AsyncIterator[Collector]:
-    """A collector watching the stand-in, gRPC on 127.0.0.1:`port` (0: any); listed."""
+    """A collector watching the stand-in, gRPC on 127.0.0.1:`port` (0: any), forwarding
+    `pod_annotations`; listed."""
     loopback = "127.0.0.1:0"
     config = CollectorConfig(
         broker_bind=f"127.0.0.1:{port}", metrics_bind=loopback, health_bind=loopback, tls=tls
     )
     metrics = CollectorMetrics(CollectorRegistry())
     client = api.client()
-    collector = Collector(config, [KubeSource(client, metrics, policy=POLICY)], metrics)
+    source = KubeSource(client, metrics, policy=POLICY, pod_annotations=pod_annotations)
+    collector = Collector(config, [source], metrics)
     watches_before = _watch_requests(api)
     await collector.start()
     try:  # listed when each kind's watch has started, and the lists are applied

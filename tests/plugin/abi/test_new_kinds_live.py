@@ -8,18 +8,14 @@ import asyncio
 import contextlib
 import io
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
 import pytest
-from prometheus_client import CollectorRegistry
 
-from k8smeta.collector.app import Collector, CollectorConfig
-from k8smeta.collector.kube.source import KubeSource
-from k8smeta.collector.ops.metrics import CollectorMetrics
 from k8smeta.falcosim import Host
 from k8smeta.tools import watch
 from tests.interop.event_thread import EventThread
-from tests.interop.stack import NODE, POLICY, TIMEOUT, library
+from tests.interop.stack import NODE, TIMEOUT, collector_over, library
 from tests.kubeapi import objects
 from tests.kubeapi.standin import KubeApiStandIn
 
@@ -62,24 +58,6 @@ def seed(api: KubeApiStandIn) -> list[objects.Obj]:
     ]
 
 
-@contextlib.asynccontextmanager
-async def collector(api: KubeApiStandIn) -> AsyncIterator[Collector]:
-    """Our collector over the stand-in, forwarding the pod annotation `team`; listed."""
-    loopback = "127.0.0.1:0"
-    config = CollectorConfig(broker_bind=loopback, metrics_bind=loopback, health_bind=loopback)
-    metrics = CollectorMetrics(CollectorRegistry())
-    client = api.client()
-    source = KubeSource(client, metrics, policy=POLICY, pod_annotations=frozenset({"team"}))
-    running = Collector(config, [source], metrics)
-    await running.start()
-    try:
-        await asyncio.wait_for(running.wait_idle(), TIMEOUT)
-        yield running
-    finally:
-        await running.stop()
-        await client.close()
-
-
 @contextlib.contextmanager
 def plugin(port: int) -> Iterator[Host]:
     host = Host(library())
@@ -101,7 +79,7 @@ def plugin(port: int) -> Iterator[Host]:
 async def test_new_kinds_reach_the_fields_and_explain() -> None:
     async with KubeApiStandIn() as api:
         seeded = seed(api)
-        async with collector(api) as running:
+        async with collector_over(api, pod_annotations=frozenset({"team"})) as running:
             port = running.grpc_port
             with plugin(port) as host:
                 ev = EventThread(host, FIELDS)
