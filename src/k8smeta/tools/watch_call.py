@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 import threading
+import time
 from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -161,7 +162,18 @@ def watch_events(
             connection.settled.set()
             watchdog.join()
             channel.unsubscribe(connection.on_state)
+            _wait_until_polling_stops(channel)
         # Leaving the `with` closes the channel, which cancels a call still running.
+
+
+def _wait_until_polling_stops(channel: grpc.Channel, limit: float = 2.0) -> None:
+    """grpcio's connectivity subscription runs a polling thread that notices the last
+    unsubscribe only after its current 0.2 s watch; closing the channel before that makes
+    the thread die with a traceback on stderr. Wait (bounded) for it to stop."""
+    state = getattr(channel, "_connectivity_state", None)
+    deadline = time.monotonic() + limit
+    while getattr(state, "polling", False) and time.monotonic() < deadline:
+        time.sleep(0.01)
 
 
 def _consume(
