@@ -3,8 +3,8 @@
 The two steps of extraction once the host has read the event thread's `pod_uid`
 (docs/plugin-contract.md, "Extraction"). The look-up comes from the field's own entry in
 `fields.FIELDS`, so an id `get_fields` never advertised is an error, not a wrong value.
-`extract_from` passes an `UnknownOwner` answer on (the caller counts it); `extract`
-turns it into "no value".
+`PluginCore.extract` calls `LOOKUPS` directly and counts an `UnknownOwner` answer;
+`extract` here turns it into "no value".
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import logging
 
 from k8smeta.plugin.core.errors import FieldError
 from k8smeta.plugin.core.fields import FIELDS
-from k8smeta.plugin.core.lookups import Result
 from k8smeta.plugin.core.records import Record
 from k8smeta.plugin.core.store import Store
 from k8smeta.plugin.core.values import Extracted, UnknownOwner
@@ -31,13 +30,6 @@ def find_pod(store: Store, pod_uid: str) -> Record | None:
     if pod is None and logger.isEnabledFor(logging.DEBUG):
         logger.debug("the plugin has no info for the pod uid '%s'", pod_uid)
     return pod
-
-
-def extract_from(store: Store, pod: Record, field_id: int, arg_key: str | None) -> Result:
-    """The value of field `field_id` for a known pod (an UnknownOwner: none, and why)."""
-    if not 0 <= field_id < FIELD_COUNT:
-        raise FieldError(f"unknown field id {field_id}")
-    return FIELDS[field_id].lookup(store, pod, arg_key)
 
 
 def extract(store: Store, field_id: int, arg_key: str | None, pod_uid: str) -> Extracted | None:

@@ -155,7 +155,7 @@ class PluginCore:
             return None
         if not 0 <= field_id < FIELD_COUNT:
             raise FieldError(f"unknown field id {field_id}")
-        value = LOOKUPS[field_id](self.store, pod, arg_key)  # extract_from, one call less
+        value = LOOKUPS[field_id](self.store, pod, arg_key)
         if value is None:
             self.absence = NOT_COUNTED
         elif isinstance(value, UnknownOwner):
