@@ -83,15 +83,52 @@ class ObjectMeta:
         return None
 
 
+class ContainerType(enum.StrEnum):
+    """Which list of the pod spec a container is in (`k8smeta.container.type`)."""
+
+    CONTAINER = "container"
+    INIT = "init"
+    EPHEMERAL = "ephemeral"
+
+
+@dataclass(frozen=True, slots=True)
+class Container:
+    """One container of a pod: from its spec entry and its status entry (by name)."""
+
+    type: ContainerType
+    name: str
+    image: str = ""
+    privileged: bool | None = None  # securityContext.privileged; None when unset
+    container_id: str = ""  # status: `<runtime>://<id>`; "" until the runtime started it
+    image_id: str = ""  # status: the resolved image, `...@sha256:...` on most runtimes
+
+
+@dataclass(frozen=True, slots=True)
+class PodDetails:
+    """What a pod's container and security-context fields need (served on request)."""
+
+    pod_ips: tuple[str, ...] = ()
+    service_account: str = ""
+    host_network: bool = False
+    host_pid: bool = False
+    qos_class: str = ""
+    containers: tuple[Container, ...] = ()
+
+
+NO_DETAILS = PodDetails()
+
+
 @dataclass(frozen=True, slots=True)
 class KubeObject:
-    """One trimmed object. `node_name`/`pod_ip` are for pods, `selector` for services."""
+    """One trimmed object. `node_name`/`pod_ip`/`details` are for pods, `selector` for
+    services."""
 
     kind: Kind
     meta: ObjectMeta
     node_name: str = ""
     pod_ip: str = ""
     selector: Mapping[str, str] | None = None
+    details: PodDetails = NO_DETAILS
 
     @property
     def uid(self) -> Uid:
@@ -110,6 +147,7 @@ class KubeObject:
             and self.node_name == other.node_name
             and self.pod_ip == other.pod_ip
             and self.selector == other.selector
+            and self.details == other.details
             and _meta_without_version(self.meta) == _meta_without_version(other.meta)
         )
 
