@@ -14,7 +14,7 @@ from k8smeta.collector.broker import Broker
 from k8smeta.collector.index import Affected, RelationshipIndex
 from k8smeta.collector.model import Batch, BatchQueue, Change, ChangeType, Kind
 from k8smeta.collector.ops.metrics import CollectorMetrics
-from k8smeta.collector.views import SizeLimit, ViewSet
+from k8smeta.collector.views import Oversize, SizeLimit, ViewSet
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +109,8 @@ class Pipeline:
         if fitted.obj is None:
             log.warning("object too large to serve, skipped", extra={"fields": fields})
             return Change(ChangeType.DELETED, obj)
-        log.warning("object too large to serve, served without labels", extra={"fields": fields})
+        what = "details" if fitted.action is Oversize.DETAILS_DROPPED else "labels"
+        log.warning(f"object too large to serve, served without {what}", extra={"fields": fields})
         return Change(change.type, fitted.obj)
 
     def _report_conflicts(self, affected: Affected) -> None:

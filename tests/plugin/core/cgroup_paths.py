@@ -65,6 +65,4 @@ other_components = st.sampled_from(
     ]
 ) | st.text(max_size=12)
 components = st.one_of(container_components, pod_dirs, other_components)
-cgroup_paths = st.lists(components, max_size=8).map(lambda parts: "/".join(parts)) | st.text(
-    max_size=80
-)
+cgroup_paths = st.lists(components, max_size=8).map("/".join) | st.text(max_size=80)

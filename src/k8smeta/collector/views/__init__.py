@@ -1,6 +1,7 @@
 """Pure per-node views: what node N must hold, and the Create/Update/Delete diffs.
 
-Owns: the views of subscribed nodes, one serialized body per held object, event order,
+Owns: the views of subscribed nodes, one serialized body per held object (two for a pod
+with details: with and without them), event order,
 and the size limit of a served event.
 May import: `k8smeta.collector.model`, `k8smeta.collector.index` (no asyncio, grpc, wire;
 serialization comes in through the `Encoder` protocol).
@@ -9,6 +10,7 @@ serialization comes in through the `Encoder` protocol).
 from k8smeta.collector.views.messages import (
     CREATE_RANK,
     DELETE_RANK,
+    Audience,
     Encoder,
     Reason,
     WireEvent,
@@ -20,6 +22,7 @@ __all__ = [
     "CREATE_RANK",
     "DELETE_RANK",
     "MAX_EVENT_BYTES",
+    "Audience",
     "Encoder",
     "Fitted",
     "NodeView",

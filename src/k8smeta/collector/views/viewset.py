@@ -6,6 +6,10 @@ docs/collector-contract.md). Messages are global (a pod's refs do not depend on 
 so every held object has one current body; a node that held it before a batch and still
 does gets an Update when the body changed, a node that starts holding it a Create, a node
 that stops holding it a Delete ("Stream"). Only affected pods and objects are touched.
+
+A pod with details has a second body with them: its Creates and Updates come in two
+audiences (`Audience`), and a change of the details alone is an Update for the subscribers
+that asked for them only ("Pod details").
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from k8smeta.collector.model import Kind, NodeName, Uid
 from k8smeta.collector.views.messages import (
     CREATE_RANK,
     DELETE_RANK,
+    Audience,
     Encoder,
     Reason,
     WireEvent,
@@ -31,9 +36,16 @@ class _Held:
     kind: Kind
     uid: Uid
     body: bytes
+    detail: bytes | None = None  # the body with the pod's details; None: none
     holders: set[NodeName] = field(default_factory=set)
-    create: WireEvent | None = None
-    update: WireEvent | None = None
+    create: tuple[WireEvent, ...] = ()
+    plain_update: WireEvent | None = None
+    detailed_update: WireEvent | None = None
+
+    @property
+    def detailed(self) -> bytes:
+        """What the subscribers asking for details are served."""
+        return self.body if self.detail is None else self.detail
 
 
 @dataclass(slots=True)
@@ -54,7 +66,7 @@ class _Pass:
     """Bookkeeping of one update: first-touch state per (node, uid), bodies before changes."""
 
     touched: dict[NodeName, dict[Uid, tuple[bool, Kind]]] = field(default_factory=dict)
-    old_bodies: dict[Uid, bytes] = field(default_factory=dict)
+    old_bodies: dict[Uid, tuple[bytes, bytes]] = field(default_factory=dict)  # plain, detailed
 
     def touch(self, node: NodeName, uid: Uid, view: NodeView, kind: Kind) -> None:
         records = self.touched.setdefault(node, {})
@@ -111,7 +123,7 @@ class ViewSet:
             return []
         held = [self._held[uid] for uid in (*view.pods, *view.counts)]
         held.sort(key=lambda h: (CREATE_RANK[h.kind], h.uid))
-        return [self._create(h) for h in held]
+        return [event for h in held for event in self._create(h)]
 
     def update(self, affected: Affected) -> dict[NodeName, list[WireEvent]]:
         """Re-evaluate what a batch affected; the events per node, in batch order."""
@@ -131,13 +143,15 @@ class ViewSet:
         obj = self._index.get(uid)
         if held is None or obj is None or obj.kind is Kind.POD or obj.kind is not held.kind:
             return  # a vanished object leaves the views through the pods that needed it
-        self._set_body(held, self._encoder.body(obj, object_refs(obj)), state)
+        self._set_body(held, self._encoder.body(obj, object_refs(obj)), None, state)
 
-    def _set_body(self, held: _Held, body: bytes, state: _Pass) -> None:
-        if held.body != body:
-            state.old_bodies.setdefault(held.uid, held.body)
+    def _set_body(self, held: _Held, body: bytes, detail: bytes | None, state: _Pass) -> None:
+        if held.body != body or held.detail != detail:
+            state.old_bodies.setdefault(held.uid, (held.body, held.detailed))
             held.body = body
-            held.create = held.update = None
+            held.detail = detail
+            held.create = ()
+            held.plain_update = held.detailed_update = None
 
     def _reevaluate_pod(self, uid: Uid, state: _Pass) -> None:
         old_node = self._pod_nodes.get(uid)
@@ -162,13 +176,14 @@ class ViewSet:
         pod = self._index.get(uid)
         assert pod is not None
         body = self._encoder.body(pod, relations.refs)
+        detail = self._encoder.detailed_body(pod, relations.refs)
         if state is not None:
             state.touch(node, uid, view, Kind.POD)
         held = self._held.get(uid)
         if held is None:
-            held = self._held[uid] = _Held(Kind.POD, uid, body)
+            held = self._held[uid] = _Held(Kind.POD, uid, body, detail)
         elif state is not None:
-            self._set_body(held, body, state)
+            self._set_body(held, body, detail, state)
         held.holders.add(node)
         previous = view.pods.get(uid, frozenset())
         view.pods[uid] = relations.needs
@@ -229,15 +244,18 @@ class ViewSet:
             del self._held[uid]
 
     def _emit(self, state: _Pass) -> dict[NodeName, list[WireEvent]]:
-        updates: dict[NodeName, list[_Held]] = defaultdict(list)
-        for uid, old_body in state.old_bodies.items():
+        updates: dict[NodeName, list[tuple[_Held, tuple[WireEvent, ...]]]] = defaultdict(list)
+        for uid, (old_plain, old_detailed) in state.old_bodies.items():
             held = self._held.get(uid)
-            if held is None or held.body == old_body:
+            if held is None:
+                continue
+            changed = self._updates(held, held.body != old_plain, held.detailed != old_detailed)
+            if not changed:
                 continue
             for node in held.holders:
                 record = state.touched.get(node, {}).get(uid)
                 if record is None or record[0]:
-                    updates[node].append(held)
+                    updates[node].append((held, changed))
         deletes: dict[tuple[Kind, Uid], WireEvent] = {}
         out: dict[NodeName, list[WireEvent]] = {}
         for node in state.touched.keys() | updates.keys():
@@ -250,12 +268,12 @@ class ViewSet:
         self,
         node: NodeName,
         touched: dict[Uid, tuple[bool, Kind]],
-        updates: list[_Held],
+        updates: list[tuple[_Held, tuple[WireEvent, ...]]],
         deletes: dict[tuple[Kind, Uid], WireEvent],
     ) -> list[WireEvent]:
         view = self._views[node]
         gone: list[tuple[Kind, Uid]] = []
-        ordered = [(CREATE_RANK[h.kind], h.uid, self._update(h)) for h in updates]
+        ordered = [(CREATE_RANK[h.kind], h.uid, events) for h, events in updates]
         for uid, (was_held, kind) in touched.items():
             now_held = view.holds(uid)
             if was_held and not now_held:
@@ -266,20 +284,43 @@ class ViewSet:
         gone.sort(key=lambda item: (DELETE_RANK[item[0]], item[1]))
         ordered.sort(key=lambda item: (item[0], item[1]))
         events = [self._delete(kind, uid, deletes) for kind, uid in gone]
-        events.extend(event for _rank, _uid, event in ordered)
+        events.extend(event for _rank, _uid, group in ordered for event in group)
         return events
 
-    def _create(self, held: _Held) -> WireEvent:
-        if held.create is None:
-            data = self._encoder.framed(Reason.CREATE, held.body)
-            held.create = WireEvent(Reason.CREATE, held.kind, held.uid, data)
+    def _event(self, held: _Held, reason: Reason, body: bytes, audience: Audience) -> WireEvent:
+        data = self._encoder.framed(reason, body)
+        return WireEvent(reason, held.kind, held.uid, data, audience)
+
+    def _create(self, held: _Held) -> tuple[WireEvent, ...]:
+        """One Create for everyone, or one per audience for a pod with details."""
+        if not held.create:
+            if held.detail is None:
+                held.create = (self._event(held, Reason.CREATE, held.body, Audience.ALL),)
+            else:
+                held.create = (
+                    self._event(held, Reason.CREATE, held.body, Audience.PLAIN),
+                    self._event(held, Reason.CREATE, held.detail, Audience.DETAILED),
+                )
         return held.create
 
-    def _update(self, held: _Held) -> WireEvent:
-        if held.update is None:
-            data = self._encoder.framed(Reason.UPDATE, held.body)
-            held.update = WireEvent(Reason.UPDATE, held.kind, held.uid, data)
-        return held.update
+    def _updates(self, held: _Held, plain: bool, detailed: bool) -> tuple[WireEvent, ...]:
+        """The Updates of the audiences whose bytes changed (one for both when equal)."""
+        if plain and detailed and held.detail is None:
+            if held.plain_update is None or held.plain_update.audience is not Audience.ALL:
+                held.plain_update = self._event(held, Reason.UPDATE, held.body, Audience.ALL)
+            return (held.plain_update,)
+        events: list[WireEvent] = []
+        if plain:
+            if held.plain_update is None:
+                held.plain_update = self._event(held, Reason.UPDATE, held.body, Audience.PLAIN)
+            events.append(held.plain_update)
+        if detailed:
+            if held.detailed_update is None:
+                held.detailed_update = self._event(
+                    held, Reason.UPDATE, held.detailed, Audience.DETAILED
+                )
+            events.append(held.detailed_update)
+        return tuple(events)
 
     def _delete(self, kind: Kind, uid: Uid, cache: dict[tuple[Kind, Uid], WireEvent]) -> WireEvent:
         event = cache.get((kind, uid))
