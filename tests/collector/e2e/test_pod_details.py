@@ -41,7 +41,7 @@ def privileged(obj: objects.Obj) -> None:
     obj["spec"]["hostPID"] = True
 
 
-def expected_details(pod_uid: str) -> tuple[dict[str, object], dict[str, object]]:
+def expected_details(pod_uid: str) -> tuple[object, object]:
     image = "registry.example.com/team/{}:1.2.3"
     spec = {
         "containers": [{"image": image.format(n), "name": n} for n in ("app", "sidecar")],

@@ -179,7 +179,7 @@ def test_namespace_without_name_is_accepted_with_one_warning(ready: FalcoHost) -
 
 def test_metrics_before_any_event(ready: FalcoHost) -> None:
     assert set(ready.metrics().values()) == {0}
-    assert len(ready.metrics()) == 19
+    assert len(ready.metrics()) == 21
 
 
 def test_replaying_the_stream_twice_gives_the_same_values(replayed: FalcoHost) -> None:

@@ -42,6 +42,9 @@ class BrokenView:
     def set_pod_uid(self, uid: str) -> None:
         raise AssertionError("unreachable")
 
+    def set_container_id(self, container_id: str) -> None:
+        raise AssertionError("unreachable")
+
 
 @pytest.fixture
 def core() -> PluginCore:

@@ -32,6 +32,7 @@ from k8smeta.plugin.abi.cdef import (
 )
 from k8smeta.plugin.abi.events import ASYNC_EVENT, HEADER_SIZE, PROCESS_LEN_SIZE
 from k8smeta.plugin.abi.state import ERROR_SIZE, STATE_CDEF
+from k8smeta.plugin.core.extract import CONTAINER_FIELDS
 from k8smeta.plugin.core.fields import fields_json
 from k8smeta.plugin.core.plugin import ASYNC_EVENT_NAME, PROCESS_EVENTS
 from k8smeta.plugin.core.schema import INIT_SCHEMA_JSON
@@ -69,6 +70,9 @@ int k8smeta_read_cgroups(ss_plugin_table_reader_vtable_ext* r, ss_plugin_table_t
     ss_plugin_table_field_t* f_second, char* out, int size);
 int k8smeta_write_pod_uid(k8smeta_state* s, int64_t tid, const char* value);
 int k8smeta_write_thread_pod(k8smeta_state* s, ss_plugin_table_reader_vtable_ext* r,
+    ss_plugin_table_writer_vtable_ext* w, int64_t tid, const char* value);
+int k8smeta_write_container_id(k8smeta_state* s, int64_t tid, const char* value);
+int k8smeta_write_thread_container(k8smeta_state* s, ss_plugin_table_reader_vtable_ext* r,
     ss_plugin_table_writer_vtable_ext* w, int64_t tid, const char* value);
 """
 
@@ -120,6 +124,9 @@ def constants() -> str:
             f"#define K8SMETA_ERRLEN {ERROR_SIZE}",
             f"#define K8SMETA_HEADER_SIZE {HEADER_SIZE}  /* event header, packed */",
             f"#define K8SMETA_LEN_SIZE {PROCESS_LEN_SIZE}  /* a process event's length slot */",
+            "/* field ids [first, end) of the container fields: cached by container ID too */",
+            f"#define K8SMETA_CONTAINER_FIELDS_FIRST {CONTAINER_FIELDS[0]}",
+            f"#define K8SMETA_CONTAINER_FIELDS_END {CONTAINER_FIELDS[1]}",
             f"static uint16_t K8SMETA_PARSE_EVENT_TYPES[] = {{{parse_types}}};",
             "static int k8smeta_is_process_event(uint16_t code) {",
             f"    switch (code) {{ {cases} return 1; default: return 0; }}",

@@ -4,27 +4,35 @@
 
 /* ---- threads table ------------------------------------------------------------------ */
 
-/* Copy the string field `f` of the entry of `tid` into out (NUL-terminated).
- * Returns its length, -1 when the thread is absent, -2 when the read failed. */
-static int k8smeta_read_thread_string(ss_plugin_table_reader_vtable_ext* r, ss_plugin_table_t* t,
-                                      ss_plugin_table_field_t* f, int64_t tid, char* out,
-                                      int size) {
-    ss_plugin_state_data key;
+/* Copy string field `f` of entry `e` into out (NUL-terminated, cut to size); -1 when the
+ * read failed. */
+static int k8smeta_read_entry_string(ss_plugin_table_reader_vtable_ext* r, ss_plugin_table_t* t,
+                                     ss_plugin_table_entry_t* e, ss_plugin_table_field_t* f,
+                                     char* out, int size) {
     ss_plugin_state_data value;
+    out[0] = '\0';
+    if (r->read_entry_field(t, e, f, &value) != 0) return -1;
+    snprintf(out, (size_t)size, "%s", value.str != NULL ? value.str : "");
+    return (int)strlen(out);
+}
+
+/* Thread `tid`'s pod_uid into st->uid and its container ID into st->container_id, in one
+ * entry visit. Returns the pod_uid's length, -1 when the thread is absent, -2 when the
+ * pod_uid read failed (a failed container ID read leaves it empty). */
+static int k8smeta_read_thread_ids(ss_plugin_table_reader_vtable_ext* r, k8smeta_state* st,
+                                   int64_t tid) {
+    ss_plugin_state_data key;
     key.s64 = tid;
-    ss_plugin_table_entry_t* e = r->get_table_entry(t, &key);
+    ss_plugin_table_entry_t* e = r->get_table_entry(st->table, &key);
     if (e == NULL) return -1;
-    int n = -2;
-    if (r->read_entry_field(t, e, f, &value) == 0) {
-        const char* str = value.str != NULL ? value.str : "";
-        size_t len = strlen(str);
-        if (len >= (size_t)size) len = (size_t)size - 1;
-        memcpy(out, str, len);
-        out[len] = '\0';
-        n = (int)len;
-    }
-    if (r->release_table_entry != NULL) r->release_table_entry(t, e);
-    return n;
+    int n = k8smeta_read_entry_string(r, st->table, e, st->f_pod, st->uid, (int)sizeof st->uid);
+    if (n > 0)
+        k8smeta_read_entry_string(r, st->table, e, st->f_container, st->container_id,
+                                  (int)sizeof st->container_id);
+    else
+        st->container_id[0] = '\0';
+    if (r->release_table_entry != NULL) r->release_table_entry(st->table, e);
+    return n < 0 ? -2 : n;
 }
 
 typedef struct {
@@ -140,7 +148,7 @@ static int k8smeta_event_cgroups(const ss_plugin_event* e, char* out, int size) 
 
 /* ---- the event thread of parse_event ----------------------------------------------- */
 
-/* Read thread `tid`'s pod_uid into st->uid and its cgroups into st->cgroups with this
+/* Read thread `tid`'s pod_uid into st->uid (its container ID into st->container_id) and its cgroups into st->cgroups with this
  * call's reader (one entry, released): from the cgroups sub-table, or on hosts without it
  * from the event `e`. Returns the cgroups bytes, -1 when the thread is absent, -2 when its
  * cgroups cannot be read. */
@@ -156,6 +164,8 @@ static int k8smeta_prefetch_thread(k8smeta_state* st, int64_t tid,
     st->uid[0] = '\0';
     if (r->read_entry_field(st->table, entry, st->f_pod, &data) == 0 && data.str != NULL)
         snprintf(st->uid, sizeof st->uid, "%s", data.str);
+    k8smeta_read_entry_string(r, st->table, entry, st->f_container, st->container_id,
+                              (int)sizeof st->container_id);
     int n = st->f_cgroups == NULL
                 ? k8smeta_event_cgroups(evt, st->cgroups, (int)sizeof st->cgroups)
                 : k8smeta_read_cgroups(r, st->table, entry, st->f_cgroups, st->f_second,
@@ -177,4 +187,19 @@ static int k8smeta_write_thread_pod(k8smeta_state* st, ss_plugin_table_reader_vt
                                     const char* value) {
     if (r == NULL || w == NULL) return -2;
     return k8smeta_write_thread_string(r, w, st->table, st->f_pod, tid, value);
+}
+
+/* Write thread `tid`'s container ID with the vtables of the current parse_event call. */
+static int k8smeta_write_container_id(k8smeta_state* st, int64_t tid, const char* value) {
+    if (st->reader == NULL || st->writer == NULL) return -2;
+    return k8smeta_write_thread_string(st->reader, st->writer, st->table, st->f_container, tid,
+                                       value);
+}
+
+/* Write thread `tid`'s container ID with the given vtables (the /proc scan's flush). */
+static int k8smeta_write_thread_container(k8smeta_state* st, ss_plugin_table_reader_vtable_ext* r,
+                                          ss_plugin_table_writer_vtable_ext* w, int64_t tid,
+                                          const char* value) {
+    if (r == NULL || w == NULL) return -2;
+    return k8smeta_write_thread_string(r, w, st->table, st->f_container, tid, value);
 }

@@ -2,8 +2,9 @@
 a thread (docs/plugin-contract.md, "Threads table").
 
 - parse_event of a process event: the C wrapper has already read the event thread's
-  `pod_uid` and cgroups into the C state (one entry visit, released). `PrefetchedThread`
-  turns that copy into the core's `ThreadView`; `set_pod_uid` writes through the call's
+  `pod_uid`, container ID and cgroups into the C state (one entry visit, released).
+  `PrefetchedThread` turns that copy into the core's `ThreadView`; `set_pod_uid` and
+  `set_container_id` write through the call's
   vtables, which the C wrapper keeps in the state for the duration of the call.
 - capture_open: `IteratedTable`, bound to the call's vtables, is the core's `ThreadTable`;
   `for_each_thread` runs the host's `iterate_entries` with the `k8smeta_py_visit_thread`
@@ -64,6 +65,9 @@ class _Prefetched:
     def set_pod_uid(self, uid: str) -> None:
         self._thread.write_pod_uid(self._tid, uid)
 
+    def set_container_id(self, container_id: str) -> None:
+        self._thread.write_container_id(self._tid, container_id)
+
 
 class PrefetchedThread:
     """The event thread of the current parse_event, as the C wrapper read it."""
@@ -92,6 +96,15 @@ class PrefetchedThread:
             error = owner_error(self._ffi, self._cstate.parse_in)
             raise TableError(f"cannot write pod_uid: {error}")
 
+    def write_container_id(self, tid: Tid, container_id: str) -> None:
+        """Write the thread's container ID (nothing to do when it already holds it)."""
+        encoded = container_id.encode()
+        if encoded == self._ffi.string(self._cstate.container_id):
+            return
+        if self._lib.k8smeta_write_container_id(self._cstate, tid, encoded) == -2:
+            error = owner_error(self._ffi, self._cstate.parse_in)
+            raise TableError(f"cannot write the container ID: {error}")
+
 
 class _Entry:
     """ThreadView over one entry visited by IteratedTable."""
@@ -107,6 +120,9 @@ class _Entry:
 
     def set_pod_uid(self, uid: str) -> None:
         self._table.write_pod_uid(self._entry, uid)
+
+    def set_container_id(self, container_id: str) -> None:
+        self._table.write_container_id(self._entry, container_id)
 
 
 class IteratedTable:
@@ -171,8 +187,14 @@ class IteratedTable:
         return self._paths.split(n)
 
     def write_pod_uid(self, entry: Any, uid: str) -> None:
-        text = self._ffi.new("char[]", uid.encode())
+        self._write(entry, self._acc.f_pod, uid, "pod_uid")
+
+    def write_container_id(self, entry: Any, container_id: str) -> None:
+        self._write(entry, self._acc.f_container, container_id, "the container ID")
+
+    def _write(self, entry: Any, field: Any, value: str, what: str) -> None:
+        text = self._ffi.new("char[]", value.encode())
         self._value.str = text
-        rc = self._writer.write_entry_field(self._acc.table, entry, self._acc.f_pod, self._value)
+        rc = self._writer.write_entry_field(self._acc.table, entry, field, self._value)
         if rc != 0:
-            raise TableError(f"cannot write pod_uid: {owner_error(self._ffi, self._errors_from)}")
+            raise TableError(f"cannot write {what}: {owner_error(self._ffi, self._errors_from)}")

@@ -22,6 +22,15 @@ logger = logging.getLogger(__name__)
 FIELD_COUNT = len(FIELDS)
 #: The look-up of each field id.
 LOOKUPS = tuple(field.lookup for field in FIELDS)
+#: The container look-up of each field id (None: a field of the pod).
+CONTAINER_LOOKUPS = tuple(field.of_container for field in FIELDS)
+#: Ids of the container fields, first and last + 1 (contiguous: the C cache keys them on
+#: the thread's container ID too).
+CONTAINER_FIELDS = (
+    min(i for i, lookup in enumerate(CONTAINER_LOOKUPS) if lookup is not None),
+    max(i for i, lookup in enumerate(CONTAINER_LOOKUPS) if lookup is not None) + 1,
+)
+assert all(CONTAINER_LOOKUPS[i] is not None for i in range(*CONTAINER_FIELDS))
 
 
 def find_pod(store: Store, pod_uid: str) -> Record | None:
@@ -32,10 +41,19 @@ def find_pod(store: Store, pod_uid: str) -> Record | None:
     return pod
 
 
-def extract(store: Store, field_id: int, arg_key: str | None, pod_uid: str) -> Extracted | None:
-    """The value of field `field_id` for the pod `pod_uid`, or None."""
+def extract(
+    store: Store, field_id: int, arg_key: str | None, pod_uid: str, container_id: str = ""
+) -> Extracted | None:
+    """The value of field `field_id` for the pod `pod_uid` (and the thread's container
+    `container_id`), or None."""
     if not 0 <= field_id < FIELD_COUNT:
         raise FieldError(f"unknown field id {field_id}")
     pod = find_pod(store, pod_uid)
-    value = None if pod is None else FIELDS[field_id].lookup(store, pod, arg_key)
+    if pod is None:
+        return None
+    of_container = CONTAINER_LOOKUPS[field_id]
+    if of_container is not None:
+        container = pod.containers.get(container_id)
+        return None if container is None else of_container(container)
+    value = FIELDS[field_id].lookup(store, pod, arg_key)
     return None if isinstance(value, UnknownOwner) else value

@@ -11,6 +11,14 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from k8smeta.plugin.core.container_records import (
+    NO_CONTAINERS,
+    NO_CONTEXT,
+    ContainerRecord,
+    PodContext,
+    container_records,
+    pod_context,
+)
 from k8smeta.plugin.core.payload import (
     CRON_JOB,
     DAEMON_SET,
@@ -90,6 +98,8 @@ class Record:
     svc_uid: Extracted | None
     annotations: Mapping[str, Extracted]  # the allow-listed keys only
     controller: Controller | None
+    context: PodContext  # `pod.ips`, `pod.serviceaccount`...: NO_CONTEXT without details
+    containers: Mapping[str, ContainerRecord]  # full container ID -> its values
 
     @property
     def key(self) -> str:
@@ -173,6 +183,10 @@ def build_record(
         ),
         annotations=_annotations(payload, annotation_keys, old),
         controller=_controller(refs, old),
+        context=pod_context(payload.details, NO_CONTEXT if old is None else old.context),
+        containers=container_records(
+            payload.details, NO_CONTAINERS if old is None else old.containers
+        ),
     )
 
 

@@ -10,16 +10,22 @@ from k8smeta.wire import metadata_pb2
 SYNC_OPT_IN: Final = "k8smeta/sync"
 """Opt-in key asking our collector for `Sync` snapshot markers; upstream ignores it."""
 
-RESOURCE_KINDS: Final = (*KINDS, SYNC_OPT_IN)
+DETAILS_OPT_IN: Final = "k8smeta/pod-details"
+"""Opt-in key asking our collector for pods with their containers and security context
+(`spec`, more `status`); upstream ignores it."""
+
+RESOURCE_KINDS: Final = (*KINDS, SYNC_OPT_IN, DETAILS_OPT_IN)
 """The kinds the core stores, correctly spelt (upstream asks for `ReplicaController`),
-plus the opt-in key."""
+plus the opt-in keys."""
 
 NO_SYNC_NOTICE: Final = (
     "The collector completed its snapshot without a Sync marker, as the upstream"
     " k8s-metacollector does: it sends no StatefulSet, Job, CronJob nor Node and no pod"
     " annotations, so k8smeta.sts.*, k8smeta.job.*, k8smeta.cronjob.*, k8smeta.node.* and"
     " k8smeta.pod.annotation[] will have no value, and k8smeta.workload.name none for"
-    " those controllers (docs/troubleshooting.md)"
+    " those controllers; it sends no pod details, so k8smeta.container.*,"
+    " k8smeta.pod.ips, .serviceaccount, .hostnetwork, .hostpid and .qos will have no value"
+    " (docs/troubleshooting.md)"
 )
 """Logged once at INFO by a feed whose collector never sends `Sync`: our collector does."""
 
