@@ -17,7 +17,7 @@ from k8smeta.plugin.core.errors import PayloadError
 from k8smeta.plugin.core.payload import CRON_JOB, JOB, POD, SYNC, Payload, decode_payload
 from k8smeta.plugin.core.store import Store
 from k8smeta.plugin.feed import event_payload
-from k8smeta.tools.explain_fields import field_lines
+from k8smeta.tools.explain_fields import NO_CONTAINERS, container_names, field_lines
 from k8smeta.tools.watch_call import Outcome, WatchOptions, watch_events
 
 #: Seconds `--explain` waits for the snapshot when no `--timeout` is given.
@@ -97,6 +97,12 @@ def report(snapshot: Snapshot, options: WatchOptions, pod_uid: str) -> list[str]
     lines.append(
         f"Node {options.node!r}: "
         + ("MISSING (not sent)" if node is None else f"present, uid {node.key}")
+    )
+    containers = container_names(pod)
+    lines.append(
+        "containers: " + ", ".join(containers)
+        if containers
+        else f"containers: none with a container ID: {NO_CONTAINERS}"
     )
     lines.append("fields:")
     lines.extend(f"  {line}" for line in field_lines(store, pod))

@@ -172,7 +172,8 @@ def field_lines(store: Store, pod: Record) -> list[str]:
     for field in FIELDS:
         if field.of_container is not None:
             lines.extend(_container_lines(store, pod, field))
-        elif field.arg is not Arg.KEY:
+            continue
+        if field.arg is not Arg.KEY:
             lines.append(_line(store, pod, field, None))
             continue
         keys, reason = _keys(store, pod, field)

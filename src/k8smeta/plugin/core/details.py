@@ -6,8 +6,9 @@ Kubernetes pod object: `spec.{serviceAccountName, hostNetwork, hostPID, containe
 initContainers, ephemeralContainers}` (each container's `name`, `image`,
 `securityContext.privileged`) and `status.{podIPs, qosClass, containerStatuses,
 initContainerStatuses, ephemeralContainerStatuses}` (each with `name`, `containerID`,
-`imageID`). A pod payload without `spec` has no details (the upstream collector). Decoding
-is as strict as the rest of the payload: a value of the wrong type rejects it.
+`imageID`). A pod payload without `spec` has no details (the upstream collector). Inside
+an object `spec`, decoding is as strict as the rest of the payload: a value of the wrong
+type rejects it.
 """
 
 from __future__ import annotations
@@ -113,11 +114,10 @@ def _containers(read: Reader, spec: Mapping[str, Any], status: Mapping[str, Any]
 
 
 def pod_details(read: Reader, spec: object, status: Mapping[str, Any]) -> PodDetails | None:
-    """The details of a pod whose `spec` was decoded to `spec` (None: no spec sent)."""
-    if spec is None:
-        return None
+    """The details of a pod whose `spec` was decoded to `spec`: None when it is not an
+    object (not sent; any other JSON is accepted and ignored, as upstream's plugin does)."""
     if not isinstance(spec, dict):
-        raise _reject(f"a pod's 'spec' must hold a JSON object, not {json_type(spec)}")
+        return None
     ips = tuple(
         read.string(e, "ip", "status.podIPs") or ""
         for e in read.objects(status, "podIPs", "status")
