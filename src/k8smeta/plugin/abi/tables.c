@@ -16,17 +16,17 @@ static int k8smeta_read_entry_string(ss_plugin_table_reader_vtable_ext* r, ss_pl
     return (int)strlen(out);
 }
 
-/* Thread `tid`'s pod_uid into st->uid and its container ID into st->container_id, in one
- * entry visit. Returns the pod_uid's length, -1 when the thread is absent, -2 when the
- * pod_uid read failed (a failed container ID read leaves it empty). */
+/* Thread `tid`'s pod_uid into st->uid and, when `with_container`, its container ID into
+ * st->container_id, in one entry visit. Returns the pod_uid's length, -1 when the thread
+ * is absent, -2 when the pod_uid read failed (a failed container ID read leaves it empty). */
 static int k8smeta_read_thread_ids(ss_plugin_table_reader_vtable_ext* r, k8smeta_state* st,
-                                   int64_t tid) {
+                                   int64_t tid, int with_container) {
     ss_plugin_state_data key;
     key.s64 = tid;
     ss_plugin_table_entry_t* e = r->get_table_entry(st->table, &key);
     if (e == NULL) return -1;
     int n = k8smeta_read_entry_string(r, st->table, e, st->f_pod, st->uid, (int)sizeof st->uid);
-    if (n > 0)
+    if (n > 0 && with_container)
         k8smeta_read_entry_string(r, st->table, e, st->f_container, st->container_id,
                                   (int)sizeof st->container_id);
     else

@@ -44,6 +44,12 @@ static ss_plugin_rc k8smeta_read_failed(k8smeta_state* st,
     return SS_PLUGIN_FAILURE;
 }
 
+/* Whether field `id` is one of the container fields (their value depends on the thread's
+ * container ID, read and cached with them). */
+static int k8smeta_is_container_field(uint32_t id) {
+    return id >= K8SMETA_CONTAINER_FIELDS_FIRST && id < K8SMETA_CONTAINER_FIELDS_END;
+}
+
 /* ---- the symbols ---------------------------------------------------------------------- */
 
 K8SMETA_EXPORT ss_plugin_t* plugin_init(const ss_plugin_init_input* in, ss_plugin_rc* rc) {
@@ -109,8 +115,11 @@ K8SMETA_EXPORT ss_plugin_rc plugin_extract_fields(
     if (in->num_fields == 0) return SS_PLUGIN_SUCCESS;
     int64_t tid = (int64_t)evt->evt->tid;
     int status = -1;
+    int with_container = 0;   /* the container ID is read only for the container fields */
+    for (uint32_t i = 0; i < in->num_fields; i++)
+        with_container |= k8smeta_is_container_field(in->fields[i].field_id);
     if (tid > 0 && in->table_reader_ext != NULL)
-        status = k8smeta_read_thread_ids(in->table_reader_ext, st, tid);
+        status = k8smeta_read_thread_ids(in->table_reader_ext, st, tid, with_container);
     if (status == -2) return k8smeta_read_failed(st, in);
     if (status <= 0) {   /* no thread id, no such thread (-1), or an empty pod_uid (0) */
         k8smeta_no_values(in, 0);
@@ -126,10 +135,7 @@ K8SMETA_EXPORT ss_plugin_rc plugin_extract_fields(
     for (uint32_t i = 0; i < in->num_fields; i++) {
         ss_plugin_extract_field* f = &in->fields[i];
         /* a container field's value depends on the thread's container too */
-        const char* cid = f->field_id >= K8SMETA_CONTAINER_FIELDS_FIRST &&
-                                  f->field_id < K8SMETA_CONTAINER_FIELDS_END
-                              ? st->container_id
-                              : NULL;
+        const char* cid = k8smeta_is_container_field(f->field_id) ? st->container_id : NULL;
         int slot = cacheable ? k8smeta_cache_slot_of(st->uid, cid, f->field_id, f->arg_key) : -1;
         if (slot >= 0 &&
             k8smeta_cache_matches(&cache[slot], st->generation, st->uid, cid, f->field_id,

@@ -19,6 +19,31 @@ from k8smeta.plugin.core.values import Extracted
 
 TRUE = Extracted((b"true",))
 FALSE = Extracted((b"false",))
+_SHARED_LIMIT = 16384
+
+
+class SharedValues:
+    """One `Extracted` per distinct text among the values pods repeat (container names,
+    images, repositories, tags, digests, service accounts, QoS classes): the replicas of a
+    workload hold one object each, not one per pod. Bounded: cleared when full (values
+    in use stay referenced by their records)."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self) -> None:
+        self._values: dict[str, Extracted] = {}
+
+    def get(self, text: str) -> Extracted | None:
+        if not text:
+            return None
+        value = self._values.get(text)
+        if value is None:
+            if len(self._values) >= _SHARED_LIMIT:
+                self._values.clear()
+            value = self._values[text] = Extracted((text.encode(),))
+        return value
+
+
 _TYPES = {ctype: Extracted((ctype.encode(),)) for _, _, ctype in CONTAINER_LISTS}
 NO_CONTAINERS: Mapping[str, ContainerRecord] = MappingProxyType({})
 
@@ -57,33 +82,29 @@ def image_digest(image_id: str, image: str) -> str:
     return split_image(image)[2]
 
 
-def _text(value: str) -> Extracted | None:
-    return Extracted((value.encode(),)) if value else None
-
-
 def _flag(value: bool | None) -> Extracted | None:
     return None if value is None else (TRUE if value else FALSE)
 
 
-def container_record(info: ContainerInfo) -> ContainerRecord:
+def container_record(info: ContainerInfo, shared: SharedValues) -> ContainerRecord:
     cid = info.container_id
     repository, tag, _ = split_image(info.image)
     return ContainerRecord(
         info,
         Extracted((cid[:SHORT_ID_LEN].encode(),)),
         Extracted((cid.encode(),)),
-        _text(info.name),
-        _text(info.image),
-        _text(repository),
-        _text(tag),
-        _text(image_digest(info.image_id, info.image)),
+        shared.get(info.name),
+        shared.get(info.image),
+        shared.get(repository),
+        shared.get(tag),
+        shared.get(image_digest(info.image_id, info.image)),
         _TYPES[info.type],
         _flag(info.privileged),
     )
 
 
 def container_records(
-    details: PodDetails | None, old: Mapping[str, ContainerRecord]
+    details: PodDetails | None, old: Mapping[str, ContainerRecord], shared: SharedValues
 ) -> Mapping[str, ContainerRecord]:
     """The pod's containers that have an ID, by ID; `old`'s records reused when the same."""
     if details is None or not details.containers:
@@ -93,7 +114,7 @@ def container_records(
         if info.container_id:
             previous = old.get(info.container_id)
             if previous is None or previous.info != info:
-                previous = container_record(info)
+                previous = container_record(info, shared)
             records[info.container_id] = previous
     return records or NO_CONTAINERS
 
@@ -112,7 +133,7 @@ class PodContext:
 NO_CONTEXT = PodContext(None, None, None, None, None)
 
 
-def pod_context(details: PodDetails | None, old: PodContext) -> PodContext:
+def pod_context(details: PodDetails | None, old: PodContext, shared: SharedValues) -> PodContext:
     """The values of `details` (NO_CONTEXT without: the collector sent none); `old`
     when equal, so that the C boundary's native copies stay valid."""
     if details is None:
@@ -120,10 +141,10 @@ def pod_context(details: PodDetails | None, old: PodContext) -> PodContext:
     ips = tuple(ip.encode() for ip in details.pod_ips)
     context = PodContext(
         Extracted(ips) if ips else None,
-        _text(details.service_account or ""),
+        shared.get(details.service_account or ""),
         _flag(details.host_network),
         _flag(details.host_pid),
-        _text(details.qos_class or ""),
+        shared.get(details.qos_class or ""),
     )
     return old if _strings(old) == _strings(context) else context
 

@@ -8,11 +8,13 @@ initContainers, ephemeralContainers}` (each container's `name`, `image`,
 initContainerStatuses, ephemeralContainerStatuses}` (each with `name`, `containerID`,
 `imageID`). A pod payload without `spec` has no details (the upstream collector). Inside
 an object `spec`, decoding is as strict as the rest of the payload: a value of the wrong
-type rejects it.
+type rejects it. Names, images and image IDs are interned: a workload's replicas share
+them.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -99,7 +101,8 @@ def _containers(read: Reader, spec: Mapping[str, Any], status: Mapping[str, Any]
         for entry in read.objects(status, status_key, "status"):
             name = read.string(entry, "name", where) or ""
             cid = read.string(entry, "containerID", where) or ""
-            ids[name] = (_runtime_id(cid), read.string(entry, "imageID", where) or "")
+            image_id = sys.intern(read.string(entry, "imageID", where) or "")
+            ids[name] = (_runtime_id(cid), image_id)
         where = f"spec.{spec_key}"
         for entry in read.objects(spec, spec_key, "spec"):
             name = read.string(entry, "name", where) or ""
@@ -108,8 +111,9 @@ def _containers(read: Reader, spec: Mapping[str, Any], status: Mapping[str, Any]
                 raise _reject(f"'{where}.securityContext' must be an object")
             privileged = read.flag(context, "privileged", f"{where}.securityContext")
             cid, image_id = ids.get(name, ("", ""))
-            image = read.string(entry, "image", where) or ""
-            containers.append(ContainerInfo(ctype, name, image, privileged, cid, image_id))
+            image = sys.intern(read.string(entry, "image", where) or "")
+            info = ContainerInfo(ctype, sys.intern(name), image, privileged, cid, image_id)
+            containers.append(info)
     return containers
 
 

@@ -16,6 +16,7 @@ from k8smeta.plugin.core.container_records import (
     NO_CONTEXT,
     ContainerRecord,
     PodContext,
+    SharedValues,
     container_records,
     pod_context,
 )
@@ -53,6 +54,7 @@ _NOT_CONTROLLERS = frozenset((NAMESPACE, SERVICE, DEPLOYMENT))
 #: every pod (other kinds, verbatim from refs, get their own).
 _KIND_VALUES = {kind: (Extracted((kind.encode(),)), UnknownOwner(kind)) for kind in KINDS}
 _NO_ANNOTATIONS: Mapping[str, Extracted] = MappingProxyType({})
+_SHARED = SharedValues()  # for records built outside a store (tests, tools)
 
 
 def reuse(old: Extracted | None, strings: tuple[bytes, ...]) -> Extracted:
@@ -161,10 +163,14 @@ def _annotations(
 
 
 def build_record(
-    payload: Payload, old: Record | None, annotation_keys: Collection[str] = ()
+    payload: Payload,
+    old: Record | None,
+    annotation_keys: Collection[str] = (),
+    shared: SharedValues | None = None,
 ) -> Record:
-    """The record of a Create/Update payload, reusing `old`'s equal values; annotations
-    other than `annotation_keys` are dropped."""
+    """The record of a Create/Update payload, reusing `old`'s equal values and `shared`'s
+    (the store's); annotations other than `annotation_keys` are dropped."""
+    shared = _SHARED if shared is None else shared
     single, labels_list = _labels(payload.labels, old)
     refs = dict(payload.refs or ())
     service_uids = refs.get(SERVICE, ())
@@ -183,9 +189,9 @@ def build_record(
         ),
         annotations=_annotations(payload, annotation_keys, old),
         controller=_controller(refs, old),
-        context=pod_context(payload.details, NO_CONTEXT if old is None else old.context),
+        context=pod_context(payload.details, NO_CONTEXT if old is None else old.context, shared),
         containers=container_records(
-            payload.details, NO_CONTAINERS if old is None else old.containers
+            payload.details, NO_CONTAINERS if old is None else old.containers, shared
         ),
     )
 
