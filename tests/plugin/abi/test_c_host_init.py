@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -36,12 +37,19 @@ RunInit = Callable[..., tuple[dict[str, str], str]]
 @pytest.fixture
 def run_init(init_env_binary: Path, library: Path) -> RunInit:
     """Runs the host in an empty environment: `run_init(config, wait_ms, "NAME=VALUE", ...)`
-    (the variables are set with setenv after dlopen); returns its values and its stderr."""
+    (the variables are set with setenv after dlopen); returns its values and its stderr.
+    `start_env` (keyword) is the environment the host starts with; `library` another .so."""
 
-    def run(config: dict[str, object], wait_ms: int, *env: str) -> tuple[dict[str, str], str]:
-        command = [str(init_env_binary), str(library), json.dumps(config), str(wait_ms), *env]
+    def run(
+        config: dict[str, object],
+        wait_ms: int,
+        *env: str,
+        start_env: tuple[str, ...] = (),
+        so: Path = library,
+    ) -> tuple[dict[str, str], str]:
+        command = [str(init_env_binary), str(so), json.dumps(config), str(wait_ms), *env]
         proc = subprocess.run(
-            ["/usr/bin/env", "-i", *command],
+            ["/usr/bin/env", "-i", *start_env, *command],
             capture_output=True,
             text=True,
             timeout=60,
@@ -269,4 +277,35 @@ def test_a_ca_bundle_path_with_a_nul_is_a_config_error(run_init: RunInit) -> Non
     assert values["init_rc"] != "0"
     assert values["last_error"] == (
         "invalid init config: key 'caPEMBundle' holds a path with a NUL character"
+    )
+
+
+def _other_pythons() -> list[Path]:
+    """Shared libpythons of other versions on this machine (pyenv's builds)."""
+    found = sorted(Path.home().glob(".pyenv/versions/3.*/lib/libpython3.*.so.1.0"))
+    ours = f"libpython{sys.version_info.major}.{sys.version_info.minor}.so.1.0"
+    return [path for path in found if path.name != ours]
+
+
+OTHER_PYTHONS = _other_pythons()
+
+
+@pytest.mark.parametrize("how", ["LD_PRELOAD", "host-started"])
+@pytest.mark.parametrize(
+    "other", OTHER_PYTHONS or [None], ids=[p.name for p in OTHER_PYTHONS] or ["none"]
+)
+def test_another_libpython_in_the_process_fails_init_untouched(
+    run_init: RunInit, how: str, other: Path | None
+) -> None:
+    """It crashed in PyConfig_Clear at dlopen (preloaded) or spun forever in init (a host
+    that had started its own interpreter)."""
+    if other is None:
+        pytest.skip("no libpython of another version on this machine")
+    variable = "LD_PRELOAD" if how == "LD_PRELOAD" else "INIT_ENV_HOST_PYTHON"
+    values, _ = run_init(SIMPLE, 0, start_env=(f"{variable}={other}",))
+    assert values["init_rc"] != "0"
+    assert values["last_error"] == (
+        f"k8smeta: another Python runtime is already loaded in the process ({other});"
+        f" the plugin needs its own Python {sys.version_info.major}.{sys.version_info.minor}"
+        " and does not touch another interpreter"
     )
