@@ -86,6 +86,7 @@ _ENTRY_KEYS: dict[str, tuple[type, ...]] = {
     "layout": (str,),
     "qos": (str,),
     "unit": (str,),
+    "container": (str,),
 }
 _REQUIRED = ("pid", "proc")
 _JSON_NAMES = {dict: "an object", list: "a list", str: "a string", int: "a number",
