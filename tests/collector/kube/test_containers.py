@@ -13,6 +13,10 @@ from k8smeta.collector.kube.decode import KindDecoder
 from k8smeta.collector.kube.kinds import KINDS
 from k8smeta.collector.kube.trim import trim
 from k8smeta.collector.model import NO_DETAILS, Container, ContainerType, Kind, PodDetails
+from k8smeta.collector.rpc.encode import EventEncoder
+from k8smeta.plugin.core.payload import decode_payload
+from k8smeta.plugin.feed import event_payload
+from k8smeta.wire import metadata_pb2
 from tests.kubeapi import objects
 
 UID = "0f90f31c-ebeb-4192-a2b0-92e076c43817"
@@ -141,3 +145,22 @@ def test_a_container_restart_changes_the_pod() -> None:
     raw["status"]["containerStatuses"][0]["containerID"] = "containerd://" + "e" * 64
     assert not typed(raw).same_content(before)
     assert typed(rich_pod()).same_content(before)
+
+
+def test_what_is_kept_the_plugin_accepts() -> None:
+    """A string over the plugin's 64 KiB limit is kept as absent, not served to be refused
+    (with the whole pod) by the plugin."""
+    raw = rich_pod()
+    raw["spec"]["containers"][0]["image"] = "r/" + "x" * 70_000
+    raw["spec"]["serviceAccountName"] = "é" * 20_000  # 40,000 bytes: kept
+    obj = typed(raw)
+    assert obj == trim(Kind.POD, raw)
+    assert obj.details.containers[0].image == ""
+    assert obj.details.service_account == "é" * 20_000
+    body = EventEncoder().detailed_body(obj, None)
+    assert body is not None
+    event = metadata_pb2.Event.FromString(body)
+    event.reason = "Create"
+    payload = decode_payload(event_payload(event))
+    assert payload.details is not None
+    assert payload.details.containers[0].image == ""

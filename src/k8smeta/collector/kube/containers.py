@@ -21,6 +21,16 @@ from k8smeta.collector.model import NO_DETAILS, Container, ContainerType, PodDet
 
 MAX_CONTAINERS = 4096
 """Containers kept per pod: the plugin's limit of entries per list."""
+MAX_TEXT = 64 << 10
+"""Bytes of one kept string: the plugin's limit (it refuses a pod with a longer one). A
+longer value is kept as "" (absent)."""
+_SHORT = MAX_TEXT // 4  # characters: at most MAX_TEXT bytes whatever the text
+
+
+def _fit(text: str) -> str:
+    """`text`, or "" when it is over MAX_TEXT bytes (the length in characters first)."""
+    return text if len(text) <= _SHORT or len(text.encode()) <= MAX_TEXT else ""
+
 
 # A named tuple built without its Python-level `__new__` (≈ 1 µs each otherwise).
 _new = tuple.__new__
@@ -73,9 +83,8 @@ def details(
             if len(containers) >= MAX_CONTAINERS:
                 break
             cid, image_id = statuses.get(name, ("", ""))
-            containers.append(
-                Container(ctype, intern(name), intern(image), privileged, cid, intern(image_id))
-            )
+            fields = (ctype, intern(_fit(name)), intern(_fit(image)), privileged)
+            containers.append(_new(Container, (*fields, _fit(cid), intern(_fit(image_id)))))
     context = (tuple(pod_ips), service_account, host_network, host_pid, qos_class)
     return _pod_details(context, containers)
 
@@ -84,6 +93,8 @@ def _pod_details(
     context: tuple[tuple[str, ...], str, bool, bool, str], containers: list[Container]
 ) -> PodDetails:
     ips, service_account, host_network, host_pid, qos_class = context
+    ips = tuple([ip for ip in ips if len(ip) <= _SHORT])  # an IP is short: anything else is not
+    service_account, qos_class = _fit(service_account), _fit(qos_class)
     if not (ips or service_account or host_network or host_pid or qos_class or containers):
         return NO_DETAILS
     fields = (ips, intern(service_account), host_network, host_pid, intern(qos_class))
@@ -108,11 +119,11 @@ def _add_typed(
         status = by_name.get(name)
         fields = (
             ctype,
-            intern(name),
-            intern(entry.image or ""),
+            intern(_fit(name)),
+            intern(_fit(entry.image or "")),
             None if context is None else context.privileged,
-            "" if status is None else status.container_id or "",
-            "" if status is None else intern(status.image_id or ""),
+            "" if status is None else _fit(status.container_id or ""),
+            "" if status is None else intern(_fit(status.image_id or "")),
         )
         out.append(_new(Container, fields))
 
