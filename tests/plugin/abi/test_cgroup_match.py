@@ -45,7 +45,8 @@ def matcher(tmp_path_factory: pytest.TempPathFactory) -> Any:
     ffi.set_source(MODULE, SOURCE.read_text(), extra_compile_args=["-O2", "-Wall", "-Werror"])
     built = ffi.compile(tmpdir=str(tmp_path_factory.mktemp("cgroup_match")), verbose=False)
     spec = importlib.util.spec_from_file_location(MODULE, built)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -49,7 +49,7 @@ def _session_of(host: SharedLibHost) -> abi_session.Session:
     return live
 
 
-class _Entered(AssertionError):
+class _EnteredPythonError(AssertionError):
     """Python was entered for a process event."""
 
 
@@ -61,7 +61,7 @@ def _forbid_python(monkeypatch: pytest.MonkeyPatch, host: SharedLibHost) -> list
     def entry(name: str) -> Any:
         def body(*args: object, **kwargs: object) -> None:
             entered.append(name)
-            raise _Entered(name)
+            raise _EnteredPythonError(name)
 
         return body
 
@@ -124,15 +124,16 @@ def test_each_outcome_python_logs_reaches_it_at_trace(
 
 
 def _failing_writer() -> Any:
-    @ffi.callback(
-        "ss_plugin_rc(ss_plugin_table_t*, ss_plugin_table_entry_t*,"
-        " const ss_plugin_table_field_t*, const ss_plugin_state_data*)",
-        error=1,
-    )
-    def write(t: Any, e: Any, f: Any, value: Any) -> int:
+    def fail(t: Any, e: Any, f: Any, value: Any) -> int:
         tables._table_of(t).threads.fail("the table is read-only today")
         return 1
 
+    write = ffi.callback(
+        "ss_plugin_rc(ss_plugin_table_t*, ss_plugin_table_entry_t*,"
+        " const ss_plugin_table_field_t*, const ss_plugin_state_data*)",
+        fail,
+        error=1,
+    )
     vtable = _WRITER_VTABLE()
     vtable.write_entry_field = write
     _KEEP.append(write)
@@ -173,15 +174,17 @@ def test_unreadable_cgroups_are_logged_and_counted(
     logged = len(host.logs())
     original = tables.reader_vtable
 
-    @ffi.callback(
-        "ss_plugin_rc(ss_plugin_table_t*, ss_plugin_table_entry_t*,"
-        " const ss_plugin_table_field_t*, ss_plugin_state_data*)",
-        error=1,
-    )
-    def read(t: Any, e: Any, f: Any, out: Any) -> int:
+    def read_but_cgroups(t: Any, e: Any, f: Any, out: Any) -> int:
         if int(ffi.cast("uintptr_t", f)) == tables._F_CGROUPS:
             return 1
         return int(tables._read(t, e, f, out))
+
+    read = ffi.callback(
+        "ss_plugin_rc(ss_plugin_table_t*, ss_plugin_table_entry_t*,"
+        " const ss_plugin_table_field_t*, ss_plugin_state_data*)",
+        read_but_cgroups,
+        error=1,
+    )
 
     def failing_reader() -> Any:
         vtable = original()
