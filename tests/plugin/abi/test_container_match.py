@@ -1,8 +1,11 @@
 """The C container-ID matcher (abi/container_match.c) against the Python reference
-(core/cgroup.py), on generated cgroup paths of every layout and on hostile strings.
+(core/cgroup.py), on generated cgroup paths of every layout and on hostile strings; and
+the IDs a thread is tagged with (`k8smeta_find_ids`: the first path with a pod UID, and
+that path's container ID) on buffers of NUL-separated paths, as the parse wrapper reads them.
 
-The C file is compiled alone here (cffi, API mode). The reference decodes the path as
-UTF-8 with replacement, as the plugin's Python does with the C side's buffer.
+The C files are compiled here alone (cffi, API mode), the pod-UID matcher first, as the
+plugin's preamble includes them. The reference decodes each path as UTF-8 with
+replacement, as the plugin's Python does with the C side's buffer.
 """
 
 from __future__ import annotations
@@ -16,10 +19,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import k8smeta.plugin.abi
-from k8smeta.plugin.core.cgroup import container_id_from_cgroup
-from tests.plugin.core.cgroup_paths import cgroup_paths, hex_ids
+from k8smeta.plugin.core.cgroup import container_id_from_cgroup, ids_from_cgroup
+from tests.plugin.core.cgroup_paths import cgroup_paths, hex_ids, pod_dirs
 
-SOURCE = Path(k8smeta.plugin.abi.__file__).parent / "container_match.c"
+HERE = Path(k8smeta.plugin.abi.__file__).parent
+SOURCES = (HERE / "cgroup_match.c", HERE / "container_match.c")
 MODULE = "_k8smeta_container_match_test"
 
 
@@ -29,8 +33,12 @@ def matcher(tmp_path_factory: pytest.TempPathFactory) -> Any:
     from cffi import FFI
 
     ffi = FFI()
-    ffi.cdef("int k8smeta_find_container_id(const char* path, size_t len, char* out);")
-    ffi.set_source(MODULE, SOURCE.read_text(), extra_compile_args=["-O2", "-Wall", "-Werror"])
+    ffi.cdef(
+        "int k8smeta_find_container_id(const char* path, size_t len, char* out);"
+        "int k8smeta_find_ids(const char* cgroups, size_t len, char* uid, char* cid);"
+    )
+    source = "\n".join(path.read_text() for path in SOURCES)
+    ffi.set_source(MODULE, source, extra_compile_args=["-O2", "-Wall", "-Werror"])
     built = ffi.compile(tmpdir=str(tmp_path_factory.mktemp("container_match")), verbose=False)
     spec = importlib.util.spec_from_file_location(MODULE, built)
     assert spec is not None
@@ -76,3 +84,37 @@ def test_long_paths(matcher: Any) -> None:
     assert c_find(matcher, deep.encode()) == cid
     assert c_find(matcher, b"/" * 65_536) == ""
     assert c_find(matcher, b"") == ""
+
+
+def c_find_ids(matcher: Any, raw: bytes) -> tuple[str, str]:
+    uid = matcher.ffi.new("char[37]")
+    cid = matcher.ffi.new("char[65]")
+    found = matcher.lib.k8smeta_find_ids(raw, len(raw), uid, cid)
+    if not found:
+        return "", ""
+    return matcher.ffi.string(uid).decode(), matcher.ffi.string(cid).decode()
+
+
+def reference_ids(raw: bytes) -> tuple[str, str]:
+    """What the core's `_tag` takes: the first path (of the NUL-separated buffer) with a pod
+    UID, and that path's container ID."""
+    for path in raw.split(b"\0"):
+        ids = ids_from_cgroup(path.decode("utf-8", "replace")) if path else ("", "")
+        if ids[0]:
+            return ids
+    return "", ""
+
+
+container_paths = st.builds(
+    lambda prefix, pod, rest: "/".join((prefix, pod, *rest)),
+    st.sampled_from(["/kubepods", "/kubepods.slice/kubepods-burstable.slice", "", "/docker"]),
+    pod_dirs,
+    st.lists(cgroup_paths, max_size=2),
+)
+
+
+@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(container_paths | cgroup_paths, max_size=5))
+def test_the_ids_of_a_thread(matcher: Any, paths: list[str]) -> None:
+    raw = b"".join(p.replace("\0", "").encode("utf-8", "surrogatepass") + b"\0" for p in paths)
+    assert c_find_ids(matcher, raw) == reference_ids(raw)

@@ -6,7 +6,8 @@
  * that names a container: `cri-containerd-<id>.scope`, `crio-<id>.scope`,
  * `docker-<id>.scope`, `crio-<id>`, or a bare `<id>` right under a component that is
  * `docker` or starts with `pod`. Matched on bytes: every byte of a match is ASCII and `/` is
- * never part of a UTF-8 sequence, so the result is the reference's on the UTF-8 text. */
+ * never part of a UTF-8 sequence, so the result is the reference's on the UTF-8 text.
+ * `k8smeta_find_ids` also needs cgroup_match.c (before this file in the preamble). */
 
 #include <stddef.h>
 #include <string.h>
@@ -79,4 +80,24 @@ static int k8smeta_find_container_id(const char* path, size_t len,
         if (start == 0) return 0;
         end = start - 1;
     }
+}
+
+/* The pod UID of the first of the `len` bytes of NUL-separated paths at `cgroups` that
+ * has one (cgroup_match.c), and the container ID of that same path (container_match.c;
+ * "" when it names none), as k8smeta.plugin.core.cgroup.ids_from_cgroup gives them path by
+ * path. Returns 1 when a pod UID was found, else 0. */
+static int k8smeta_find_ids(const char* cgroups, size_t len, char uid[K8SMETA_POD_UID_LEN + 1],
+                            char cid[K8SMETA_CONTAINER_ID_LEN + 1]) {
+    const char* p = cgroups;
+    const char* end = cgroups + len;
+    while (p < end) {
+        const char* nul = memchr(p, '\0', (size_t)(end - p));
+        size_t n = (size_t)((nul != NULL ? nul : end) - p);
+        if (k8smeta_find_pod_uid(p, n, uid)) {
+            k8smeta_find_container_id(p, n, cid);
+            return 1;
+        }
+        p += n + 1;
+    }
+    return 0;
 }
