@@ -317,3 +317,113 @@ def test_a_uid_held_by_another_kind_stays_with_its_first_holder() -> None:
     assert (index.count(Kind.POD), index.count(Kind.NAMESPACE)) == (1, 1)
     assert (affected.pods, affected.objects) == (set(), set())
     assert affected.conflicts == [(newcomer, holder)]
+
+
+TO_RS = ref(Kind.REPLICA_SET, "web-1", "rs-1")
+
+
+def replica_set_chain(length: int, *, cycle: bool = False) -> list[KubeObject]:
+    """rs-1 controlled by rs-2 ... by rs-<length>; with `cycle`, the top one by rs-1."""
+    chain = []
+    for number in range(1, length + 1):
+        above = number + 1 if number < length else (1 if cycle else None)
+        owner = None if above is None else ref(Kind.REPLICA_SET, f"web-{above}", f"rs-{above}")
+        chain.append(workload(Kind.REPLICA_SET, f"web-{number}", f"rs-{number}", owner=owner))
+    return chain
+
+
+@pytest.mark.parametrize(
+    ("objects", "expected_refs", "expected_needs"),
+    [
+        pytest.param(
+            [NS, *replica_set_chain(2), pod("p", "p-1", owner=TO_RS)],
+            {"Namespace": ["ns-1"], "ReplicaSet": ["rs-1"], "Service": []},
+            {"ns-1", "rs-1"},
+            id="replica set controlled by a replica set",
+        ),
+        pytest.param(
+            [NS, *replica_set_chain(2000), pod("p", "p-1", owner=TO_RS)],
+            {"Namespace": ["ns-1"], "ReplicaSet": ["rs-1"], "Service": []},
+            {"ns-1", "rs-1"},
+            id="2000 replica sets in a chain",
+        ),
+        pytest.param(
+            [NS, *replica_set_chain(3, cycle=True), pod("p", "p-1", owner=TO_RS)],
+            {"Namespace": ["ns-1"], "ReplicaSet": ["rs-1"], "Service": []},
+            {"ns-1", "rs-1"},
+            id="replica sets in a cycle",
+        ),
+        pytest.param(
+            [
+                NS,
+                workload(Kind.REPLICA_SET, "web-1", "rs-1", owner=TO_RS),
+                pod("p", "p-1", owner=TO_RS),
+            ],
+            {"Namespace": ["ns-1"], "ReplicaSet": ["rs-1"], "Service": []},
+            {"ns-1", "rs-1"},
+            id="replica set controlling itself",
+        ),
+        pytest.param(
+            [
+                NS,
+                CRON,
+                workload(Kind.REPLICA_SET, "web-1", "rs-1", owner=ref(Kind.CRON_JOB, "n", "cj-1")),
+                pod("p", "p-1", owner=TO_RS),
+            ],
+            {"Namespace": ["ns-1"], "ReplicaSet": ["rs-1"], "Service": []},
+            {"ns-1", "rs-1"},
+            id="replica set controlled by a cronjob: not followed",
+        ),
+        pytest.param(
+            [
+                NS,
+                DEP,
+                workload(Kind.REPLICA_SET, "web-1", "rs-1", owner=ref("Rollout", "r", "dep-1")),
+                pod("p", "p-1", owner=TO_RS),
+            ],
+            {"Namespace": ["ns-1"], "ReplicaSet": ["rs-1"], "Service": []},
+            {"ns-1", "rs-1"},
+            id="replica set of a CRD whose UID a deployment holds",
+        ),
+        pytest.param(
+            [
+                NS,
+                workload(Kind.JOB, "j", "job-1", owner=ref(Kind.JOB, "top", "job-2")),
+                workload(Kind.JOB, "top", "job-2", owner=ref(Kind.CRON_JOB, "n", "cj-1")),
+                CRON,
+                pod("p", "p-1", owner=TO_JOB),
+            ],
+            {"Job": ["job-1"], "Namespace": ["ns-1"], "Service": []},
+            {"ns-1", "job-1"},
+            id="job controlled by a job",
+        ),
+        pytest.param(
+            [
+                NS,
+                workload(Kind.DEPLOYMENT, "web", "dep-1", owner=ref(Kind.DEPLOYMENT, "x", "dep-2")),
+                workload(Kind.DEPLOYMENT, "x", "dep-2"),
+                RS,
+                pod("p", "p-1", owner=TO_RS),
+            ],
+            {"Deployment": ["dep-1"], "Namespace": ["ns-1"], "ReplicaSet": ["rs-1"], "Service": []},
+            {"ns-1", "rs-1", "dep-1"},
+            id="deployment controlled by a deployment: no further",
+        ),
+    ],
+)
+def test_odd_owner_chains_stop_at_the_direct_owner(
+    objects: list[KubeObject], expected_refs: dict[str, list[str]], expected_needs: set[str]
+) -> None:
+    index = build(*objects)
+    assert refs_of(index, "p-1") == expected_refs
+    relations = index.relations(Uid("p-1"))
+    assert relations is not None
+    assert relations.needs == expected_needs
+
+
+def test_a_job_controlled_by_a_job_has_no_cronjob_refs() -> None:
+    from k8smeta.collector.index import object_refs
+
+    job = workload(Kind.JOB, "j", "job-1", owner=ref(Kind.JOB, "top", "job-2"))
+    assert object_refs(job) is None
+    assert object_refs(JOB) == (("CronJob", ("cj-1",)),)

@@ -14,6 +14,7 @@ from k8smeta.collector.index.relations import (
     FOLLOWED_OWNER_KINDS,
     SERVED_OWNER_KINDS,
     PodRelations,
+    followed_parent,
     selector_matches,
 )
 from k8smeta.collector.model import Change, ChangeType, Kind, KubeObject, NodeName, Uid
@@ -126,7 +127,7 @@ class RelationshipIndex:
         elif obj.kind is Kind.SERVICE:
             _add(self._services_by_namespace, meta.namespace, uid)
         elif obj.kind in FOLLOWED_OWNER_KINDS:
-            owner = meta.controller()
+            owner = followed_parent(obj)
             if owner is not None:
                 _add(self._followed_by_owner, owner.uid, uid)
 
@@ -142,7 +143,7 @@ class RelationshipIndex:
         elif obj.kind is Kind.SERVICE:
             _discard(self._services_by_namespace, meta.namespace, uid)
         elif obj.kind in FOLLOWED_OWNER_KINDS:
-            owner = meta.controller()
+            owner = followed_parent(obj)
             if owner is not None:
                 _discard(self._followed_by_owner, owner.uid, uid)
 
@@ -219,17 +220,14 @@ class RelationshipIndex:
         return PodRelations(NodeName(pod.node_name), tuple(sorted(refs.items())), frozenset(needs))
 
     def _follow(self, owner: KubeObject, refs: dict[str, tuple[Uid, ...]], needs: set[Uid]) -> None:
-        """One level up from a pod's known owner, no deeper: a ReplicaSet's owner (normally
-        a Deployment) is named in the pod's refs; a Job's CronJob only in the Job's own."""
-        if owner.kind not in FOLLOWED_OWNER_KINDS:
-            return
-        parent = owner.meta.controller()
+        """One level up from a pod's known owner, no deeper, and only along a real
+        relationship: a ReplicaSet's Deployment is named in the pod's refs; a Job's CronJob
+        only in the Job's own. A ReplicaSet owned by another ReplicaSet (or anything else)
+        stops the walk: the pod's refs keep naming its own ReplicaSet."""
+        parent = followed_parent(owner)
         if parent is None:
             return
-        if owner.kind is Kind.JOB:
-            if parent.kind != Kind.CRON_JOB.value:
-                return
-        else:
+        if owner.kind is Kind.REPLICA_SET:
             refs[parent.kind] = (parent.uid,)
         if self._known_owner(parent.kind, parent.uid) is not None:
             needs.add(parent.uid)
