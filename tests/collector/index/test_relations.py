@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from k8smeta.collector.index import Affected, RelationshipIndex
@@ -306,17 +308,55 @@ def test_two_namespaces_sharing_a_name_map_to_the_last_arrived() -> None:
     assert index.namespace_uid("default") is None
 
 
-def test_a_uid_held_by_another_kind_stays_with_its_first_holder() -> None:
-    holder = pod("p", "x-1")
-    index = build(NS, holder)
+def test_a_uid_goes_to_its_first_claimant_in_dependency_order_whatever_the_arrival() -> None:
+    impostor = pod("p", "x-1")
+    real = namespace("other", "x-1")
+    index = build(NS, impostor)
     affected = Affected()
-    newcomer = namespace("other", "x-1")
-    index.apply(added(newcomer)[0], affected)
-    index.apply(deleted(newcomer)[0], affected)
-    assert (index.get(Uid("x-1")), index.namespace_uid("other")) == (holder, None)
-    assert (index.count(Kind.POD), index.count(Kind.NAMESPACE)) == (1, 1)
-    assert (affected.pods, affected.objects) == (set(), set())
-    assert affected.conflicts == [(newcomer, holder)]
+    index.apply(added(real)[0], affected)  # arrives second, comes first: takes the UID
+    assert (index.get(Uid("x-1")), index.namespace_uid("other")) == (real, "x-1")
+    assert (index.count(Kind.POD), index.count(Kind.NAMESPACE)) == (0, 2)
+    assert affected.conflicts == [(impostor, real)]
+    assert affected.pods == {"x-1"}  # the impostor leaves the views
+    affected = Affected()
+    index.apply(deleted(impostor)[0], affected)  # a claimant's DELETED: the holder stays
+    assert (index.get(Uid("x-1")), affected.pods, affected.objects) == (real, set(), set())
+
+
+def test_a_set_aside_claimant_takes_the_uid_when_its_holder_leaves() -> None:
+    real = namespace("shop", "x-1")
+    impostor = pod("p", "x-1", namespace="default")
+    index = build(NS, real)
+    affected = Affected()
+    index.apply(added(impostor)[0], affected)
+    assert (index.get(Uid("x-1")), affected.conflicts) == (real, [(impostor, real)])
+    affected = Affected()
+    index.apply(deleted(real)[0], affected)
+    assert index.get(Uid("x-1")) == impostor
+    assert index.namespace_uid("shop") is None
+    assert "x-1" in affected.pods
+    assert index.relations(Uid("x-1")) is not None  # now a visible pod of "default"
+
+
+CLAIMANTS = [
+    namespace("shop", "x-1"),
+    workload(Kind.DEPLOYMENT, "d", "x-1"),
+    service("s", "x-1", selector={"a": "b"}),
+    pod("p", "x-1"),
+]
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(range(len(CLAIMANTS)))))
+def test_claimants_end_where_a_fresh_index_begins(order: tuple[int, ...]) -> None:
+    index = build(NS)
+    for number in order:
+        index.apply(added(CLAIMANTS[number])[0], Affected())
+    assert index.get(Uid("x-1")) == CLAIMANTS[0]
+    for gone, expected in [(0, 1), (2, 1), (1, 3), (3, None)]:
+        index.apply(deleted(CLAIMANTS[gone])[0], Affected())
+        holder = index.get(Uid("x-1"))
+        assert holder == (None if expected is None else CLAIMANTS[expected])
+    assert sum(index.count(kind) for kind in Kind) == 1  # NS only
 
 
 TO_RS = ref(Kind.REPLICA_SET, "web-1", "rs-1")
