@@ -53,11 +53,13 @@ def object_refs(obj: KubeObject) -> Refs | None:
 
 @dataclass(frozen=True, slots=True)
 class PodRelations:
-    """Where a visible pod lives, its refs (sorted by kind) and the known objects it needs."""
+    """Where a visible pod lives, its refs (sorted by kind) and the known objects it needs;
+    `services_left_out`: selecting Services beyond the refs limit (`wire.limits`)."""
 
     node: NodeName
     refs: Refs
     needs: frozenset[Uid]
+    services_left_out: int = 0
 
 
 def selector_matches(selector: Mapping[str, str] | None, labels: Mapping[str, str]) -> bool:

@@ -26,6 +26,7 @@ from k8smeta.collector.model import (
     NodeName,
     Uid,
 )
+from k8smeta.wire.limits import MAX_ENTRIES
 
 _RANK = {kind: rank for rank, kind in enumerate(DEPENDENCY_ORDER)}
 
@@ -260,10 +261,16 @@ class RelationshipIndex:
                 needs.add(owner.uid)
                 self._follow(known, refs, needs)
         refs[Kind.NAMESPACE.value] = (namespace_uid,)
-        services = tuple(sorted(self._services_selecting(pod)))
+        selecting = sorted(self._services_selecting(pod))
+        services = tuple(selecting[:MAX_ENTRIES])  # the plugin takes no longer refs list
         refs[Kind.SERVICE.value] = services
         needs.update(services)
-        return PodRelations(NodeName(pod.node_name), tuple(sorted(refs.items())), frozenset(needs))
+        return PodRelations(
+            NodeName(pod.node_name),
+            tuple(sorted(refs.items())),
+            frozenset(needs),
+            len(selecting) - len(services),
+        )
 
     def _follow(self, owner: KubeObject, refs: dict[str, tuple[Uid, ...]], needs: set[Uid]) -> None:
         """One level up from a pod's known owner, no deeper, and only along a real
