@@ -129,3 +129,11 @@ def test_a_bookmark_and_an_error_with_undecodable_bytes_are_still_read() -> None
     event = KindDecoder(PODS).event(error)
     assert event.error is not None
     assert "410" in str(event.error)
+
+
+def test_a_deep_list_head_leaves_the_token_to_the_page() -> None:
+    head = b'{"kind":"PodList","metadata":{"resourceVersion":"9","x":' + nested(1500) + b"},"
+    body = head + b'"items":[' + orjson.dumps(pod(1)) + b"]}"
+    assert KindDecoder.continue_token(body) is None  # read from the decoded page instead
+    decoded = KindDecoder(PODS).page(body)
+    assert (decoded.objects, decoded.resource_version) == ([trim(Kind.POD, pod(1))], "9")

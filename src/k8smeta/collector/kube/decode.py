@@ -32,7 +32,7 @@ from k8smeta.collector.kube.errors import (
     status_error,
 )
 from k8smeta.collector.kube.kinds import KindInfo
-from k8smeta.collector.kube.salvage import identity, lenient_load, undecodable
+from k8smeta.collector.kube.salvage import identity, lenient_load, metadata_strings, undecodable
 from k8smeta.collector.kube.shapes import (
     EventShape,
     ListShape,
@@ -53,7 +53,7 @@ HEAD_BYTES = 4096
 _HEAD_DECODER = msgspec.json.Decoder(ListShape[ObjectShape])
 EVENT_TYPES = frozenset({"ADDED", "MODIFIED", "DELETED", "BOOKMARK", "ERROR"})
 _TYPED_EVENTS = frozenset({"ADDED", "MODIFIED", "DELETED", "BOOKMARK"})
-_CHANGES = frozenset({"ADDED", "MODIFIED", "DELETED"})
+_HEAD_KEYS = frozenset({"continue", "resourceVersion"})
 # What a decoder raises on a body it does not take: msgspec's RecursionError (a deep value,
 # even in a field it skips) is no MsgspecError, and must send the body the general way too.
 _REFUSED = (msgspec.MsgspecError, RecursionError)
@@ -131,7 +131,7 @@ class KindDecoder:
             return None
         try:
             head: ListShape[ObjectShape] = _HEAD_DECODER.decode(body[:end] + b'"items":null}')
-        except msgspec.MsgspecError:
+        except _REFUSED:
             return None
         return None if head.metadata is None else head.metadata.continue_ or ""
 
@@ -209,13 +209,11 @@ class KindDecoder:
         """A page no decoder takes whole: its items one by one."""
         try:
             parts = dict(members(body))
-            meta = parts.get("metadata")
-            head = {} if meta is None else lenient_load(body[meta[0] : meta[1]])
             spans = [] if "items" not in parts else list(elements(body, parts["items"][0]))
         except SplitError as exc:
             raise TransportError(f"{self._path}: response is not JSON ({refused})") from exc
-        head = head if isinstance(head, dict) else {}
-        token, rv = head.get("continue"), head.get("resourceVersion")
+        head = metadata_strings(body, _HEAD_KEYS)
+        token, rv = head.get("continue", ""), head.get("resourceVersion", "")
         objects: list[KubeObject] = []
         skipped: list[TrimError] = []
         for start, end in spans:
@@ -223,12 +221,7 @@ class KindDecoder:
                 objects.append(self.item(body[start:end]))
             except TrimError as exc:
                 skipped.append(exc)
-        return Page(
-            objects,
-            token if isinstance(token, str) else "",
-            rv if isinstance(rv, str) else "",
-            skipped,
-        )
+        return Page(objects, token, rv, skipped)
 
     def _event_salvaged(self, line: bytes, refused: Exception) -> WatchEvent:
         """A watch line no decoder takes whole: its type and object read on their own."""

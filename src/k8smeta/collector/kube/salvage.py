@@ -32,10 +32,12 @@ class Identity:
     resource_version: str = ""
 
     def describe(self, kind: str) -> str:
+        """For a log line (each part shortened)."""
         if not (self.name or self.uid):
             return f"a {kind} whose metadata is unreadable"
-        where = f"{self.namespace}/{self.name}" if self.namespace else self.name
-        return f"{kind} {where or '<no name>'} (uid {self.uid or '<none>'})"
+        name, namespace = self.name[:_SHOWN], self.namespace[:_SHOWN]
+        where = f"{namespace}/{name}" if namespace else name
+        return f"{kind} {where or '<no name>'} (uid {self.uid[:_SHOWN] or '<none>'})"
 
 
 def lenient_load(data: bytes) -> object | None:
@@ -52,25 +54,31 @@ def lenient_load(data: bytes) -> object | None:
 
 
 def _clean(value: object) -> str:
-    """A string field as log-safe text (lone surrogates replaced, shortened)."""
+    """A string field as safe text (lone surrogates replaced)."""
     if not isinstance(value, str):
         return ""
-    return value.encode("utf-8", "replace").decode()[:_SHOWN]
+    return value.encode("utf-8", "replace").decode()
 
 
-def identity(data: bytes) -> Identity:
-    """The identity of the object whose JSON is `data`, as far as it can be read: each
-    wanted member of its `metadata` is decoded on its own, so a bad value elsewhere in the
-    metadata (a label, a deep managedFields) does not hide the name."""
+def metadata_strings(data: bytes, keys: frozenset[str]) -> dict[str, str]:
+    """The string members `keys` of the `metadata` of the object whose JSON is `data`, each
+    decoded on its own, so a bad value elsewhere (a label, a deep managedFields) does not
+    hide them; "" for one not readable as a string."""
     fields: dict[str, str] = {}
     try:
         span = member(data, "metadata")
         if span is not None:
             for key, (start, end) in members(data, span[0]):
-                if key in _WANTED:
+                if key in keys:
                     fields[key] = _clean(lenient_load(data[start:end]))
     except SplitError:
         pass
+    return fields
+
+
+def identity(data: bytes) -> Identity:
+    """The identity of the object whose JSON is `data`, as far as it can be read."""
+    fields = metadata_strings(data, _WANTED)
     return Identity(
         fields.get("name", ""),
         fields.get("namespace", ""),
