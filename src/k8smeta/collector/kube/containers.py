@@ -18,18 +18,16 @@ from typing import Any
 import msgspec
 
 from k8smeta.collector.model import NO_DETAILS, Container, ContainerType, PodDetails
+from k8smeta.wire.limits import MAX_ENTRIES, string_fits
 
-MAX_CONTAINERS = 4096
-"""Containers kept per pod: the plugin's limit of entries per list."""
-MAX_TEXT = 64 << 10
-"""Bytes of one kept string: the plugin's limit (it refuses a pod with a longer one). A
-longer value is kept as "" (absent)."""
-_SHORT = MAX_TEXT // 4  # characters: at most MAX_TEXT bytes whatever the text
+MAX_CONTAINERS = MAX_ENTRIES
+"""Containers kept per pod: the plugin's limit of entries per list (`wire.limits`)."""
 
 
 def _fit(text: str) -> str:
-    """`text`, or "" when it is over MAX_TEXT bytes (the length in characters first)."""
-    return text if len(text) <= _SHORT or len(text.encode()) <= MAX_TEXT else ""
+    """`text`, or "" when the plugin would refuse it (over 64 KiB, or holding a NUL):
+    absent rather than costing the whole pod (`wire.limits`)."""
+    return text if string_fits(text) else ""
 
 
 # A named tuple built without its Python-level `__new__` (≈ 1 µs each otherwise).
@@ -93,7 +91,7 @@ def _pod_details(
     context: tuple[tuple[str, ...], str, bool, bool, str], containers: list[Container]
 ) -> PodDetails:
     ips, service_account, host_network, host_pid, qos_class = context
-    ips = tuple([ip for ip in ips if len(ip) <= _SHORT])  # an IP is short: anything else is not
+    ips = tuple([ip for ip in ips if string_fits(ip)])
     service_account, qos_class = _fit(service_account), _fit(qos_class)
     if not (ips or service_account or host_network or host_pid or qos_class or containers):
         return NO_DETAILS

@@ -22,7 +22,7 @@ from k8smeta.collector.model import (
     Uid,
 )
 from k8smeta.collector.rpc.gojson import go_json
-from k8smeta.wire import metadata_pb2
+from k8smeta.wire import limits, metadata_pb2
 
 Refs = Sequence[tuple[str, Sequence[Uid]]]
 
@@ -138,6 +138,19 @@ class EventEncoder:
             for kind, uids in refs:
                 resources[kind].list.extend(uids)
         return event.SerializeToString(deterministic=True)
+
+    def payload_size(self, obj: KubeObject, refs: Refs | None, *, detailed: bool = False) -> int:
+        """The size of the plugin's async payload of a Create/Update of `obj` (with its
+        details when `detailed` and it has some)."""
+        meta = go_json(meta_document(obj))
+        spec: str | None = None
+        status = go_json(status_document(obj)) if obj.kind is Kind.POD else None
+        details = obj.details
+        if detailed and details is not NO_DETAILS and details != NO_DETAILS:
+            spec_doc, status_doc = detail_documents(details)
+            status_doc.update(status_document(obj))
+            spec, status = go_json(spec_doc), go_json(status_doc)
+        return limits.payload_bytes(obj.uid, obj.kind.value, meta, status, refs or None, spec=spec)
 
     def framed(self, reason: str, body: bytes) -> bytes:
         """A whole Event: `reason` followed by a body from `body()`."""

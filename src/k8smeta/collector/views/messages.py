@@ -51,6 +51,17 @@ class Encoder(Protocol):
         """`body` with the pod's details; None when it has none."""
         ...
 
+    def payload_size(
+        self,
+        obj: KubeObject,
+        refs: Sequence[tuple[str, Sequence[Uid]]] | None,
+        *,
+        detailed: bool = False,
+    ) -> int:
+        """The size of the plugin's payload of a Create/Update (`wire.limits`), with the
+        pod's details when `detailed`."""
+        ...
+
     def framed(self, reason: str, body: bytes) -> bytes: ...
 
     def delete(self, kind: Kind, uid: Uid) -> bytes: ...
