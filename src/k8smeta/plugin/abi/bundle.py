@@ -98,7 +98,9 @@ def copy_libraries(home: Path) -> dict[str, Path]:
     _copy(libdir / soname, home / "lib" / soname)
     _strip(home / "lib" / soname)
     resolved = resolve_libraries(sorted(home.rglob("*.so")))
-    copied = {name: resolved[name] for name in FALLBACK_LIBRARIES if name in resolved}
+    copied: dict[str, Path] = {
+        name: resolved[name] for name in FALLBACK_LIBRARIES if name in resolved
+    }
     for name, source in copied.items():
         _copy(source, home / "lib" / name)
     return copied

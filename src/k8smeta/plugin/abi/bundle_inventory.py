@@ -12,6 +12,7 @@ A file none of these accounts for stops the build.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import platform
 import subprocess
@@ -102,14 +103,19 @@ def distribution_owners() -> dict[str, metadata.Distribution]:
     return owners
 
 
+def _field(meta: metadata.PackageMetadata, key: str) -> str:
+    """A metadata field, "" when absent."""
+    return str(meta[key]) if key in meta else ""
+
+
 def distribution_licenses(dist: metadata.Distribution) -> tuple[str, ...]:
     """The licence of a distribution from its metadata: `License-Expression`, else a short
     `License` field, else its licence classifiers."""
     meta = dist.metadata
-    expression = meta.get("License-Expression")
+    expression = _field(meta, "License-Expression")
     if expression:
         return (expression,)
-    text = (meta.get("License") or "").strip()
+    text = _field(meta, "License").strip()
     if text and "\n" not in text and len(text) <= 100:
         return (LICENSE_ALIASES.get(text, text),)
     names = [c.rsplit(" :: ", 1)[-1] for c in meta.get_all("Classifier") or []]
@@ -179,7 +185,7 @@ class Inventory:
                 name=name,
                 version=dist.version,
                 licenses=distribution_licenses(dist),
-                description=str(dist.metadata.get("Summary") or name),
+                description=_field(dist.metadata, "Summary") or name,
             )
         return self.parts[key]
 
@@ -268,10 +274,8 @@ def _dpkg_owner(path: Path) -> str | None:
 def debian_package(path: Path) -> DebianPackage:
     """Name, version, source and licence of the Debian package that installed `path`."""
     package = None
-    try:
+    with contextlib.suppress(FileNotFoundError):  # no dpkg: not Debian
         package = _dpkg_owner(path) or _dpkg_owner(path.resolve())
-    except FileNotFoundError:
-        pass
     if package is None:
         raise SystemExit(f"{path}: no Debian package owns it (the bundle is built on Debian)")
     fmt = "${Package}\\t${Architecture}\\t${Version}\\t${source:Package}"
@@ -294,7 +298,9 @@ def debian_license(package: str, source: str) -> str:
     if text.startswith("Format:"):
         for stanza in text.split("\n\n"):
             fields = dict(
-                line.split(":", 1) for line in stanza.splitlines() if line[:1].strip() and ":" in line
+                line.split(":", 1)
+                for line in stanza.splitlines()
+                if line[:1].strip() and ":" in line
             )
             if fields.get("Files", "").strip() == "*" and "License" in fields:
                 return fields["License"].strip()
