@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 LOCK := requirements/lock.txt
 
-.PHONY: venv lock lock-upgrade lock-check demo test test-bundle check lint typecheck imports wire wire-check plugin bundle publish bench clean
+.PHONY: venv lock lock-upgrade lock-check demo test test-bundle check lint typecheck imports wire wire-check plugin bundle publish bench clean test-fixtures
 
 # The virtualenv holds exactly what requirements/lock.txt pins (hashes checked), made anew
 # whenever the lock or pyproject.toml changes; the project itself is installed editable on top.
@@ -41,8 +41,14 @@ demo: plugin
 	$(PY) -m k8smeta demo
 
 ## test: static checks, then the whole test suite
-test: check plugin
+test: check plugin test-fixtures
 	$(PY) -m pytest
+
+# What the tests need from outside the virtualenv, made before pytest so that its per-test
+# time limit never counts a first download: the bundle test's Debian root (cached; as root
+# only: elsewhere the test says why it skips).
+test-fixtures:
+	bash scripts/debian_rootfs.sh >/dev/null || echo "no Debian root for the bundle test (it will say why)"
 
 ## check: lint, types, import layering, generated-code freshness
 check: lock-check lint typecheck imports wire-check
