@@ -15,9 +15,9 @@ from k8smeta.plugin.core import plugin as plugin_module
 from k8smeta.plugin.core.config import parse_config
 from k8smeta.plugin.core.errors import FieldError, PayloadError, TableError
 from k8smeta.plugin.core.fields import FIELD_IDS, FIELDS
-from k8smeta.plugin.core.host import Tid
 from k8smeta.plugin.core.plugin import PluginCore
 from k8smeta.plugin.core.records import Record
+from k8smeta.plugin.core.threads import Tid
 from tests.conftest import load_collector_stream
 from tests.host.inprocess import FakeThread, FakeThreadTable
 

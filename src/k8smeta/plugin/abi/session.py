@@ -36,10 +36,10 @@ from k8smeta.plugin.abi.pusher import AsyncPusher
 from k8smeta.plugin.abi.thread_views import CgroupPaths, IteratedTable, PrefetchedThread
 from k8smeta.plugin.core.config import HOST_PROC_DEPRECATED, Config, parse_config
 from k8smeta.plugin.core.errors import ConfigError, PayloadError, PluginError
-from k8smeta.plugin.core.host import Tid
 from k8smeta.plugin.core.levels import VERBOSITY_LEVELS
 from k8smeta.plugin.core.plugin import PluginCore
 from k8smeta.plugin.core.procscan import scan_pod_uids
+from k8smeta.plugin.core.threads import Tid
 
 logger = logging.getLogger(__name__)
 

@@ -15,7 +15,6 @@ from k8smeta.plugin.core.cgroup import pod_uid_from_cgroup
 from k8smeta.plugin.core.config import Config
 from k8smeta.plugin.core.errors import FieldError, PayloadError, UnknownKindError
 from k8smeta.plugin.core.extract import FIELD_COUNT, LOOKUPS, find_pod
-from k8smeta.plugin.core.host import ThreadTable, ThreadView, Tid
 from k8smeta.plugin.core.levels import TRACE
 from k8smeta.plugin.core.metrics import (
     NO_POD_UID,
@@ -27,6 +26,7 @@ from k8smeta.plugin.core.metrics import (
 from k8smeta.plugin.core.payload import KINDS, decode_payload, encode_payload
 from k8smeta.plugin.core.records import Record
 from k8smeta.plugin.core.store import Store
+from k8smeta.plugin.core.threads import ThreadTable, ThreadView, Tid
 from k8smeta.plugin.core.values import Extracted, UnknownOwner
 
 logger = logging.getLogger(__name__)
