@@ -16,23 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from k8smeta.demo.files import read_json
+from k8smeta.wire import vocabulary
 
 #: The kinds the plugin subscribes to (docs/plugin-contract.md, "Feed").
-STREAMED_KINDS = (
-    "Namespace",
-    "Node",
-    "Deployment",
-    "ReplicaSet",
-    "ReplicationController",
-    "DaemonSet",
-    "StatefulSet",
-    "CronJob",
-    "Job",
-    "Service",
-    "Pod",
-)
+STREAMED_KINDS = vocabulary.KINDS
 #: Owners whose own controller owner a node also receives (Deployment, CronJob).
-_SECOND_LEVEL = ("ReplicaSet", "Job")
+_SECOND_LEVEL = (vocabulary.REPLICA_SET, vocabulary.JOB)
 #: The one pod annotation the demo forwards (collector `--pod-annotations`) and exposes
 #: (plugin `podAnnotations`): which team owns the workload.
 DEMO_ANNOTATION = "example.com/team"

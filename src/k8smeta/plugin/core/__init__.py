@@ -1,8 +1,9 @@
 """Pure-Python plugin logic: config, metadata store, cgroup parsing, fields, extraction.
 
 Imports no cffi, grpc, protobuf nor the generated `k8smeta.wire` code (orjson, the standard
-library and the shared `k8smeta.wire.vocabulary` only); talks to its host through the Protocols in `threads`, so a fake host and the real shared
-library run the same code. The behaviour is described in docs/plugin-contract.md. Modules:
+library and the shared `k8smeta.wire.vocabulary` only); talks to its host through the
+Protocols in `threads`, so a fake host and the real shared library run the same code. The
+behaviour is described in docs/plugin-contract.md. Modules:
 
 - `plugin`: the facade (`PluginCore`) the C-ABI layer calls, one per plugin state;
 - `config`, `schema`: init config text -> `Config`; `pem`: is a CA bundle usable;
