@@ -40,7 +40,7 @@ UPSTREAM_PLUGIN_KINDS = (POD, NAMESPACE, DEPLOYMENT, SERVICE, REPLICA_SET, "Repl
 
 EXIT_OK: Final = 0
 EXIT_NOT_CONNECTED: Final = 1  # also TLS errors and calls the server failed
-EXIT_USAGE: Final = 2  # argparse's own code
+# 2: usage errors, argparse's own code
 EXIT_NOTHING_FOR_NODE: Final = 3
 EXIT_INTERRUPTED: Final = 130
 

@@ -79,9 +79,6 @@ class ViewSet:
     def __contains__(self, node: object) -> bool:
         return node in self._views
 
-    def held_count(self) -> int:
-        return len(self._held)
-
     def open(self, node: NodeName) -> None:
         """Materialize the view of `node` from the index (no-op if already open)."""
         if node in self._views:
