@@ -29,7 +29,7 @@ from k8smeta.plugin.core.records import Record
 from k8smeta.plugin.core.store import Store
 from k8smeta.plugin.core.threads import ThreadTable, ThreadView, Tid
 from k8smeta.plugin.core.values import Extracted, UnknownOwner
-from k8smeta.wire.vocabulary import KINDS
+from k8smeta.wire.vocabulary import CREATE, KINDS
 
 logger = logging.getLogger(__name__)
 
@@ -183,7 +183,7 @@ class PluginCore:
                 p = record.payload
                 payloads.append(
                     encode_payload(
-                        "Create",
+                        CREATE,
                         p.uid,
                         p.kind,
                         meta=p.meta,
