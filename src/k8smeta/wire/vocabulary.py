@@ -2,7 +2,7 @@
 
 Beside the generated stubs because `k8smeta.wire` is the one package both programs may
 import; unlike the stubs it imports nothing beyond `typing` (no protobuf), so the plugin's core
-may use it too (import-linter: "the wire vocabulary is pure"; docs/adr/0009).
+may use it too (import-linter: "the wire vocabulary is pure"; docs/adr/0010).
 
 - `KINDS`: every kind served and kept, in dependency order (owners before what they own,
   namespaces first): the collector's snapshot and Create order, the plugin's `dump_state`
