@@ -1,9 +1,9 @@
 """Every field of one known pod, as `--explain` prints it: its value, or why it is empty.
 
 Values come from the fields' own look-ups (`FIELDS`), so they are what the plugin would
-extract; only the reasons are worded here, from the pod's refs and the store (the owner
-families' reasons from the kind registry, `kinds.KIND_SPECS`). A field that
-takes a key is shown for every key its resource has (`X.labels`; the pod's annotations).
+extract; only the reasons are worded here, from the pod's refs and the store, those of the
+owner families from the kind registry (`kinds.KIND_SPECS`). A field that takes a key is
+shown for every key its resource has (`X.labels`; the pod's annotations).
 """
 
 from __future__ import annotations
