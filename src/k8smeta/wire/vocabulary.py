@@ -1,8 +1,9 @@
 """The words plugin and collector both use on the wire, written once (by hand).
 
 Beside the generated stubs because `k8smeta.wire` is the one package both programs may
-import; unlike the stubs it imports nothing beyond `typing` (no protobuf), so the plugin's core
-may use it too (import-linter: "the wire vocabulary is pure"; docs/adr/0010).
+import; unlike the stubs it imports nothing beyond `typing` (no protobuf), so the plugin's
+core and the collector's pure parts may use it too (import-linter: "the hand-written wire
+modules import no generated code and neither program"; docs/adr/0012).
 
 - `KINDS`: every kind served and kept, in dependency order (owners before what they own,
   namespaces first): the collector's snapshot and Create order, the plugin's `dump_state`
