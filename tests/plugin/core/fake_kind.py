@@ -63,15 +63,18 @@ def report() -> dict[str, object]:
     for message in EVENTS:
         core.parse_async("k8s", event_payload(message))
     field = "k8smeta.widget."
+    values = {
+        name: _strings(core, OWNED, field + name, "team" if name == "label" else None)
+        for name in ("name", "uid", "label", "labels")
+    }
+    workload = _strings(core, OWNED, "k8smeta.workload.kind")
+    dangling = _strings(core, DANGLING, field + "name")  # counted as an unknown owner
     metrics = {name: value for name, _, value in core.metric_values()}
     return {
         "fields": [f for f in json.loads(fields_json()) if f["name"].startswith(field)],
-        "values": {
-            name: _strings(core, OWNED, field + name, "team" if name == "label" else None)
-            for name in ("name", "uid", "label", "labels")
-        },
-        "workload": _strings(core, OWNED, "k8smeta.workload.kind"),
-        "dangling": _strings(core, DANGLING, field + "name"),
+        "values": values,
+        "workload": workload,
+        "dangling": dangling,
         "unknown_owner": metrics["extract_unknown_owner"],
         "metrics": {name: value for name, value in metrics.items() if "widget" in name},
         "dump_kinds": [json.loads(p[:-1])["kind"] for p in core.dump_payloads()],
