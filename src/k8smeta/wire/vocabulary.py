@@ -3,7 +3,7 @@
 Beside the generated stubs because `k8smeta.wire` is the one package both programs may
 import; unlike the stubs it imports nothing beyond `typing` (no protobuf), so the plugin's
 core and the collector's pure parts may use it too (import-linter: "the hand-written wire
-modules import no generated code and neither program"; docs/adr/0012).
+modules import no generated code and neither program"; docs/adr/0013).
 
 - `KINDS`: every kind served and kept, in dependency order (owners before what they own,
   namespaces first): the collector's snapshot and Create order, the plugin's `dump_state`
