@@ -13,6 +13,8 @@ from collections.abc import Sequence
 
 import orjson
 
+from k8smeta.wire.vocabulary import UPDATE
+
 MAX_PAYLOAD_BYTES = 1 << 20
 """Bytes of one async payload: an event's compact protobuf-JSON form (its NUL excluded)."""
 MAX_ENTRIES = 4096
@@ -47,7 +49,7 @@ def payload_bytes(
     """The size of the payload a Create or Update of this content becomes in the plugin:
     the event's compact protobuf-JSON form (`reason`, `uid`, `kind`, `meta`, `spec` (a
     pod's details), `status`, `refs`), as `google.protobuf.json_format` maps it."""
-    event: dict[str, object] = {"reason": "Update", "uid": uid, "kind": kind, "meta": meta}
+    event: dict[str, object] = {"reason": UPDATE, "uid": uid, "kind": kind, "meta": meta}
     if spec is not None:
         event["spec"] = spec
     if status is not None:

@@ -6,10 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from k8smeta.collector.model import Kind, NodeName
+from k8smeta.wire.vocabulary import DETAILS_KEY, SYNC_KEY
 
-SYNC_KEY = "k8smeta/sync"
-DETAILS_KEY = "k8smeta/pod-details"
-"""Opt-in (value "true") to pods with their containers and security context."""
+#: The opt-in keys (value "true"): Sync markers, pods with their details.
 _OPT_INS = frozenset((SYNC_KEY, DETAILS_KEY))
 # Upstream k8smeta <= 0.4.1 asks for "ReplicaController"; we serve it RCs.
 _ALIASES = {"ReplicaController": Kind.REPLICATION_CONTROLLER}

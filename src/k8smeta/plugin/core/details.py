@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from k8smeta.plugin.core.errors import PayloadError
-from k8smeta.plugin.core.schema import json_type
+from k8smeta.plugin.core.json_types import json_type
 
 #: (spec key, status key, `k8smeta.container.type`) of the three container lists.
 CONTAINER_LISTS = (

@@ -4,19 +4,13 @@ from __future__ import annotations
 
 from typing import Final
 
-from k8smeta.plugin.core.payload import KINDS
 from k8smeta.wire import metadata_pb2
+from k8smeta.wire.vocabulary import DETAILS_KEY, KINDS, SYNC_KEY
 
-SYNC_OPT_IN: Final = "k8smeta/sync"
-"""Opt-in key asking our collector for `Sync` snapshot markers; upstream ignores it."""
-
-DETAILS_OPT_IN: Final = "k8smeta/pod-details"
-"""Opt-in key asking our collector for pods with their containers and security context
-(`spec`, more `status`); upstream ignores it."""
-
-RESOURCE_KINDS: Final = (*KINDS, SYNC_OPT_IN, DETAILS_OPT_IN)
+RESOURCE_KINDS: Final = (*KINDS, SYNC_KEY, DETAILS_KEY)
 """The kinds the core stores, correctly spelt (upstream asks for `ReplicaController`),
-plus the opt-in keys."""
+plus the keys opting in to `Sync` snapshot markers and to pods with their containers and
+security context (upstream ignores both)."""
 
 NO_SYNC_NOTICE: Final = (
     "The collector completed its snapshot without a Sync marker, as the upstream"
