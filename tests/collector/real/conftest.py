@@ -4,11 +4,13 @@ every failing test's report."""
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator
+from collections.abc import AsyncIterator, Generator, Iterator
 
 import pytest
+import pytest_asyncio
 
 from tests.kubeapi.real import binaries
+from tests.kubeapi.real.admin import Admin
 from tests.kubeapi.real.cluster import ControlPlane
 
 MARK = "real_apiserver"
@@ -33,6 +35,16 @@ def control_plane(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ControlP
         yield plane
     finally:
         plane.stop()
+
+
+@pytest_asyncio.fixture
+async def admin(control_plane: ControlPlane) -> AsyncIterator[Admin]:
+    """The cluster admin (client certificate in system:masters), through kubernetes_asyncio."""
+    client = await Admin.load(control_plane.admin_kubeconfig)
+    try:
+        yield client
+    finally:
+        await client.close()
 
 
 @pytest.hookimpl(wrapper=True)

@@ -7,11 +7,9 @@ admin; the test binds pods and writes their status (no scheduler, no kubelet).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-import pytest_asyncio
 
 from tests.collector.real import scenario as s
 from tests.collector.real.streams import Recorder, collector_on
@@ -20,15 +18,6 @@ from tests.kubeapi.real.cluster import ControlPlane
 
 pytestmark = [pytest.mark.real_apiserver, pytest.mark.timeout(600)]
 Obj = dict[str, Any]
-
-
-@pytest_asyncio.fixture
-async def admin(control_plane: ControlPlane) -> AsyncIterator[Admin]:
-    client = await Admin.load(control_plane.admin_kubeconfig)
-    try:
-        yield client
-    finally:
-        await client.close()
 
 
 def refs(event: Any) -> dict[str, list[str]]:

@@ -252,17 +252,22 @@ class ControlPlane:
             "subjects": [{"kind": "ServiceAccount", "name": account, "namespace": ns}],
         })  # fmt: skip
 
-    def service_account_kubeconfig(self, account: str = "meta-collector") -> Path:
-        """A kubeconfig with a token of `meta-collector/<account>` (TokenRequest, 24 h)."""
+    def service_account_kubeconfig(
+        self, account: str = "meta-collector", port: int | None = None
+    ) -> Path:
+        """A kubeconfig with a token of `meta-collector/<account>` (TokenRequest, 24 h), for
+        the API server or a relay in front of it on `port`."""
         path = f"/api/v1/namespaces/meta-collector/serviceaccounts/{account}/token"
         answer = self.request("POST", path, {"spec": {"expirationSeconds": 86400}})
-        return self.write_kubeconfig(account, {"token": answer["status"]["token"]})
+        name = account if port is None else f"{account}-{port}"
+        return self.write_kubeconfig(name, {"token": answer["status"]["token"]}, port)
 
-    def write_kubeconfig(self, name: str, user: dict[str, str]) -> Path:
+    def write_kubeconfig(self, name: str, user: dict[str, str], port: int | None = None) -> Path:
+        server = {"server": f"https://127.0.0.1:{port or self.port}",
+                  "certificate-authority": str(self.pki.ca.cert)}  # fmt: skip
         config = {
             "apiVersion": "v1", "kind": "Config", "current-context": name,
-            "clusters": [{"name": "real", "cluster": {
-                "server": self.url, "certificate-authority": str(self.pki.ca.cert)}}],
+            "clusters": [{"name": "real", "cluster": server}],
             "users": [{"name": name, "user": user}],
             "contexts": [{"name": name, "context": {"cluster": "real", "user": name}}],
         }  # fmt: skip
