@@ -38,6 +38,13 @@ def deployment(name: str, namespace: str, replicas: int, labels: dict[str, str])
                      "template": template({"app": name})}}  # fmt: skip
 
 
+def replica_set(name: str, namespace: str, replicas: int = 0) -> Obj:
+    labels = {"app": name}
+    return {"kind": "ReplicaSet", "metadata": meta(name, namespace, labels),
+            "spec": {"replicas": replicas, "selector": {"matchLabels": labels},
+                     "template": template(labels)}}  # fmt: skip
+
+
 def replication_controller(name: str, namespace: str, replicas: int) -> Obj:
     return {"kind": "ReplicationController", "metadata": meta(name, namespace, {"app": name}),
             "spec": {"replicas": replicas, "selector": {"app": name},
