@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test test-bundle check lint typecheck imports wire wire-check plugin bundle bench clean
+.PHONY: venv demo test test-bundle check lint typecheck imports wire wire-check plugin bundle bench real-k8s clean
 
 $(STAMP): pyproject.toml
 	bash scripts/ensure_system_packages.sh
@@ -19,9 +19,16 @@ venv: $(STAMP)
 demo: plugin
 	$(PY) -m k8smeta demo
 
-## test: static checks, then the whole test suite
-test: check plugin
+## test: static checks, then the whole test suite (with the real-API-server tests; their
+## control plane is built first when this machine has none yet)
+test: check plugin real-k8s
 	$(PY) -m pytest
+
+## real-k8s: etcd, kube-apiserver and kube-controller-manager for the `real_apiserver` tests,
+## built from the Go module proxy once per machine into ~/.cache/k8smeta (docs/testing.md)
+real-k8s:
+	@if command -v go >/dev/null; then nice bash tests/kubeapi/real/build.sh >/dev/null; \
+	else echo "go is not installed: the real_apiserver tests will be skipped"; fi
 
 ## check: lint, types, import layering, generated-code freshness
 check: lint typecheck imports wire-check
@@ -67,6 +74,8 @@ bench: plugin
 	$(PY) -m benchmarks.bench_trim
 	$(PY) -m benchmarks.bench_collector
 	$(PY) -m benchmarks.bench_ingest
+	@if command -v go >/dev/null; then $(PY) -m benchmarks.bench_real_apiserver; \
+	else echo "go is not installed: bench_real_apiserver skipped"; fi
 
 clean:
 	rm -rf build dist .pytest_cache .mypy_cache .ruff_cache

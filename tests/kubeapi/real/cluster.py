@@ -151,12 +151,16 @@ class ControlPlane:
 
     # --- life cycle -------------------------------------------------------------------
 
-    def start(self) -> None:
+    def start(self, *, controllers: bool = True) -> None:
+        """etcd, the API server, deploy/'s RBAC objects and (unless not `controllers`) the
+        controller manager, each ready."""
         self.components["etcd"].start()
         self._until("etcd", lambda: self._etcd("/v3/maintenance/status", {}) is not None)
         self.start_apiserver()
-        self.components["kube-controller-manager"].start()
         self.apply_rbac()
+        if not controllers:
+            return
+        self.components["kube-controller-manager"].start()
         # the service-account controller runs once the default account exists
         self._until(
             "kube-controller-manager",
