@@ -122,10 +122,12 @@ class Recorder:
         return self.take()
 
     async def quiet(self, period: float = 1.5, timeout: float = TIMEOUT) -> None:
-        """Until no stream received anything for `period` seconds."""
+        """Until no stream received anything for `period` seconds (counted from the call at
+        the earliest: what a step caused may still be on its way)."""
+        began = time.monotonic()
         async with asyncio.timeout(timeout):
             while True:
-                last = max(stream.last for stream in self.streams.values())
+                last = max(began, *(stream.last for stream in self.streams.values()))
                 if time.monotonic() - last >= period:
                     return
                 await asyncio.sleep(0.1)
