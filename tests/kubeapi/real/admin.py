@@ -69,7 +69,7 @@ class Admin:
         return await self.client.call_api(
             path, method, query_params=query or [], body=body,
             header_params={"Content-Type": content_type, "Accept": "application/json"},
-            response_types_map={"200": "object", "201": "object", "202": "object"},
+            response_types_map={200: "object", 201: "object", 202: "object"},
             auth_settings=["BearerToken"], _return_http_data_only=True,
         )  # fmt: skip
 

@@ -29,7 +29,7 @@ build() {  # name version package ldflags
     local name=$1 version=$2 pkg=$3 ldflags=$4
     local dir="$cache/$name-$version"
     if [[ -x "$dir/$name" ]]; then echo "$dir"; return; fi
-    local tmp; tmp=$(mktemp -d "$cache/.$name.XXXXXX")
+    local tmp; tmp=$(mktemp -d "$cache/.$name.XXXXXX"); chmod 755 "$tmp"
     local start; start=$(date +%s)
     (
         cd "$here"
