@@ -113,6 +113,9 @@ class ControlPlane:
             "--listen-peer-urls", peer_url, "--initial-advertise-peer-urls", peer_url,
             "--initial-cluster", f"k8smeta={peer_url}", "--unsafe-no-fsync",
             "--quota-backend-bytes", str(8 << 30), "--log-level", "warn",
+            # as kubeadm runs etcd: the watch cache learns of revisions of other kinds,
+            # which is what moves a bookmark past a watcher's resourceVersion
+            "--watch-progress-notify-interval", "5s",
         ])  # fmt: skip
         self._add("kube-apiserver", [
             str(self.binaries.apiserver), "--etcd-servers", etcd_url,
