@@ -38,7 +38,6 @@ async def test_plugin_fields_of_a_controller_made_pod(
             "k8smeta.pod.name": pod["metadata"]["name"],
             "k8smeta.pod.uid": pod["metadata"]["uid"],
             "k8smeta.pod.label[app]": "web",
-            "k8smeta.pod.labels": ",".join(f"{k}:{v}" for k, v in labels.items()),
             "k8smeta.ns.name": ns,
             "k8smeta.deployment.name": "web",
             "k8smeta.rs.name": rs["metadata"]["name"],
@@ -47,6 +46,11 @@ async def test_plugin_fields_of_a_controller_made_pod(
             "k8smeta.svc.uid": svc["metadata"]["uid"],
         }
         views = await ev.until_fields({TID: expected}, timeout=30)
+        pod_labels = views[TID]["k8smeta.pod.labels"]
+        assert pod_labels is not None
+        assert set(pod_labels.split(",")) == {f"{k}:{v}" for k, v in labels.items()}
+        # the PodTopologyLabels admission copied the node's zone label at binding
+        assert labels["topology.kubernetes.io/zone"] == "z1"
         ns_labels = views[TID]["k8smeta.ns.labels"]
         assert ns_labels is not None
         assert set(ns_labels.split(",")) == {"team:store", f"kubernetes.io/metadata.name:{ns}"}

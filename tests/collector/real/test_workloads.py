@@ -126,10 +126,12 @@ async def test_workloads_made_by_the_controllers(control_plane: ControlPlane, ad
         await admin.delete("Deployment", ns, "web")
         await admin.confirm_deletions(ns)
         await admin.until(lambda: _none_left(admin, ns, "app=web"))
+        # Background propagation: the Deployment goes first, so each pod's refs lose it (an
+        # Update) before the garbage collector deletes the ReplicaSet and the pods.
         gone = {L("Delete", web), L("Delete", rs), L("Delete", svc)}
         assert await rec.step() == {
-            a: gone | {L("Delete", pa, "Pod")},
-            b: gone | {L("Delete", pb, "Pod")},
+            a: gone | {L("Update", pa, "Pod"), L("Delete", pa, "Pod")},
+            b: gone | {L("Update", pb, "Pod"), L("Delete", pb, "Pod")},
         }
 
         # The namespace goes: the namespace controller deletes everything in it.
