@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 
 def _collector(argv: Sequence[str]) -> int:
-    from k8smeta.collector.cli import main as collector_main
+    from k8smeta.collector.launch import main as collector_main
 
     return collector_main(list(argv))
 

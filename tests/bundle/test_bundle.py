@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sysconfig
 import tarfile
 import uuid
 from pathlib import Path
 
+import orjson
 import pytest
 
 from k8smeta.plugin.abi.bundle import BUNDLE_DIR, artifact_name
@@ -27,7 +29,9 @@ from tests.bundle.runner import (
     run_in_root,
     unpack,
 )
+from tests.collector.rpc.certs import make_certificates
 from tests.host.base import render
+from tests.plugin.abi.conftest import C_SOURCES, compile_c
 from tests.plugin.behaviour.test_fixture_values import DELETED, EXPECTED, METRICS_SERVER
 
 REQUESTS = [Request(uid, field) for uid, field, _ in EXPECTED] + [
@@ -164,3 +168,100 @@ def test_library_finds_libpython_only_next_to_itself(tarball: Path, tmp_path: Pa
     assert runpath[0].endswith(f"[$ORIGIN/{BUNDLE_DIR}/lib]")
     pyc = list((library.parent / BUNDLE_DIR).rglob("*.pyc"))
     assert pyc, "the bundle ships bytecode: nothing is compiled or written at load"
+
+
+@pytest.fixture(scope="module")
+def init_env_host(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("bundle-init-env")
+    return compile_c(out, "init_env", [C_SOURCES / "init_env.c", C_SOURCES / "fakesinsp.c"])
+
+
+@pytest.mark.parametrize("how", ["missing", "LD_PRELOAD", "LD_LIBRARY_PATH"])
+def test_a_shadowed_or_missing_runtime_is_named(
+    tarball: Path, tmp_path: Path, init_env_host: Path, how: str
+) -> None:
+    """Another libpython of the same version bound in place of the bundle's own (the
+    bundle's is missing, or one came first): init says so, instead of failing later with
+    "No module named '_cffi_backend'"."""
+    library = unpack(tarball, tmp_path / "plugins")
+    soname = str(sysconfig.get_config_var("INSTSONAME"))
+    other = Path(str(sysconfig.get_config_var("LIBDIR"))) / soname  # the build machine's
+    own = library.parent / BUNDLE_DIR / "lib" / soname
+    start_env = {
+        "missing": f"LD_LIBRARY_PATH={other.parent}",
+        "LD_PRELOAD": f"LD_PRELOAD={other}",
+        "LD_LIBRARY_PATH": f"LD_LIBRARY_PATH={other.parent}",
+    }[how]
+    if how == "missing":
+        own.unlink()
+    config = {"collectorHostname": "127.0.0.1", "collectorPort": 45000, "nodeName": "n"}
+    proc = subprocess.run(
+        [
+            "/usr/bin/env",
+            "-i",
+            start_env,
+            str(init_env_host),
+            str(library),
+            orjson.dumps(config).decode(),
+            "0",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    values = dict(line.split("=", 1) for line in proc.stdout.splitlines() if "=" in line)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert values["init_rc"] != "0"
+    state = "missing" if how == "missing" else "present but not the one in use"
+    assert values["last_error"] == (
+        f"k8smeta: the bundle's runtime is incomplete or shadowed by {other}"
+        f" (the bundle's {BUNDLE_DIR}/lib/{soname} is {state})"
+    )
+
+
+@pytest.mark.slow
+def test_mutual_tls_files_are_checked_inside_the_bundle(
+    glibc_root: Path, tarball: Path, init_env_host: Path, tmp_path: Path
+) -> None:
+    """The key/certificate check runs on the bundle's own `cryptography`, with no `ssl`
+    module and no libssl in the root: a matching pair passes init, another key fails it."""
+    certificates = make_certificates(tmp_path)
+    work = glibc_root / "opt" / f"k8smeta-test-{uuid.uuid4().hex[:12]}"
+    try:
+        host = install_host(init_env_host, work)
+        library = unpack(tarball, work / "plugins")
+        for name in ("ca.crt", "client.crt", "client.key", "stranger.key"):
+            shutil.copy2(certificates.path(name), work / name)
+        inside = f"/{work.relative_to(glibc_root)}"
+        chroot = shutil.which("chroot") or "/usr/sbin/chroot"
+        errors = {}
+        for key in ("client.key", "stranger.key"):
+            config = {
+                "collectorHostname": "127.0.0.1",
+                "collectorPort": 45000,
+                "nodeName": "n",
+                "caPEMBundle": f"{inside}/ca.crt",
+                "clientCertPEM": f"{inside}/client.crt",
+                "clientKeyPEM": f"{inside}/{key}",
+            }
+            proc = subprocess.run(
+                [chroot, str(glibc_root), f"{inside}/{host.name}",
+                 f"{inside}/plugins/{library.name}", orjson.dumps(config).decode(), "0"],
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+                env={},
+            )  # fmt: skip
+            values = dict(line.split("=", 1) for line in proc.stdout.splitlines() if "=" in line)
+            assert proc.returncode == 0, proc.stdout + proc.stderr[-2000:]
+            errors[key] = (values["init_rc"], values["last_error"])
+        assert errors["client.key"] == ("0", "")
+        assert errors["stranger.key"][0] != "0"
+        assert errors["stranger.key"][1] == (
+            f"clientKeyPEM '{inside}/stranger.key' does not match the certificate in"
+            f" clientCertPEM '{inside}/client.crt' (their public keys differ)"
+        )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)

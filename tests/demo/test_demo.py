@@ -139,7 +139,6 @@ def test_demo_prints_every_pod_s_metadata_and_exits_0() -> None:
     ("args", "message"),
     [
         (["--library", "/nonexistent/libk8smeta.so"], "is missing: run `make plugin` first"),
-        (["--scenario", "examples/cluster.json"], "expected a JSON list of processes"),
         (["--node", "node-z"], "pid 4242: k8smeta.pod.name is None"),
         (["--snapshot", "pyproject.toml"], "demo failed: the snapshot pyproject.toml is not JSON"),
         (
@@ -151,10 +150,37 @@ def test_demo_prints_every_pod_s_metadata_and_exits_0() -> None:
             "demo failed: the snapshot examples/demo-scenario.json is not a `kubectl get -o json`"
             " dump",
         ),
-        (["--scenario", "pyproject.toml"], "demo failed: the scenario pyproject.toml is not JSON"),
     ],
 )
 def test_demo_fails_with_exit_1_and_says_why(args: list[str], message: str) -> None:
     result = demo(*args, "--timeout", "10")
     assert result.returncode == 1
     assert message in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b'["web"]', "process 1 is a string, not a JSON object"),
+        (b'[{"pid": 1, "proc": "a"}, 7]', "process 2 is a number, not a JSON object"),
+        (b"[[1, 2]]", "process 1 is a list, not a JSON object"),
+        (b"[null]", "process 1 is null, not a JSON object"),
+        (b'[{"proc": "a"}]', "process 1 has no 'pid'"),
+        (b'[{"pid": "1", "proc": "a"}]', "process 1 has 'pid' = a string, not a number"),
+        (b'[{"pid": 1, "proc": "a", "pod": 3}]', "process 1 has 'pod' = a number, not a string"),
+        (b'{"pid": 1}', "expected a JSON list of processes"),
+        (b"not json", "is not JSON"),
+    ],
+)
+def test_a_malformed_scenario_is_a_usage_error(
+    tmp_path: Path, content: bytes, problem: str
+) -> None:
+    """Non-object entries raised a traceback."""
+    path = tmp_path / "scenario.json"
+    path.write_bytes(content)
+    result = demo("--scenario", str(path), "--timeout", "10")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    (line,) = [x for x in result.stderr.splitlines() if x.startswith("k8smeta demo: error: ")]
+    assert line.startswith("k8smeta demo: error: argument --scenario: ")
+    assert problem in line

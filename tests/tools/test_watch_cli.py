@@ -225,3 +225,91 @@ def test_usage_errors_exit_2_and_name_the_flag(flags: list[str], message: str) -
     result = watch("--collector", "127.0.0.1:1", "--node", "n", *flags)
     assert result.returncode == 2
     assert f"k8smeta watch: error: {message}" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("collector", "problem"),
+    [
+        ("127.0.0.1:99999", "port '99999' of '127.0.0.1:99999' is not a TCP port (1 to 65535)"),
+        ("127.0.0.1:0", "port '0' of '127.0.0.1:0' is not a TCP port (1 to 65535)"),
+        ("127.0.0.1:http", "port 'http' of '127.0.0.1:http' is not a TCP port (1 to 65535)"),
+        (":45000", "no host in ':45000' (expected HOST[:PORT])"),
+        ("[::1", "unclosed '[' in '[::1'"),
+    ],
+)
+def test_a_bad_collector_port_is_a_usage_error(collector: str, problem: str) -> None:
+    """99999 connected to port 34463 (gRPC wrapped it around)."""
+    result = watch("--collector", collector, "--node", "n", "--connect-timeout", "1")
+    assert result.returncode == 2
+    assert f"k8smeta watch: error: argument --collector: {problem}" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("collector", "target"),
+    [("127.0.0.1", "127.0.0.1:45000"), ("[::1]", "[::1]:45000"), ("::1", "[::1]:45000")],
+)
+def test_a_collector_without_port_is_the_collector_s_default_port(
+    collector: str, target: str
+) -> None:
+    """`localhost` meant port 443 (gRPC's default for a target without port)."""
+    result = watch("--collector", collector, "--node", "n", "--connect-timeout", "0.5")
+    assert result.returncode in (1, 3), result.stderr  # whatever listens there, if anything
+    assert f" {target}" in diagnosis(result)
+
+
+EXPLAIN_POD = metadata_pb2.Event(
+    reason="Create",
+    uid="pod-1",
+    kind="Pod",
+    meta='{"name":"web-1","namespace":"shop","uid":"pod-1"}',
+)
+
+
+def test_explain_of_an_unknown_uid_is_nothing_for_the_node() -> None:
+    """It exited 0."""
+    with serving(ScriptedCollector([play([EXPLAIN_POD, SYNC])])) as target:
+        result = watch("--collector", target, "--node", "n", "--explain", "no-such-uid")
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert diagnosis(result) == (
+        f"connected to {target}, but no pod with UID 'no-such-uid' for node 'n'"
+    )
+    assert "Pod no-such-uid: MISSING: the collector sent no pod with this UID" in result.stdout
+
+
+def test_explain_of_a_known_uid_is_exit_0() -> None:
+    with serving(ScriptedCollector([play([EXPLAIN_POD, SYNC])])) as target:
+        result = watch("--collector", target, "--node", "n", "--explain", "pod-1")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Pod pod-1: present, name 'web-1', namespace 'shop'" in result.stdout
+
+
+def test_explain_when_the_stream_fails_mid_snapshot_reports_the_failure() -> None:
+    """It said the collector "sent no pod with this UID" although the stream had failed."""
+    collector = ScriptedCollector([play([EXPLAIN_POD], grpc.StatusCode.UNAVAILABLE)])
+    with serving(collector) as target:
+        result = watch("--collector", target, "--node", "n", "--explain", "pod-2")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert diagnosis(result) == (
+        f"{target} failed the Watch call: UNAVAILABLE: fake collector ends with UNAVAILABLE"
+    )
+    assert "sent no pod" not in result.stdout
+    lines = result.stdout.splitlines()
+    assert lines[0].endswith(
+        "1 events, the stream failed before the snapshot was complete"
+        " (UNAVAILABLE: fake collector ends with UNAVAILABLE)"
+    )
+    assert lines[1] == (
+        "Pod pod-2: not among the 1 events received before the stream failed:"
+        " unknown whether the collector would send it"
+    )
+
+
+def test_explain_escapes_what_it_prints() -> None:
+    """The UID was echoed raw: a terminal acted on its escape sequences."""
+    hostile = "\x1b]0;pwned\x07\x1b[2J\rpod"
+    with serving(ScriptedCollector([play([EXPLAIN_POD, SYNC])])) as target:
+        result = watch("--collector", target, "--node", "n\x1b[31m", "--explain", hostile)
+    assert result.returncode == 3
+    for text in (result.stdout, result.stderr):
+        assert not [c for c in text if not c.isprintable() and c != "\n"], repr(text)
+    assert "Pod \\x1b]0;pwned\\x07\\x1b[2J\\rpod: MISSING" in result.stdout

@@ -28,6 +28,7 @@ from k8smeta.collector.model import Source
 from k8smeta.collector.ops.address import AddressError, parse_bind_address
 from k8smeta.collector.ops.metrics import CollectorMetrics, process_registry
 from k8smeta.collector.rpc.server import Keepalive, TlsConfig
+from k8smeta.collector.rpc.tls_files import PemFile, TlsFileError, check_server_files
 from k8smeta.collector.signals import Signals
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,22 @@ def parse_duration(text: str) -> float:
     return seconds
 
 
+#: The shortest `--keepalive-time`: gRPC's own minimum for keepalive pings (grpc-go raises
+#: a client's shorter interval to 10 s). Shorter intervals only cost CPU on every stream.
+MIN_KEEPALIVE_TIME_S = 10.0
+
+
+def keepalive_time(text: str) -> float:
+    """A `--keepalive-time` duration, MIN_KEEPALIVE_TIME_S or longer."""
+    seconds = parse_duration(text)
+    if seconds < MIN_KEEPALIVE_TIME_S:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is shorter than gRPC's minimum keepalive interval"
+            f" of {MIN_KEEPALIVE_TIME_S:g}s"
+        )
+    return seconds
+
+
 def _positive(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
@@ -106,7 +123,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="events a subscriber may leave unread behind the batch it is reading before its"
         " stream is aborted (a caught-up subscriber takes a batch of any size)",
     )
-    add("--keepalive-time", type=parse_duration, default=30.0, help="server pings (30s)")
+    add(
+        "--keepalive-time",
+        type=keepalive_time,
+        default=30.0,
+        help=f"server pings (30s; at least {MIN_KEEPALIVE_TIME_S:g}s)",
+    )
     add("--keepalive-timeout", type=parse_duration, default=10.0, help="ping timeout (10s)")
     add("--log-level", "--zap-log-level", dest="log_level", default="info", choices=LEVELS)
     add(
@@ -145,6 +167,7 @@ def _read(flag: str, path: str) -> bytes:
 
 
 def _tls(args: argparse.Namespace) -> TlsConfig | None:
+    """The server's TLS files, checked as gRPC will use them (rpc/tls_files.py)."""
     cert, key, ca = args.broker_server_cert, args.broker_server_key, args.broker_client_ca
     if bool(cert) != bool(key):
         raise UsageError("--broker-server-cert and --broker-server-key go together")
@@ -152,10 +175,16 @@ def _tls(args: argparse.Namespace) -> TlsConfig | None:
         raise UsageError("--broker-client-ca needs server TLS (--broker-server-cert/-key)")
     if not cert:
         return None
-    client_ca = _read("--broker-client-ca", ca) if ca else None
-    return TlsConfig(
-        _read("--broker-server-cert", cert), _read("--broker-server-key", key), client_ca
-    )
+    files = [
+        PemFile(flag, path, _read(flag, path))
+        for flag, path in (("--broker-server-cert", cert), ("--broker-server-key", key))
+    ]
+    client_ca = PemFile("--broker-client-ca", ca, _read("--broker-client-ca", ca)) if ca else None
+    try:
+        check_server_files(files[0], files[1], client_ca)
+    except TlsFileError as exc:
+        raise UsageError(str(exc)) from None
+    return TlsConfig(files[0].data, files[1].data, client_ca.data if client_ca else None)
 
 
 def options_from(args: argparse.Namespace) -> Options:

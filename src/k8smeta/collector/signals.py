@@ -4,6 +4,8 @@ Installed before anything is loaded: a large snapshot is read on the event loop'
 and a SIGHUP arriving meanwhile must not take the default action (ending the process). The
 loop runs the handlers once loading is done; a SIGHUP received before the sources exist is
 kept and becomes one reload as soon as they do (several coalesce into one, as always).
+One received even earlier, while the command was still importing, was held by hangup.py
+and is taken over here.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import asyncio
 import logging
 import signal
 from collections.abc import Callable, Iterable
+
+from k8smeta.collector import hangup
 
 log = logging.getLogger(__name__)
 _STOP = (signal.SIGTERM, signal.SIGINT)
@@ -28,6 +32,8 @@ class Signals:
         for signum in _STOP:
             loop.add_signal_handler(signum, self.stop.set)
         loop.add_signal_handler(signal.SIGHUP, self._hangup)
+        if hangup.take_held():  # after the handler is in place: none falls in between
+            self._hangup()
 
     def attach(self, sources: Iterable[object]) -> None:
         """The sources exist: SIGHUP asks those that can to reload; one kept SIGHUP does now."""

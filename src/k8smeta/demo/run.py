@@ -59,7 +59,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add = parser.add_argument
     add("--library", type=Path, default=defaults.library, help="the built libk8smeta.so")
     add("--snapshot", type=Path, default=defaults.snapshot, help="kubectl -o json cluster dump")
-    add("--scenario", type=Path, default=defaults.scenario, help="processes to replay (JSON)")
+    add(
+        "--scenario",
+        type=scenario.scenario_path,
+        default=defaults.scenario,
+        help="processes to replay (JSON)",
+    )
     add("--node", default=defaults.node, help="the node the plugin runs on (default node-a)")
     add("--timeout", type=float, default=defaults.timeout, help="bound of each wait (s)")
 

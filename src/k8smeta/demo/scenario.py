@@ -7,6 +7,7 @@ Resolution turns each into the `cgroups` parameter of an execve event.
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import Any
 
 from k8smeta.demo.cgroups import Layout, container_id, event_cgroups, host_path, pod_path
 from k8smeta.demo.cluster import Cluster, Resource
-from k8smeta.demo.files import read_json
+from k8smeta.demo.files import InputFileError, read_json
 
 QOS_CLASSES = ("guaranteed", "burstable", "besteffort")
 
@@ -61,12 +62,64 @@ def _resolve(entry: Mapping[str, Any], cluster: Cluster) -> ProcessEvent:
     return ProcessEvent(pid, proc_name, tuple(event_cgroups(layout, path)), pod, layout)
 
 
+#: The keys of a scenario entry and the JSON types each may have (None: JSON null).
+_ENTRY_KEYS: dict[str, tuple[type, ...]] = {
+    "pid": (int,),
+    "proc": (str,),
+    "pod": (str, type(None)),
+    "layout": (str,),
+    "qos": (str,),
+    "unit": (str,),
+}
+_REQUIRED = ("pid", "proc")
+_JSON_NAMES = {dict: "an object", list: "a list", str: "a string", int: "a number",
+               float: "a number", bool: "a boolean", type(None): "null"}  # fmt: skip
+
+
+def _entry_problem(entry: object) -> str | None:
+    """Why a scenario entry is not a process object, or None."""
+    if not isinstance(entry, dict):
+        return f"is {_JSON_NAMES.get(type(entry), type(entry).__name__)}, not a JSON object"
+    for key in _REQUIRED:
+        if key not in entry:
+            return f"has no {key!r}"
+    for key, value in entry.items():
+        allowed = _ENTRY_KEYS.get(key)
+        if allowed is None:
+            return f"has the unknown key {key!r} (known: {', '.join(_ENTRY_KEYS)})"
+        if isinstance(value, bool) or not isinstance(value, allowed):
+            return (
+                f"has {key!r} = {_JSON_NAMES.get(type(value), '?')}, not {_JSON_NAMES[allowed[0]]}"
+            )
+    return None
+
+
+def entries(path: Path) -> list[dict[str, Any]]:
+    """The scenario file's process objects; InputFileError or ScenarioError names the file."""
+    loaded = read_json(path, "scenario")
+    if not isinstance(loaded, list):
+        raise ScenarioError(f"{path}: expected a JSON list of processes")
+    for number, entry in enumerate(loaded, start=1):
+        problem = _entry_problem(entry)
+        if problem is not None:
+            raise ScenarioError(f"{path}: process {number} {problem}")
+    return loaded
+
+
+def scenario_path(text: str) -> Path:
+    """`--scenario`: a file whose shape is checked while the flags are read, so a malformed
+    one is a usage error (exit 2) naming the file and the entry."""
+    path = Path(text)
+    try:
+        entries(path)
+    except (ScenarioError, InputFileError) as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return path
+
+
 def load(path: Path, cluster: Cluster) -> list[ProcessEvent]:
     """The scenario's events in file order; InputFileError or ScenarioError names the file."""
-    entries = read_json(path, "scenario")
-    if not isinstance(entries, list):
-        raise ScenarioError(f"{path}: expected a JSON list of processes")
-    events = [_resolve(entry, cluster) for entry in entries]
+    events = [_resolve(entry, cluster) for entry in entries(path)]
     pids = [event.pid for event in events]
     if len(set(pids)) != len(pids):
         raise ScenarioError(f"{path}: every process needs its own pid")

@@ -18,7 +18,7 @@ from k8smeta.plugin.core.payload import CRON_JOB, JOB, POD, SYNC, Payload, decod
 from k8smeta.plugin.core.store import Store
 from k8smeta.plugin.feed import event_payload
 from k8smeta.tools.explain_fields import field_lines
-from k8smeta.tools.watch_call import Outcome, WatchOptions, watch_events
+from k8smeta.tools.watch_call import Ending, Outcome, WatchOptions, watch_events
 
 #: Seconds `--explain` waits for the snapshot when no `--timeout` is given.
 DEFAULT_EXPLAIN_TIMEOUT = 10.0
@@ -32,6 +32,10 @@ class Snapshot:
     synced: bool = False
     events: int = 0
     rejected: list[str] = field(default_factory=list)
+    failure: str | None = None  # why the stream failed before the snapshot was complete
+
+    def has_pod(self, pod_uid: str) -> bool:
+        return pod_uid in self.store.pods
 
 
 def read_snapshot(options: WatchOptions, pod_uid: str, outcome: Outcome) -> Snapshot:
@@ -55,7 +59,11 @@ def read_snapshot(options: WatchOptions, pod_uid: str, outcome: Outcome) -> Snap
     store = Store(options.node, keys)
     for payload in payloads:
         store.apply(payload)
-    return Snapshot(store, synced, len(payloads), rejected)
+    failure = None
+    if not synced and outcome.ending is Ending.FAILED:
+        code = outcome.code.name if outcome.code is not None else "an error"
+        failure = f"{code}: {outcome.details}"
+    return Snapshot(store, synced, len(payloads), rejected, failure)
 
 
 def _describe(store: Store, kind: str, uid: str) -> str:
@@ -69,15 +77,24 @@ def _describe(store: Store, kind: str, uid: str) -> str:
 def report(snapshot: Snapshot, options: WatchOptions, pod_uid: str) -> list[str]:
     """The lines `--explain` prints."""
     store = snapshot.store
-    how = (
-        "up to the Sync marker"
-        if snapshot.synced
-        else "no Sync marker (an upstream collector, or the timeout): kinds beyond upstream"
-        " (StatefulSet, Job, CronJob, Node) are not sent"
-    )
+    if snapshot.failure is not None:
+        how = f"the stream failed before the snapshot was complete ({snapshot.failure})"
+    elif snapshot.synced:
+        how = "up to the Sync marker"
+    else:
+        how = (
+            "no Sync marker (an upstream collector, or the timeout): kinds beyond upstream"
+            " (StatefulSet, Job, CronJob, Node) are not sent"
+        )
     lines = [f"collector {options.target}, node {options.node!r}: {snapshot.events} events, {how}"]
     lines.extend(f"rejected by the plugin: {text}" for text in snapshot.rejected)
     pod = store.pods.get(pod_uid)
+    if pod is None and snapshot.failure is not None:
+        lines.append(
+            f"Pod {pod_uid}: not among the {snapshot.events} events received before the"
+            " stream failed: unknown whether the collector would send it"
+        )
+        return lines
     if pod is None:
         lines.append(
             f"Pod {pod_uid}: MISSING: the collector sent no pod with this UID to node"

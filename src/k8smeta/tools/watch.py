@@ -45,6 +45,10 @@ UPSTREAM_PLUGIN_KINDS = (
     "ReplicaController",
 )
 
+#: The collector's default gRPC port (its `--broker-bind-address :45000`).
+DEFAULT_COLLECTOR_PORT: Final = 45000
+_MAX_PORT: Final = 65535
+
 EXIT_OK: Final = 0
 EXIT_NOT_CONNECTED: Final = 1  # also TLS errors and calls the server failed
 EXIT_USAGE: Final = 2  # argparse's own code
@@ -64,22 +68,40 @@ def format_event(event: metadata_pb2.Event) -> str:
     return json_format.MessageToJson(event, indent=None)
 
 
+def printable(text: str) -> str:
+    """`text` with every character a terminal would act on (escape sequences, carriage
+    returns, other controls and format characters) written as a Python escape."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def run(options: WatchOptions, out: TextIO, err: TextIO | None = None) -> int:
     """Print the events; then, when something went wrong, one line on `err`. The exit code."""
     outcome = Outcome()
+    found: bool | None = None  # --explain: whether the snapshot held the pod
     try:
         if options.explain is not None:
             snapshot = read_snapshot(options, options.explain, outcome)
+            found = snapshot.has_pod(options.explain)
             if outcome.connected:
-                print("\n".join(report(snapshot, options, options.explain)), file=out, flush=True)
+                lines = report(snapshot, options, options.explain)
+                print("\n".join(map(printable, lines)), file=out, flush=True)
         else:
             for event in watch_events(options, outcome):
                 print(format_event(event), file=out, flush=True)
     except KeyboardInterrupt:
         outcome.ending = Ending.INTERRUPTED
     code, message = verdict(options, outcome)
+    if code == EXIT_OK and found is False:
+        code = EXIT_NOTHING_FOR_NODE
+        message = (
+            f"connected to {options.target}, but no pod with UID {options.explain!r}"
+            f" for node {options.node!r}"
+        )
     if message is not None:
-        print(f"k8smeta watch: {message}", file=sys.stderr if err is None else err, flush=True)
+        stream = sys.stderr if err is None else err
+        print(f"k8smeta watch: {printable(message)}", file=stream, flush=True)
     return code
 
 
@@ -160,6 +182,40 @@ def _node(text: str) -> str:
     return text
 
 
+def collector_target(text: str) -> str:
+    """`HOST:PORT`, `HOST`, `[IPv6]:PORT`, `[IPv6]` or a bare IPv6 address, as the gRPC
+    target `host:port`; a missing port is the collector's default port.
+
+    gRPC itself would take `HOST` for port 443 and wrap a port beyond 65535 around.
+    """
+    host, port = _split_target(text.strip())
+    if not host or host == "[]":
+        raise argparse.ArgumentTypeError(f"no host in {text!r} (expected HOST[:PORT])")
+    if port is None:
+        return f"{host}:{DEFAULT_COLLECTOR_PORT}"
+    if not (port.isascii() and port.isdigit() and 1 <= int(port) <= _MAX_PORT):
+        raise argparse.ArgumentTypeError(
+            f"port {port!r} of {text!r} is not a TCP port (1 to {_MAX_PORT})"
+        )
+    return f"{host}:{int(port)}"
+
+
+def _split_target(text: str) -> tuple[str, str | None]:
+    """(host, port or None); an IPv6 host keeps its brackets."""
+    if text.startswith("["):
+        end = text.find("]")
+        if end < 0:
+            raise argparse.ArgumentTypeError(f"unclosed '[' in {text!r}")
+        rest = text[end + 1 :]
+        if rest and not rest.startswith(":"):
+            raise argparse.ArgumentTypeError(f"unexpected {rest!r} after ']' in {text!r}")
+        return text[: end + 1], rest[1:] if rest else None
+    if text.count(":") > 1:  # a bare IPv6 address: no port can be told from it
+        return f"[{text}]", None
+    host, colon, port = text.partition(":")
+    return host, port if colon else None
+
+
 def _pem(text: str) -> bytes:
     try:
         data = Path(text).read_bytes()
@@ -171,7 +227,12 @@ def _pem(text: str) -> bytes:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--collector", default="127.0.0.1:45000", help="host:port of the collector")
+    parser.add_argument(
+        "--collector",
+        type=collector_target,
+        default=f"127.0.0.1:{DEFAULT_COLLECTOR_PORT}",
+        help=f"HOST[:PORT] of the collector (port {DEFAULT_COLLECTOR_PORT} when left out)",
+    )
     parser.add_argument(
         "--node", required=True, type=_node, help="node name, as in the plugin's nodeName"
     )

@@ -5,7 +5,7 @@ import warnings
 
 from k8smeta.wire import metadata_pb2 as k8smeta_dot_wire_dot_metadata__pb2
 
-GRPC_GENERATED_VERSION = '1.85.1'
+GRPC_GENERATED_VERSION = '1.85.4'
 GRPC_VERSION = grpc.__version__
 _version_not_supported = False
 

@@ -57,9 +57,9 @@ class CollectorProcess:
 
 @contextlib.asynccontextmanager
 async def collector_process(*args: str | bytes) -> AsyncIterator[CollectorProcess]:
-    """`python -m k8smeta.collector.cli run ARGS` on ephemeral loopback ports."""
+    """`python -m k8smeta.collector run ARGS` on ephemeral loopback ports."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    command = ["-m", "k8smeta.collector.cli", "run", *args, *LOOPBACK]
+    command = ["-m", "k8smeta.collector", "run", *args, *LOOPBACK]
     process = await asyncio.create_subprocess_exec(
         sys.executable, *command, stderr=asyncio.subprocess.PIPE, env=env
     )

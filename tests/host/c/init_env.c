@@ -8,6 +8,10 @@
  * answered), then stops the feed. Prints `key=value` lines; plugin logs go to stderr.
  * Exit code 0 unless loading or the program's own checks fail (a failed init is reported
  * as `init_rc`, not as the exit code).
+ *
+ * With INIT_ENV_HOST_PYTHON=<libpythonX.Y.so> in its environment, the program first loads
+ * that library with RTLD_GLOBAL and starts its interpreter, as a host embedding another
+ * Python does.
  */
 #include "plugin_api.h"
 #include "fakesinsp.h"
@@ -33,6 +37,21 @@ static uint64_t wait_pushed(fs_owner* o, long wait_ms) {
     return pushed(o);
 }
 
+/* Load `path` into the global scope and start its interpreter; 0 on success. */
+static int start_host_python(const char* path) {
+    void* lib = dlopen(path, RTLD_NOW | RTLD_GLOBAL);
+    if (lib == NULL) {
+        fprintf(stderr, "cannot load %s: %s\n", path, dlerror());
+        return 1;
+    }
+    void (*initialize)(int) = (void (*)(int))dlsym(lib, "Py_InitializeEx");
+    int (*initialized)(void) = (int (*)(void))dlsym(lib, "Py_IsInitialized");
+    if (initialize == NULL || initialized == NULL) return 1;
+    initialize(0);
+    printf("host_python=%d\n", initialized());
+    return 0;
+}
+
 int main(int argc, char** argv) {
     if (argc < 4) {
         fprintf(stderr, "usage: %s <so> <config> <wait-ms> [NAME=VALUE ...]\n", argv[0]);
@@ -41,6 +60,8 @@ int main(int argc, char** argv) {
     fs_plugin p;
     fs_owner o;
     ss_plugin_rc rc = 1;
+    const char* host_python = getenv("INIT_ENV_HOST_PYTHON");
+    if (host_python != NULL && start_host_python(host_python) != 0) return 1;
     if (fs_load(&p, argv[1], RTLD_LOCAL | RTLD_NOW) != 0) return 1;
     for (int i = 4; i < argc; i++) {
         char* eq = strchr(argv[i], '=');

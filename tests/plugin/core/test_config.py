@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 from pathlib import Path
 
@@ -14,6 +15,8 @@ from k8smeta.plugin.core.errors import ConfigError
 from tests.collector.rpc.certs import Certificates, make_certificates
 
 BASE = {"collectorHostname": "localhost", "collectorPort": 45000, "nodeName": "control-plane"}
+
+PAIR = {"caPEMBundle": "ca.crt", "clientCertPEM": "client.crt", "clientKeyPEM": "client.key"}
 
 
 def config_text(**changes: object) -> str:
@@ -217,16 +220,31 @@ def test_ca_bundle_without_certificates_fails(
     ("name", "reason"),
     [
         ("missing.pem", "No such file or directory"),
-        (".", "Is a directory"),
-        ("/dev/zero", f"larger than {MAX_PEM_FILE} bytes"),
+        (".", "a directory, not a regular file"),
+        ("/dev/zero", "a character device, not a regular file"),
+        ("fifo", "a FIFO, not a regular file"),
+        ("big.pem", f"larger than {MAX_PEM_FILE} bytes"),
     ],
 )
 def test_unreadable_ca_bundle_fails(tmp_path: Path, name: str, reason: str) -> None:
-    """Upstream logged an ERROR and went on in plaintext."""
+    """Upstream logged an ERROR and went on in plaintext. A FIFO with no writer would block
+    init forever; a device may never end."""
+    os.mkfifo(tmp_path / "fifo")
+    with (tmp_path / "big.pem").open("wb") as big:
+        big.truncate(MAX_PEM_FILE + 1)
     path = str(tmp_path / name)
     with pytest.raises(ConfigError) as info:
         parse_config(config_text(caPEMBundle=path), {})
     assert str(info.value) == f"cannot read caPEMBundle '{path}': {reason}"
+
+
+@pytest.mark.parametrize("key", ["caPEMBundle", "clientCertPEM", "clientKeyPEM"])
+def test_a_path_with_a_nul_is_a_config_error(certificates: Certificates, key: str) -> None:
+    paths = {k: str(certificates.path(n)) for k, n in PAIR.items()}
+    paths[key] += "\0.pem"
+    with pytest.raises(ConfigError) as info:
+        parse_config(config_text(**paths), {})
+    assert str(info.value) == f"invalid init config: key '{key}' holds a path with a NUL character"
 
 
 def test_empty_ca_bundle_path_means_insecure() -> None:
@@ -254,7 +272,7 @@ def test_unreadable_client_files_fail(
     paths = {key: tmp_path / key for key in ("clientCertPEM", "clientKeyPEM")}
     for key, path in paths.items():
         if key != unreadable:
-            path.write_bytes(b"pem")
+            path.write_bytes(certificates.read(PAIR[key]))
     ca = str(certificates.path("ca.crt"))
     with pytest.raises(ConfigError) as info:
         parse_config(config_text(caPEMBundle=ca, **{k: str(p) for k, p in paths.items()}), {})

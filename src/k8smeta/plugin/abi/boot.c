@@ -91,6 +91,27 @@ static void k8smeta_bundle_fallbacks(const char* home) {
     }
 }
 
+/* 1 (with the boot error set) when the libpython our Py_* references were bound to, at
+ * `bound`, is not the bundle's own: it is missing from the bundle, or another one with the
+ * same soname came first (LD_PRELOAD, a host's RTLD_GLOBAL). Its standard library and
+ * site-packages would not be the bundle's. */
+static int k8smeta_bundle_shadowed(const char* bound) {
+    char so_dir[PATH_MAX];
+    char own[PATH_MAX + 128];
+    char own_real[PATH_MAX];
+    char bound_real[PATH_MAX];
+    if (!k8smeta_library_dir(so_dir)) return 0;   /* k8smeta_bundle_home reports it */
+    snprintf(own, sizeof own, "%.3900s/%s/lib/%s", so_dir, K8SMETA_BUNDLE_DIR, K8SMETA_LIBPYTHON);
+    int present = realpath(own, own_real) != NULL;
+    if (present && realpath(bound, bound_real) != NULL && strcmp(own_real, bound_real) == 0)
+        return 0;
+    snprintf(k8smeta_boot_error, sizeof k8smeta_boot_error,
+             "k8smeta: the bundle's runtime is incomplete or shadowed by %.700s (the bundle's"
+             " %s/lib/%s is %s)", bound, K8SMETA_BUNDLE_DIR, K8SMETA_LIBPYTHON,
+             present ? "present but not the one in use" : "missing");
+    return 1;
+}
+
 static PyStatus k8smeta_bundle_home(PyConfig* config, char* python, size_t size) {
     char so_dir[PATH_MAX];
     char home[PATH_MAX];
@@ -108,6 +129,11 @@ static PyStatus k8smeta_bundle_home(PyConfig* config, char* python, size_t size)
     return PyConfig_SetBytesString(config, &config->executable, python);
 }
 #else
+static int k8smeta_bundle_shadowed(const char* bound) {
+    (void)bound;
+    return 0;
+}
+
 static PyStatus k8smeta_bundle_home(PyConfig* config, char* python, size_t size) {
     (void)config;
     (void)python;
@@ -115,6 +141,33 @@ static PyStatus k8smeta_bundle_home(PyConfig* config, char* python, size_t size)
     return PyStatus_Ok();
 }
 #endif
+
+/* 1 (with the boot error set) when the Python C API this library is bound to is not the
+ * runtime it was built for. Another libpython already in the process's global scope (a host
+ * that loaded one with RTLD_GLOBAL, or LD_PRELOAD) takes our Py_* references: calling into
+ * it crashes (PyConfig's layout differs between versions) or spins, so nothing of it is
+ * called. Only addresses are compared and one constant read: Py_Version (3.11+) must come
+ * from the object that defines Py_InitializeEx (an older runtime has none, so ours would
+ * answer) and name our major.minor version. */
+static int k8smeta_foreign_python(void) {
+    Dl_info init_info;
+    Dl_info version_info;
+    if (!dladdr((void*)&Py_InitializeEx, &init_info) || init_info.dli_fname == NULL) {
+        k8smeta_copy_error(k8smeta_boot_error,
+                           "k8smeta: cannot tell which Python runtime the library is bound to");
+        return 1;
+    }
+    const char* bound = init_info.dli_fname[0] != '\0' ? init_info.dli_fname : "the host program";
+    if (!dladdr((void*)&Py_Version, &version_info) || version_info.dli_fbase != init_info.dli_fbase ||
+        (Py_Version >> 16) != ((unsigned long)PY_VERSION_HEX >> 16)) {
+        snprintf(k8smeta_boot_error, sizeof k8smeta_boot_error,
+                 "k8smeta: another Python runtime is already loaded in the process (%.700s);"
+                 " the plugin needs its own Python %d.%d and does not touch another interpreter",
+                 bound, PY_MAJOR_VERSION, PY_MINOR_VERSION);
+        return 1;
+    }
+    return k8smeta_bundle_shadowed(bound);
+}
 
 static void k8smeta_promote_libpython(void) {
     Dl_info info;
@@ -148,6 +201,7 @@ static int k8smeta_start_python(void) {
 }
 
 __attribute__((constructor)) static void k8smeta_boot(void) {
+    if (k8smeta_foreign_python()) return;   /* boot_ok stays 0: init fails with the reason */
     k8smeta_promote_libpython();
     if (Py_IsInitialized()) {   /* another component owns the interpreter: use it */
         k8smeta_boot_ok = 1;

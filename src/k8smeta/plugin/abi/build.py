@@ -193,13 +193,15 @@ def build(output_dir: Path, bundle_dir: str | None = None) -> Path:
 
 
 def bundle_macros(bundle_dir: str | None) -> list[tuple[str, str]]:
-    """boot.c's K8SMETA_BUNDLE_DIR and K8SMETA_BUNDLE_FALLBACK for the bundle's library."""
+    """boot.c's K8SMETA_BUNDLE_DIR, K8SMETA_LIBPYTHON (the soname of the libpython it
+    ships) and K8SMETA_BUNDLE_FALLBACK for the bundle's library."""
     if bundle_dir is None:
         return []
     from k8smeta.plugin.abi.bundle_contents import FALLBACK_LIBRARIES
 
     return [
         ("K8SMETA_BUNDLE_DIR", f'"{bundle_dir}"'),
+        ("K8SMETA_LIBPYTHON", f'"{sysconfig.get_config_var("INSTSONAME")}"'),
         ("K8SMETA_BUNDLE_FALLBACK", '"' + ":".join(FALLBACK_LIBRARIES) + '"'),
     ]
 

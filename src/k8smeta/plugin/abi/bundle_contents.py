@@ -1,11 +1,12 @@
 """What goes into the plugin bundle: declarative tables and the predicates that apply them.
 
 The plugin runs `k8smeta.plugin` and `k8smeta.wire` on grpcio, protobuf and orjson, through
-cffi's `_cffi_backend`. Everything else the build machine's Python has is left out: test
-suites, GUI and terminal toolkits, installers, build configuration, databases, the collector
-and its dependencies. Extension modules that need a shared library beyond glibc and the
-fallback libraries are left out too; the plugin imports none of them (the bundle test runs
-every plugin path in a root file system without them).
+cffi's `_cffi_backend`, and checks mutual-TLS files with `cryptography` (its Rust extension
+links OpenSSL statically: no `ssl` module, no libssl). Everything else the build machine's
+Python has is left out: test suites, GUI and terminal toolkits, installers, build
+configuration, databases, the collector and its dependencies. Extension modules that need a
+shared library beyond glibc and the fallback libraries are left out too; the plugin imports
+none of them (the bundle test runs every plugin path in a root file system without them).
 """
 
 from __future__ import annotations
@@ -15,7 +16,14 @@ from pathlib import Path
 from typing import Final
 
 #: Distributions whose files the plugin imports at run time (grpcio needs typing_extensions).
-PLUGIN_DISTRIBUTIONS: Final = ("grpcio", "protobuf", "orjson", "typing_extensions", "cffi")
+PLUGIN_DISTRIBUTIONS: Final = (
+    "grpcio",
+    "protobuf",
+    "orjson",
+    "typing_extensions",
+    "cffi",
+    "cryptography",
+)
 
 #: Libraries bundled for machines that lack them (grpcio and protobuf's C++ extensions need
 #: libstdc++ and libgcc_s; binascii, which base64 and json need, needs libz). The library

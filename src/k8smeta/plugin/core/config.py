@@ -9,14 +9,16 @@ usable root bundle) fails init instead of degrading: never plaintext when TLS wa
 from __future__ import annotations
 
 import logging
+import os
 import re
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Final
 
 import orjson
 
+from k8smeta.plugin.core import keypair
 from k8smeta.plugin.core.errors import ConfigError
 from k8smeta.plugin.core.levels import DEFAULT_VERBOSITY
 from k8smeta.plugin.core.pem import bundle_problem
@@ -115,25 +117,90 @@ def _read_ca(path: str) -> bytes | None:
 
 
 def _read_file(key: str, path: str) -> bytes:
-    """The file's bytes; bounded, so a path such as /dev/zero cannot exhaust memory."""
+    """The bytes of a regular file, read with a bound.
+
+    A FIFO with no writer would block init forever, a device such as /dev/zero never ends,
+    and a NUL cannot be in a path: each is refused with the key named.
+    """
+    if "\0" in path:
+        raise ConfigError(f"invalid init config: key '{key}' holds a path with a NUL character")
     try:
-        with Path(path).open("rb") as file:
-            data = file.read(MAX_PEM_FILE + 1)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
     except OSError as exc:
         raise ConfigError(f"cannot read {key} '{path}': {exc.strerror or exc}") from None
-    if len(data) > MAX_PEM_FILE:
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise ConfigError(f"cannot read {key} '{path}': {_file_kind(mode)}, not a regular file")
+        chunks: list[bytes] = []
+        size = 0
+        while size <= MAX_PEM_FILE:
+            chunk = os.read(fd, MAX_PEM_FILE + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        raise ConfigError(f"cannot read {key} '{path}': {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+    if size > MAX_PEM_FILE:
         raise ConfigError(f"cannot read {key} '{path}': larger than {MAX_PEM_FILE} bytes")
-    return data
+    return b"".join(chunks)
 
 
-def _read_client_file(key: str, path: str | None, ca_pem: bytes | None) -> bytes | None:
-    """A mutual-TLS file, which needs TLS: a non-empty `caPEMBundle` (the schema only
-    requires the key to be present)."""
-    if path is None:
+def _file_kind(mode: int) -> str:
+    for test, name in (
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+    ):
+        if test(mode):
+            return name
+    return "a special file"
+
+
+def _read_client_pair(
+    config: Mapping[str, Any], ca_pem: bytes | None
+) -> tuple[bytes, bytes] | None:
+    """The mutual-TLS chain and key (PEM), checked as gRPC would use them, or None.
+
+    Mutual TLS needs TLS, i.e. a non-empty `caPEMBundle` (the schema only requires the key
+    to be present). gRPC aborts the process on an empty or unparsable key or chain and
+    fails every handshake on a mismatched pair, so all three are refused here.
+    """
+    cert_path: str | None = config.get("clientCertPEM")
+    key_path: str | None = config.get("clientKeyPEM")
+    if cert_path is None or key_path is None:
         return None
     if ca_pem is None:
-        raise ConfigError(f"invalid init config: key '{key}' requires a non-empty 'caPEMBundle'")
-    return _read_file(key, path)
+        raise ConfigError(
+            "invalid init config: key 'clientCertPEM' requires a non-empty 'caPEMBundle'"
+        )
+    cert_pem = _read_file("clientCertPEM", cert_path)
+    key_pem = _read_file("clientKeyPEM", key_path)
+    try:
+        chain = keypair.certificate_chain(cert_pem)
+    except ImportError as exc:
+        raise ConfigError(
+            f"mutual TLS cannot be checked: this Python runtime lacks {exc.name}"
+        ) from None
+    except keypair.PemError as exc:
+        raise ConfigError(
+            f"clientCertPEM '{cert_path}' is no PEM certificate chain: {exc}"
+        ) from None
+    try:
+        key = keypair.private_key(key_pem)
+    except keypair.PemError as exc:
+        raise ConfigError(f"clientKeyPEM '{key_path}' is no PEM private key: {exc}") from None
+    if not keypair.key_matches(chain[0], key):
+        raise ConfigError(
+            f"clientKeyPEM '{key_path}' does not match the certificate in"
+            f" clientCertPEM '{cert_path}' (their public keys differ)"
+        )
+    return cert_pem, key_pem
 
 
 #: The warning for `hostProc` on hosts with the cgroups sub-table (docs/configuration.md).
@@ -150,6 +217,7 @@ def parse_config(text: str, environ: Mapping[str, str]) -> Config:
     node_name = expand_node_name(raw_node_name, environ, logs)
     logs.append((logging.DEBUG, f"metadata are received from node '{node_name}'"))
     ca_pem = _read_ca(config.get("caPEMBundle", ""))
+    client = _read_client_pair(config, ca_pem)
     if "hostProc" in config:
         logs.append((logging.WARNING, HOST_PROC_DEPRECATED))
     return Config(
@@ -158,8 +226,8 @@ def parse_config(text: str, environ: Mapping[str, str]) -> Config:
         node_name=node_name,
         verbosity=config.get("verbosity", DEFAULT_VERBOSITY),
         ca_pem=ca_pem,
-        client_cert_pem=_read_client_file("clientCertPEM", config.get("clientCertPEM"), ca_pem),
-        client_key_pem=_read_client_file("clientKeyPEM", config.get("clientKeyPEM"), ca_pem),
+        client_cert_pem=client[0] if client else None,
+        client_key_pem=client[1] if client else None,
         host_proc=config.get("hostProc") or DEFAULT_HOST_PROC,
         raw_node_name=raw_node_name,
         pod_annotations=tuple(config.get("podAnnotations", ())),
