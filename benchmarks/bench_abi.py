@@ -1,11 +1,13 @@
 """Cost of libk8smeta.so through its C ABI, measured from a C host without Python.
 
 Run: `make plugin && .venv/bin/python benchmarks/bench_abi.py [--iterations N] [--burst B]
-[--runs R]`. Compiles benchmarks/bench_abi.c with the system compiler against our API
-header and the C test host (tests/host/c/fakesinsp.c), writes the setup payloads (110 pods,
-1,000 namespaces, 1,000 services, as the feed encodes them), starts a loopback gRPC
-collector that streams B events to the library's feed, and runs the C host R times in an
-empty environment. Prints the median over runs of each figure.
+[--runs R] [--library PATH]` (`--library`: another build, e.g. of an older tree, with its
+virtualenv next to it, to compare before and after on the same host). Compiles
+benchmarks/bench_abi.c with the system compiler against our API header and the C test host
+(tests/host/c/fakesinsp.c), writes the setup payloads (110 pods, 1,000 namespaces, 1,000
+services, as the feed encodes them), starts a loopback gRPC collector that streams B
+events to the library's feed, and runs the C host R times in an empty environment. Prints
+the median over runs of each figure.
 """
 
 from __future__ import annotations
@@ -158,8 +160,8 @@ def compile_host(out: Path) -> Path:
     return binary
 
 
-def run_once(
-    binary: Path, payloads: Path, iterations: int, count: int, nice: int
+def run_once(  # noqa: PLR0917 - the benchmark's knobs
+    binary: Path, payloads: Path, iterations: int, count: int, nice: int, library: Path
 ) -> dict[str, float]:
     servicer = Burst(burst(count))
     executor = ThreadPoolExecutor(max_workers=4)
@@ -176,7 +178,7 @@ def run_once(
                 "/usr/bin/env",
                 "-i",
                 str(binary),
-                str(LIBRARY),
+                str(library),
                 str(payloads),
                 config.decode(),
                 TARGET_POD,
@@ -212,16 +214,17 @@ def main() -> int:
     parser.add_argument(
         "--nice", type=int, default=0, help="niceness of the C host (negative: needs root)"
     )
+    parser.add_argument("--library", type=Path, default=LIBRARY, help="the library to measure")
     args = parser.parse_args()
-    if not LIBRARY.exists():
-        raise SystemExit("build/libk8smeta.so is missing: run `make plugin`")
+    if not args.library.exists():
+        raise SystemExit(f"{args.library} is missing: run `make plugin`")
     with tempfile.TemporaryDirectory(prefix="bench-abi-") as tmp:
         out = Path(tmp)
         binary = compile_host(out)
         payloads = out / "cluster.jsonl"
         payloads.write_bytes(b"".join(event_payload(e).rstrip(b"\0") + b"\n" for e in cluster()))
         runs = [
-            run_once(binary, payloads, args.iterations, args.burst, args.nice)
+            run_once(binary, payloads, args.iterations, args.burst, args.nice, args.library)
             for _ in range(args.runs)
         ]
     for key in runs[0]:

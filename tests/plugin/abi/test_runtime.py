@@ -74,19 +74,23 @@ def _boom(*args: object) -> None:
     raise RuntimeError("injected fault")
 
 
-@pytest.mark.parametrize("method", ["extract", "parse_async", "parse_process_event"])
+@pytest.mark.parametrize("method", ["extract", "parse_async", "process_outcome"])
 def test_an_exception_becomes_failure_and_last_error(
     replayed: SharedLibHost, monkeypatch: pytest.MonkeyPatch, method: str
 ) -> None:
-    core = _session_of(replayed).core
+    session = _session_of(replayed)
+    core = session.core
     before = replayed.metrics()
     monkeypatch.setattr(core, method, _boom)
+    # A process event enters Python only when it has something to log or count there: a
+    # failed syscall at a verbosity that logs it.
+    monkeypatch.setattr(session.cstate, "quiet_absent", 0)
     if method == "extract":
         assert replayed.extract_id(1, 0, None, 99) is None
     elif method == "parse_async":
         assert not replayed.async_event("k8s", b'{"reason":"Delete","uid":"x","kind":"Pod"}\0')
     else:
-        assert not replayed.process_event(293, 1, 0, None)
+        assert not replayed.process_event(293, 1, -1, None)
     assert "injected fault" in replayed.last_error()
     monkeypatch.undo()
     assert replayed.metrics()["resources_pod"] == before["resources_pod"]

@@ -5,7 +5,8 @@ the library is tied to that interpreter (libpython's directory goes into its RUN
 to that virtualenv (found next to the library at run time, else at its build-time path).
 Every value the C side shares with Python is generated here into the preamble, so none
 is written twice: the static strings (`get_fields`, `get_init_schema`, the async event
-name), the event codes and layout sizes, the error length, and the prototypes of the
+name), the event codes and layout sizes, the error length, the outcomes of a process
+event (`K8SMETA_OUTCOME_*`), and the prototypes of the
 `extern "Python"` functions (from `MODULE_CDEF`).
 """
 
@@ -35,6 +36,7 @@ from k8smeta.plugin.abi.state import ERROR_SIZE, STATE_CDEF
 from k8smeta.plugin.core.fields import fields_json
 from k8smeta.plugin.core.plugin import ASYNC_EVENT_NAME, PROCESS_EVENTS
 from k8smeta.plugin.core.schema import INIT_SCHEMA_JSON
+from k8smeta.plugin.core.tagging import ProcessOutcome
 
 MODULE_NAME: Final = "_k8smeta_abi"
 LIBRARY_NAME: Final = "libk8smeta.so"
@@ -47,8 +49,10 @@ extern "Python" const char** k8smeta_py_extract_one(k8smeta_state* s, uint64_t e
     uint32_t field_id, const char* arg, uint64_t call, int slot);
 extern "Python" void k8smeta_py_no_pod(k8smeta_state* s, uint64_t evtnum, int64_t tid,
     int status);
-extern "Python" ss_plugin_rc k8smeta_py_parse_process(k8smeta_state* s, uint16_t code,
-    int64_t tid, int64_t res, int has_res, int cgroups_status);
+extern "Python" ss_plugin_rc k8smeta_py_parse_process(k8smeta_state* s,
+    const ss_plugin_event_parse_input* in, uint16_t code, int64_t tid, int outcome);
+extern "Python" ss_plugin_rc k8smeta_py_scan_threads(k8smeta_state* s,
+    const ss_plugin_event_parse_input* in);
 extern "Python" ss_plugin_rc k8smeta_py_parse(k8smeta_state* s,
     const ss_plugin_event_input* evt, const ss_plugin_event_parse_input* in);
 extern "Python" ss_plugin_rc k8smeta_py_set_async(k8smeta_state* s,
@@ -67,7 +71,6 @@ char** k8smeta_environ(void);
 int k8smeta_read_cgroups(ss_plugin_table_reader_vtable_ext* r, ss_plugin_table_t* t,
     ss_plugin_table_entry_t* e, ss_plugin_table_field_t* f_cgroups,
     ss_plugin_table_field_t* f_second, char* out, int size);
-int k8smeta_write_pod_uid(k8smeta_state* s, int64_t tid, const char* value);
 int k8smeta_write_thread_pod(k8smeta_state* s, ss_plugin_table_reader_vtable_ext* r,
     ss_plugin_table_writer_vtable_ext* w, int64_t tid, const char* value);
 """
@@ -105,15 +108,17 @@ def venv_python() -> str:
 
 
 #: The C sources, in preamble order: start-up and static symbols, then by job.
-C_SOURCES: Final = ("boot.c", "cache.c", "tables.c", "wrappers.c")
+C_SOURCES: Final = ("boot.c", "cache.c", "cgroup_match.c", "tables.c", "wrappers.c")
 
 
 def constants() -> str:
     """The numbers and codes the C side shares with Python, as C definitions."""
     parse_types = ", ".join(str(code) for code in (ASYNC_EVENT, *PROCESS_EVENTS))
     cases = " ".join(f"case {code}:" for code in PROCESS_EVENTS)
+    outcomes = (f"#define K8SMETA_OUTCOME_{o.name} {o.value}" for o in ProcessOutcome)
     return "\n".join(
         (
+            *outcomes,
             f"#define SS_PLUGIN_SUCCESS {SS_PLUGIN_SUCCESS}",
             f"#define SS_PLUGIN_FAILURE {SS_PLUGIN_FAILURE}",
             f"#define SS_PLUGIN_SCHEMA_JSON {SS_PLUGIN_SCHEMA_JSON}",

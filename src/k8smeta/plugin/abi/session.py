@@ -27,19 +27,20 @@ from k8smeta.plugin.abi.host_tables import (
     Accessors,
     TableSetupError,
     has_cgroups_table,
+    owner_error,
     setup_threads_table,
 )
 from k8smeta.plugin.abi.lifetimes import Keeper
 from k8smeta.plugin.abi.logsink import LogRoute, enter, log_emitter, register, routed, unregister
 from k8smeta.plugin.abi.marshal import c_text, write_error
 from k8smeta.plugin.abi.pusher import AsyncPusher
-from k8smeta.plugin.abi.thread_views import CgroupPaths, IteratedTable, PrefetchedThread
+from k8smeta.plugin.abi.thread_views import CgroupPaths, IteratedTable
 from k8smeta.plugin.core.config import HOST_PROC_DEPRECATED, Config, parse_config
 from k8smeta.plugin.core.errors import ConfigError, PayloadError, PluginError
-from k8smeta.plugin.core.host import Tid
 from k8smeta.plugin.core.levels import VERBOSITY_LEVELS
 from k8smeta.plugin.core.plugin import PluginCore
 from k8smeta.plugin.core.procscan import scan_pod_uids
+from k8smeta.plugin.core.tagging import ProcessOutcome
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +61,6 @@ class Session:
         self.route = route
         self.handle = ffi.new_handle(self)
         paths = CgroupPaths(ffi, cstate)
-        self.prefetched = PrefetchedThread(ffi, lib, cstate, paths)
         self.table = IteratedTable(
             ffi, lib, cstate, accessors=acc, paths=paths, visitor=self.handle
         )
@@ -68,7 +68,9 @@ class Session:
         self.kept = Keeper(ffi)
         self.pod_uid = ""  # the pod_uid of the current extract_fields call
         self.host_proc = core.config.host_proc
-        self.scan_pending = not acc.sub_table  # old hosts: tag pre-existing threads once
+        # Old hosts: the /proc scan tags the pre-existing threads once (flag in C: the
+        # parse wrapper checks it without Python).
+        cstate.scan_pending = int(not acc.sub_table)
         self.sub_table = acc.sub_table
 
     def fail(self, text: str) -> int:
@@ -106,7 +108,7 @@ class Session:
     def parse(self, evt: Any, inp: Any) -> int:
         """An async event (the C wrapper routes process events to `parse_process`)."""
         enter(self.route)
-        if self.scan_pending:
+        if self.cstate.scan_pending:
             self.flush_scan(inp.table_reader_ext, inp.table_writer_ext)
         code = evt.evt.type
         if code != ASYNC_EVENT:
@@ -124,29 +126,26 @@ class Session:
             return self.fail(str(exc))
         return SS_PLUGIN_SUCCESS
 
-    def parse_process(
-        self, code: int, tid: int, res: int, has_res: int, cgroups_status: int
-    ) -> int:
-        """A process event whose `res` and thread the C wrapper read (`cgroups_status`:
-        the cgroups bytes, -1 no such thread, -2 unreadable cgroups)."""
+    def parse_process(self, inp: Any, code: int, tid: int, outcome: int) -> int:
+        """A process event the C wrapper parsed (and tagged, when it found a UID), whose
+        `outcome` (a `ProcessOutcome`) logs or counts something: let the core do that."""
         enter(self.route)
-        if self.scan_pending:
-            self.flush_scan(self.cstate.reader, self.cstate.writer)
-        if not has_res:
-            if logger.isEnabledFor(logging.DEBUG):
-                logger.debug("event %d has no 8-byte res parameter: ignored", code)
-            return SS_PLUGIN_SUCCESS
-        thread = self.prefetched.view(tid, cgroups_status)
-        try:
-            self.core.parse_process_event(thread, Tid(tid), res, code)
-        except PluginError as exc:
-            return self.fail(str(exc))
+        kind = ProcessOutcome(outcome)
+        error = owner_error(self.ffi, inp) if kind is ProcessOutcome.WRITE_FAILED else ""
+        self.core.process_outcome(kind, tid, code, error)
+        return SS_PLUGIN_SUCCESS
+
+    def scan_threads(self, inp: Any) -> int:
+        """Hosts without the cgroups sub-table, before their first process event is tagged."""
+        enter(self.route)
+        if self.cstate.scan_pending:
+            self.flush_scan(inp.table_reader_ext, inp.table_writer_ext)
         return SS_PLUGIN_SUCCESS
 
     def flush_scan(self, reader: Any, writer: Any) -> None:
         """Hosts without the cgroups sub-table: tag the threads found under hostProc with
         the first vtables that can write; once."""
-        self.scan_pending = False
+        self.cstate.scan_pending = 0
         tagged = 0
         for tid, uid in scan_pod_uids(self.host_proc).items():
             rc = self.lib.k8smeta_write_thread_pod(self.cstate, reader, writer, tid, uid.encode())
@@ -159,7 +158,7 @@ class Session:
         """Tag the threads libsinsp found before the capture; always SUCCESS."""
         with routed(self.route):
             if not self.sub_table:  # API 3.7/3.8: no get_owner_last_error in `inp`
-                if self.scan_pending:
+                if self.cstate.scan_pending:
                     self.flush_scan(inp.table_reader_ext, inp.table_writer_ext)
                 return SS_PLUGIN_SUCCESS
             reader, writer = inp.table_reader_ext, inp.table_writer_ext
@@ -187,7 +186,7 @@ class Session:
         """A fresh metric array (kept with the previous one: calls may overlap)."""
         ffi = self.ffi
         self.pusher.sync_metrics()
-        values = self.core.metric_values(native=tuple(self.cstate.absent))
+        values = self.core.metric_values(native=(*self.cstate.absent, self.cstate.tagged))
         names = [ffi.new("char[]", name.encode()) for name, _, _ in values]
         array = ffi.new("ss_plugin_metric[]", len(values))
         for i, (_, monotonic, value) in enumerate(values):

@@ -30,13 +30,13 @@ typedef struct {{
     ss_plugin_table_field_t* f_pod;      /* its pod_uid field (from init) */
     ss_plugin_table_field_t* f_cgroups;  /* its cgroups sub-table field (from init) */
     ss_plugin_table_field_t* f_second;   /* the sub-table's `second` field (from init) */
-    char uid[{POD_UID_SIZE}];                  /* pod_uid read by the extract/parse wrappers */
-    /* parse_event of a process event: this call's vtables and input, the thread's cgroups */
-    ss_plugin_table_reader_vtable_ext* reader;
-    ss_plugin_table_writer_vtable_ext* writer;
-    const ss_plugin_event_parse_input* parse_in;
-    char cgroups[{CGROUPS_SIZE}];
-    int quiet_absent;                    /* verbosity above debug: "no thread/pod" logs nothing */
+    char uid[{POD_UID_SIZE}];                  /* pod_uid read by the extract wrapper */
+    char cgroups[{CGROUPS_SIZE}];         /* scratch: a thread's cgroup paths, NUL-separated */
+    /* verbosity above debug: "no thread/pod", "no res" and failed syscalls log nothing */
+    int quiet_absent;
+    int scan_pending;                    /* hosts without the cgroups sub-table: the /proc
+                                          * scan has yet to tag the pre-existing threads */
+    uint64_t tagged;                     /* threads tagged by the parse wrapper (C only) */
     void* cache;                         /* extraction cache (C only) */
     uint64_t generation;                 /* bumped by every async event: cache validity */
     uint64_t extract_calls;              /* numbers the extract_fields calls */

@@ -140,34 +140,38 @@ static int k8smeta_event_cgroups(const ss_plugin_event* e, char* out, int size) 
 
 /* ---- the event thread of parse_event ----------------------------------------------- */
 
-/* Read thread `tid`'s pod_uid into st->uid and its cgroups into st->cgroups with this
- * call's reader (one entry, released): from the cgroups sub-table, or on hosts without it
- * from the event `e`. Returns the cgroups bytes, -1 when the thread is absent, -2 when its
- * cgroups cannot be read. */
-static int k8smeta_prefetch_thread(k8smeta_state* st, int64_t tid,
-                                   const ss_plugin_event* evt) {
-    ss_plugin_table_reader_vtable_ext* r = st->reader;
+/* Tag thread `tid` of a successful process event in one entry visit with this call's
+ * vtables: read its cgroups (from the sub-table, or on hosts without it from the event `e`),
+ * find the first pod UID in them (cgroup_match.c) and write it into the thread's pod_uid
+ * unless the thread already holds it; without a UID the pod_uid is kept. Returns the
+ * K8SMETA_OUTCOME_* it came to (TAGGED also when nothing needed writing). */
+static int k8smeta_tag_thread(k8smeta_state* st, ss_plugin_table_reader_vtable_ext* r,
+                              ss_plugin_table_writer_vtable_ext* w, int64_t tid,
+                              const ss_plugin_event* e) {
     ss_plugin_state_data key;
     ss_plugin_state_data data;
-    if (r == NULL) return -1;
+    char uid[K8SMETA_POD_UID_LEN + 1];
+    if (r == NULL) return K8SMETA_OUTCOME_NO_THREAD;
     key.s64 = tid;
     ss_plugin_table_entry_t* entry = r->get_table_entry(st->table, &key);
-    if (entry == NULL) return -1;
-    st->uid[0] = '\0';
-    if (r->read_entry_field(st->table, entry, st->f_pod, &data) == 0 && data.str != NULL)
-        snprintf(st->uid, sizeof st->uid, "%s", data.str);
+    if (entry == NULL) return K8SMETA_OUTCOME_NO_THREAD;
     int n = st->f_cgroups == NULL
-                ? k8smeta_event_cgroups(evt, st->cgroups, (int)sizeof st->cgroups)
+                ? k8smeta_event_cgroups(e, st->cgroups, (int)sizeof st->cgroups)
                 : k8smeta_read_cgroups(r, st->table, entry, st->f_cgroups, st->f_second,
                                        st->cgroups, (int)sizeof st->cgroups);
+    int outcome = K8SMETA_OUTCOME_TAGGED;
+    if (n < 0) {
+        outcome = K8SMETA_OUTCOME_CGROUPS_UNREADABLE;
+    } else if (!k8smeta_find_pod_uid(st->cgroups, (size_t)n, uid)) {
+        outcome = K8SMETA_OUTCOME_NO_POD;
+    } else if (r->read_entry_field(st->table, entry, st->f_pod, &data) != 0 ||
+               data.str == NULL || strcmp(data.str, uid) != 0) {
+        data.str = uid;
+        if (w == NULL || w->write_entry_field(st->table, entry, st->f_pod, &data) != 0)
+            outcome = K8SMETA_OUTCOME_WRITE_FAILED;
+    }
     if (r->release_table_entry != NULL) r->release_table_entry(st->table, entry);
-    return n < 0 ? -2 : n;
-}
-
-/* Write thread `tid`'s pod_uid with the vtables of the current parse_event call. */
-static int k8smeta_write_pod_uid(k8smeta_state* st, int64_t tid, const char* value) {
-    if (st->reader == NULL || st->writer == NULL) return -2;
-    return k8smeta_write_thread_string(st->reader, st->writer, st->table, st->f_pod, tid, value);
+    return outcome;
 }
 
 /* Write thread `tid`'s pod_uid with the given vtables (flush of the /proc scan on hosts

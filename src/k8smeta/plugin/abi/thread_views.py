@@ -1,10 +1,9 @@
 """The core's thread contract over libsinsp's tables: one adapter per way the plugin meets
 a thread (docs/plugin-contract.md, "Threads table").
 
-- parse_event of a process event: the C wrapper has already read the event thread's
-  `pod_uid` and cgroups into the C state (one entry visit, released). `PrefetchedThread`
-  turns that copy into the core's `ThreadView`; `set_pod_uid` writes through the call's
-  vtables, which the C wrapper keeps in the state for the duration of the call.
+- parse_event of a process event: none; the C wrapper tags the event's thread itself
+  (tables.c, `k8smeta_tag_thread`) and hands the core only what it came to
+  (`core.tagging.ProcessOutcome`).
 - capture_open: `IteratedTable`, bound to the call's vtables, is the core's `ThreadTable`;
   `for_each_thread` runs the host's `iterate_entries` with the `k8smeta_py_visit_thread`
   callback (its state is the session's handle; the session hands each entry back to
@@ -18,8 +17,8 @@ from typing import Any
 
 from k8smeta.plugin.abi.host_tables import Accessors, owner_error
 from k8smeta.plugin.abi.state import CGROUPS_SIZE
-from k8smeta.plugin.core.errors import TableError
-from k8smeta.plugin.core.host import ThreadView, Tid
+from k8smeta.plugin.core.errors import CGROUPS_UNREADABLE, TableError
+from k8smeta.plugin.core.host import ThreadView
 
 _PATHS_CACHE = 4096
 
@@ -44,53 +43,6 @@ class CgroupPaths:
             paths = [p.decode("utf-8", "replace") for p in raw.split(b"\0")[:-1]]
             self._paths_of[raw] = paths
         return paths
-
-
-class _Prefetched:
-    """ThreadView of the current parse_event's thread, read by the C wrapper beforehand."""
-
-    __slots__ = ("_paths", "_thread", "_tid")
-
-    def __init__(self, thread: PrefetchedThread, tid: Tid, paths: list[str] | None) -> None:
-        self._thread = thread
-        self._tid = tid
-        self._paths = paths
-
-    def cgroup_paths(self) -> Iterable[str]:
-        if self._paths is None:
-            raise TableError("can't get subtable")
-        return self._paths
-
-    def set_pod_uid(self, uid: str) -> None:
-        self._thread.write_pod_uid(self._tid, uid)
-
-
-class PrefetchedThread:
-    """The event thread of the current parse_event, as the C wrapper read it."""
-
-    __slots__ = ("_cstate", "_ffi", "_lib", "_paths")
-
-    def __init__(self, ffi: Any, lib: Any, cstate: Any, paths: CgroupPaths) -> None:
-        self._ffi = ffi
-        self._lib = lib
-        self._cstate = cstate
-        self._paths = paths
-
-    def view(self, tid: int, status: int) -> ThreadView | None:
-        """The thread `tid` the wrapper read (status: cgroups bytes, -1 absent, -2 its
-        cgroups could not be read); None when the table has no such thread."""
-        if status == -1:
-            return None
-        return _Prefetched(self, Tid(tid), None if status < 0 else self._paths.split(status))
-
-    def write_pod_uid(self, tid: Tid, uid: str) -> None:
-        """Write the thread's pod_uid (nothing to do when it already holds it)."""
-        encoded = uid.encode()
-        if encoded == self._ffi.string(self._cstate.uid):
-            return
-        if self._lib.k8smeta_write_pod_uid(self._cstate, tid, encoded) == -2:
-            error = owner_error(self._ffi, self._cstate.parse_in)
-            raise TableError(f"cannot write pod_uid: {error}")
 
 
 class _Entry:
@@ -167,7 +119,7 @@ class IteratedTable:
             CGROUPS_SIZE,
         )
         if n < 0:
-            raise TableError("can't get subtable")
+            raise TableError(CGROUPS_UNREADABLE)
         return self._paths.split(n)
 
     def write_pod_uid(self, entry: Any, uid: str) -> None:

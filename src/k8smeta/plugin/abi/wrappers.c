@@ -149,6 +149,9 @@ K8SMETA_EXPORT ss_plugin_rc plugin_extract_fields(
     return SS_PLUGIN_SUCCESS;
 }
 
+/* An async event goes to Python. A process event is parsed here: its thread is tagged in
+ * C (tables.c), and Python is entered only for the /proc scan of old hosts (once), for an
+ * outcome the verbosity would log, and for errors (logged and counted there). */
 K8SMETA_EXPORT ss_plugin_rc plugin_parse_event(
     ss_plugin_t* s, const ss_plugin_event_input* evt, const ss_plugin_event_parse_input* in) {
     K8SMETA_RETURN_UNLESS_READY(s);
@@ -160,18 +163,34 @@ K8SMETA_EXPORT ss_plugin_rc plugin_parse_event(
         st->generation++;   /* an async event may change the store: drop cached values */
         return k8smeta_py_parse(st, evt, in);
     }
+    int64_t tid = (int64_t)e->tid;
+    if (st->scan_pending) {   /* hosts without the cgroups sub-table: once, before tagging */
+        ss_plugin_rc scanned = k8smeta_py_scan_threads(st, in);
+        if (scanned != SS_PLUGIN_SUCCESS) return scanned;
+    }
     int64_t res = 0;
-    int has_res = k8smeta_event_res(e, &res);
-    int status = -1;
-    st->reader = in->table_reader_ext;
-    st->writer = in->table_writer_ext;
-    st->parse_in = in;
-    if (has_res && res >= 0) status = k8smeta_prefetch_thread(st, (int64_t)e->tid, e);
-    ss_plugin_rc rc = k8smeta_py_parse_process(st, e->type, (int64_t)e->tid, res, has_res, status);
-    st->reader = NULL;
-    st->writer = NULL;
-    st->parse_in = NULL;
-    return rc;
+    int outcome;
+    if (!k8smeta_event_res(e, &res))
+        outcome = K8SMETA_OUTCOME_NO_RES;
+    else if (res < 0)
+        outcome = K8SMETA_OUTCOME_FAILED_SYSCALL;
+    else
+        outcome = k8smeta_tag_thread(st, in->table_reader_ext, in->table_writer_ext, tid, e);
+    switch (outcome) {
+    case K8SMETA_OUTCOME_TAGGED:
+        st->tagged++;
+        return SS_PLUGIN_SUCCESS;
+    case K8SMETA_OUTCOME_NO_POD:
+        return SS_PLUGIN_SUCCESS;
+    case K8SMETA_OUTCOME_NO_RES:
+    case K8SMETA_OUTCOME_FAILED_SYSCALL:
+    case K8SMETA_OUTCOME_NO_THREAD:   /* logged at DEBUG or TRACE only */
+        if (st->quiet_absent) return SS_PLUGIN_SUCCESS;
+        break;
+    default:   /* errors: logged and counted whatever the verbosity */
+        break;
+    }
+    return k8smeta_py_parse_process(st, in, e->type, tid, outcome);
 }
 
 K8SMETA_EXPORT ss_plugin_rc plugin_set_async_event_handler(

@@ -14,6 +14,11 @@ Absence (no thread, no pod, no value) is never an error: it is `None`.
 
 from __future__ import annotations
 
+from typing import Final
+
+#: Why a thread's cgroups could not be read (upstream's text).
+CGROUPS_UNREADABLE: Final = "can't get subtable"
+
 
 class PluginError(Exception):
     """Base of every error the core raises on purpose."""

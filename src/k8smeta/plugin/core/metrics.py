@@ -6,8 +6,9 @@ The list is in docs/plugin-contract.md, "Metrics".
 
 The `extract_*` counters say why field values were empty ("Why is a field empty?" in
 docs/troubleshooting.md). The C boundary answers some extractions without Python (a
-thread in no pod, cached answers): it counts those itself, by the same reason numbers,
-and `values` adds its counts (`native`).
+thread in no pod, cached answers) and tags threads without Python: it counts those itself
+(`NATIVE_COUNTERS`: the absences by the same reason numbers, then the tagged threads), and
+`values` adds its counts (`native`).
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ UNKNOWN_OWNER: Final = 2  # the pod's refs (or its Job's) name a resource the st
 #: A value, or no value for another reason (no such label...): not counted.
 NOT_COUNTED: Final = -1
 ABSENCE_COUNTERS: Final = ("extract_no_pod_uid", "extract_unknown_pod", "extract_unknown_owner")
+#: The counters the C boundary keeps too, in the order of its counts (`values`' `native`).
+NATIVE_COUNTERS: Final = (*ABSENCE_COUNTERS, "threads_tagged")
 
 #: (metric name, kind) of the NON_MONOTONIC store sizes, in reporting order.
 RESOURCE_METRICS: tuple[tuple[str, str], ...] = (
@@ -89,8 +92,8 @@ class PluginMetrics:
         self, counts: Mapping[str, int], native: Sequence[int] = ()
     ) -> list[tuple[str, bool, int]]:
         """(name, monotonic, value) of every metric; `counts` = records per kind,
-        `native` = the C boundary's own absence counts, by reason number."""
-        extra = dict(zip(ABSENCE_COUNTERS, native, strict=False))
+        `native` = the C boundary's own counts, in `NATIVE_COUNTERS` order."""
+        extra = dict(zip(NATIVE_COUNTERS, native, strict=False))
         metrics = [(name, False, counts.get(kind, 0)) for name, kind in RESOURCE_METRICS]
         metrics.extend(
             (name, True, int(getattr(self, name)) + extra.get(name, 0)) for name in COUNTERS

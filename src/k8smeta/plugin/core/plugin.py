@@ -13,7 +13,12 @@ from collections.abc import Sequence
 
 from k8smeta.plugin.core.cgroup import pod_uid_from_cgroup
 from k8smeta.plugin.core.config import Config
-from k8smeta.plugin.core.errors import FieldError, PayloadError, UnknownKindError
+from k8smeta.plugin.core.errors import (
+    CGROUPS_UNREADABLE,
+    FieldError,
+    PayloadError,
+    UnknownKindError,
+)
 from k8smeta.plugin.core.extract import FIELD_COUNT, LOOKUPS, find_pod
 from k8smeta.plugin.core.host import ThreadTable, ThreadView, Tid
 from k8smeta.plugin.core.levels import TRACE
@@ -27,6 +32,7 @@ from k8smeta.plugin.core.metrics import (
 from k8smeta.plugin.core.payload import KINDS, decode_payload, encode_payload
 from k8smeta.plugin.core.records import Record
 from k8smeta.plugin.core.store import Store
+from k8smeta.plugin.core.tagging import ProcessOutcome
 from k8smeta.plugin.core.values import Extracted, UnknownOwner
 
 logger = logging.getLogger(__name__)
@@ -91,20 +97,44 @@ class PluginCore:
 
     def parse_process_event(self, thread: ThreadView | None, tid: Tid, res: int, code: int) -> None:
         """Tag the event's thread (None: the table has no entry `tid`) with the pod UID of
-        its cgroups; a failed syscall (`res` < 0) tags nothing."""
+        its cgroups; a failed syscall (`res` < 0) tags nothing.
+
+        The reference of what the C wrapper of parse_event does without Python; the wrapper
+        hands the outcomes that log or count here to `process_outcome`.
+        """
         self._cached = (-1, "", None)
         if res < 0:
+            self.process_outcome(ProcessOutcome.FAILED_SYSCALL, tid, code)
+        elif thread is None:
+            self.process_outcome(ProcessOutcome.NO_THREAD, tid, code)
+        else:
+            self._tag(thread)
+
+    def process_outcome(
+        self, outcome: ProcessOutcome, tid: int, code: int, error: str = ""
+    ) -> None:
+        """Log and count what a process event on thread `tid` came to (`error`: the host's
+        text for WRITE_FAILED)."""
+        if outcome is ProcessOutcome.TAGGED:
+            self.metrics.threads_tagged += 1
+        elif outcome is ProcessOutcome.NO_RES:
+            if logger.isEnabledFor(logging.DEBUG):
+                logger.debug("event %d has no 8-byte res parameter: ignored", code)
+        elif outcome is ProcessOutcome.FAILED_SYSCALL:
             if logger.isEnabledFor(TRACE):
                 name = PROCESS_EVENTS.get(code, "?")
                 logger.log(TRACE, "failed %s(event: %d) for thread id '%d'", name, code, tid)
-            return
-        if thread is not None:
-            self._tag(thread)
-        elif logger.isEnabledFor(logging.DEBUG):
-            logger.debug(
-                "cannot attach pod_uid to new process event for the thread id '%d': no such thread",
-                tid,
-            )
+        elif outcome is ProcessOutcome.NO_THREAD:
+            if logger.isEnabledFor(logging.DEBUG):
+                logger.debug(
+                    "cannot attach pod_uid to new process event for the thread id '%d': "
+                    "no such thread",
+                    tid,
+                )
+        elif outcome is ProcessOutcome.CGROUPS_UNREADABLE:
+            self._tag_failed(CGROUPS_UNREADABLE)
+        elif outcome is ProcessOutcome.WRITE_FAILED:
+            self._tag_failed(f"cannot write pod_uid: {error}")
 
     def capture_open(self, table: ThreadTable) -> None:
         """Tag every thread libsinsp found before the capture opened."""
@@ -119,11 +149,14 @@ class PluginCore:
                 uid = self._pod_uid_of(path) if path else ""
                 if uid:
                     thread.set_pod_uid(uid)
-                    self.metrics.threads_tagged += 1
+                    self.process_outcome(ProcessOutcome.TAGGED, 0, 0)
                     return
         except Exception as exc:  # the host table may fail in any way; nothing propagates
-            self.metrics.parse_errors += 1
-            logger.error("cannot attach pod_uid to process: %s", exc)
+            self._tag_failed(str(exc))
+
+    def _tag_failed(self, reason: str) -> None:
+        self.metrics.parse_errors += 1
+        logger.error("cannot attach pod_uid to process: %s", reason)
 
     def _pod_uid_of(self, path: str) -> str:
         uid = self._uid_of_path.get(path)
@@ -202,5 +235,6 @@ class PluginCore:
 
     def metric_values(self, native: Sequence[int] = ()) -> list[tuple[str, bool, int]]:
         """(name, monotonic, value) of every metric (names without `k8smeta.`; the list is
-        in docs/plugin-contract.md, "Metrics"); `native`: the C boundary's absence counts."""
+        in docs/plugin-contract.md, "Metrics"); `native`: the C boundary's own counts, in
+        `metrics.NATIVE_COUNTERS` order."""
         return self.metrics.values(self.store.counts(), native)

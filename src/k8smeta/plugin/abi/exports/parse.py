@@ -1,4 +1,4 @@
-"""plugin_parse_event: async events, and process events pre-read by the C wrapper."""
+"""plugin_parse_event: async events; the process events the C wrapper hands over."""
 
 from __future__ import annotations
 
@@ -17,19 +17,23 @@ def register(ffi: Any, lib: Any) -> None:
         session: Session = ffi.from_handle(cstate.handle)
         return session.parse(evt, inp)
 
-    def parse_process(  # noqa: PLR0917 - mirrors the C signature
-        cstate: Any, code: int, tid: int, res: int, has_res: int, cgroups_status: int
-    ) -> int:
-        """Event thread. The C wrapper read `res` and the thread's cgroups (into cstate) and
-        keeps this call's vtables in cstate until it returns."""
+    def parse_process(cstate: Any, inp: Any, code: int, tid: int, outcome: int) -> int:
+        """Event thread. The C wrapper parsed the process event; `outcome` (a
+        `ProcessOutcome`) is one the verbosity would log, or an error."""
         session: Session = ffi.from_handle(cstate.handle)
-        return session.parse_process(code, tid, res, has_res, cgroups_status)
+        return session.parse_process(inp, code, tid, outcome)
 
-    ffi.def_extern(
-        name="k8smeta_py_parse", error=SS_PLUGIN_FAILURE, onerror=on_error(ffi, "parse_event")
-    )(parse_event)
-    ffi.def_extern(
-        name="k8smeta_py_parse_process",
-        error=SS_PLUGIN_FAILURE,
-        onerror=on_error(ffi, "parse_event"),
-    )(parse_process)
+    def scan_threads(cstate: Any, inp: Any) -> int:
+        """Event thread, once, on hosts without the cgroups sub-table: before the first
+        process event is tagged."""
+        session: Session = ffi.from_handle(cstate.handle)
+        return session.scan_threads(inp)
+
+    for name, body in (
+        ("k8smeta_py_parse", parse_event),
+        ("k8smeta_py_parse_process", parse_process),
+        ("k8smeta_py_scan_threads", scan_threads),
+    ):
+        ffi.def_extern(name=name, error=SS_PLUGIN_FAILURE, onerror=on_error(ffi, "parse_event"))(
+            body
+        )
