@@ -66,10 +66,17 @@ def unpack(tarball: Path, directory: Path) -> Path:
 
 
 def run_in_root(
-    root: Path, host: Path, library: Path, *, mode: str, port: int, requests: list[Request]
+    root: Path | None,
+    host: Path,
+    library: Path,
+    *,
+    mode: str,
+    port: int,
+    requests: list[Request],
 ) -> Outcome:
-    """Run the C host under `chroot root` with an empty environment (as `env -i`); `host`
-    and `library` are paths inside `root`. It must succeed."""
+    """Run the C host under `chroot root` (on this machine when `root` is None) with an
+    empty environment (as `env -i`); `host` and `library` are paths inside `root`. It must
+    succeed."""
     proc = run_host(root, host, library, mode=mode, port=port, requests=requests)
     values = dict(line.split("=", 1) for line in proc.stdout.splitlines() if "=" in line)
     assert proc.returncode == 0, (values.get("error"), proc.stdout[-1500:], proc.stderr[-3000:])
@@ -83,15 +90,23 @@ def run_in_root(
 
 
 def run_host(
-    root: Path, host: Path, library: Path, *, mode: str, port: int, requests: list[Request]
+    root: Path | None,
+    host: Path,
+    library: Path,
+    *,
+    mode: str,
+    port: int,
+    requests: list[Request],
 ) -> subprocess.CompletedProcess[str]:
-    """The C host's run under `chroot root`, with an empty environment, whatever its end."""
+    """The C host's run under `chroot root` (or here, when `root` is None), with an empty
+    environment, whatever its end."""
     work = host.parent
     (work / "requests.tsv").write_text("".join(r.line() for r in requests))
-    inside = [f"/{p.relative_to(root)}" for p in (host, library, work / "requests.tsv")]
-    chroot = shutil.which("chroot") or "/usr/sbin/chroot"
+    paths = (host, library, work / "requests.tsv")
+    inside = [str(p) if root is None else f"/{p.relative_to(root)}" for p in paths]
+    chroot = [] if root is None else [shutil.which("chroot") or "/usr/sbin/chroot", str(root)]
     return subprocess.run(
-        [chroot, str(root), inside[0], inside[1], mode, str(port), str(EVENTS), inside[2]],
+        [*chroot, inside[0], inside[1], mode, str(port), str(EVENTS), inside[2]],
         capture_output=True,
         text=True,
         timeout=120,
