@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import grpc
 from google.protobuf import json_format
 
 from k8smeta.plugin.core.fields import FIELDS
@@ -50,10 +51,11 @@ class Outcome:
 
 
 @contextmanager
-def recorded_collector() -> Iterator[int]:
-    """A collector on 127.0.0.1 streaming the recorded events; yields its port."""
+def recorded_collector(credentials: grpc.ServerCredentials | None = None) -> Iterator[int]:
+    """A collector on 127.0.0.1 streaming the recorded events (over TLS with
+    `credentials`); yields its port."""
     events = [json_format.ParseDict(e, metadata_pb2.Event()) for e in load_collector_stream()]
-    with serving(ScriptedCollector([play(events, "hold")])) as target:
+    with serving(ScriptedCollector([play(events, "hold")]), credentials) as target:
         yield int(target.rsplit(":", 1)[1])
 
 
@@ -66,11 +68,18 @@ def unpack(tarball: Path, directory: Path) -> Path:
 
 
 def run_in_root(
-    root: Path, host: Path, library: Path, *, mode: str, port: int, requests: list[Request]
+    root: Path,
+    host: Path,
+    library: Path,
+    *,
+    mode: str,
+    port: int,
+    requests: list[Request],
+    tls: Path | None = None,
 ) -> Outcome:
     """Run the C host under `chroot root` with an empty environment (as `env -i`); `host`
     and `library` are paths inside `root`. It must succeed."""
-    proc = run_host(root, host, library, mode=mode, port=port, requests=requests)
+    proc = run_host(root, host, library, mode=mode, port=port, requests=requests, tls=tls)
     values = dict(line.split("=", 1) for line in proc.stdout.splitlines() if "=" in line)
     assert proc.returncode == 0, (values.get("error"), proc.stdout[-1500:], proc.stderr[-3000:])
     extracted: list[list[str] | None] = []
@@ -83,15 +92,24 @@ def run_in_root(
 
 
 def run_host(
-    root: Path, host: Path, library: Path, *, mode: str, port: int, requests: list[Request]
+    root: Path,
+    host: Path,
+    library: Path,
+    *,
+    mode: str,
+    port: int,
+    requests: list[Request],
+    tls: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """The C host's run under `chroot root`, with an empty environment, whatever its end."""
+    """The C host's run under `chroot root`, with an empty environment, whatever its end;
+    with `tls` (a directory in `root` holding ca.crt, client.crt, client.key), mutual TLS."""
     work = host.parent
     (work / "requests.tsv").write_text("".join(r.line() for r in requests))
     inside = [f"/{p.relative_to(root)}" for p in (host, library, work / "requests.tsv")]
+    extra = [] if tls is None else [f"/{tls.relative_to(root)}"]
     chroot = shutil.which("chroot") or "/usr/sbin/chroot"
     return subprocess.run(
-        [chroot, str(root), inside[0], inside[1], mode, str(port), str(EVENTS), inside[2]],
+        [chroot, str(root), inside[0], inside[1], mode, str(port), str(EVENTS), inside[2], *extra],
         capture_output=True,
         text=True,
         timeout=120,

@@ -186,7 +186,7 @@ def _read_client_pair(
         keypair.certificate_chain(cert_pem)
     except ImportError as exc:
         raise ConfigError(
-            f"mutual TLS cannot be checked: this Python runtime lacks {exc.name}"
+            f"mutual TLS cannot be checked: OpenSSL cannot be loaded ({exc})"
         ) from None
     except keypair.PemError as exc:
         raise ConfigError(
