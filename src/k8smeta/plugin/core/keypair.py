@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Final
@@ -126,6 +125,8 @@ def _as_files(*contents: bytes) -> Iterator[list[str]]:
             for fd in fds:
                 os.close(fd)
         return
+    import tempfile  # 1 MB of imports (shutil, random): only where /proc is missing
+
     with tempfile.TemporaryDirectory(prefix="k8smeta-tls-") as directory:
         paths = [os.path.join(directory, str(n)) for n in range(len(contents))]
         for path, content in zip(paths, contents, strict=True):
