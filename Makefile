@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 LOCK := requirements/lock.txt
 
-.PHONY: venv lock lock-upgrade lock-check demo test test-bundle check lint typecheck imports wire wire-check plugin bundle bench clean test-fixtures
+.PHONY: venv lock lock-upgrade lock-check demo test test-bundle check lint typecheck imports wire wire-check plugin bundle publish bench clean test-fixtures
 
 # The virtualenv holds exactly what requirements/lock.txt pins (hashes checked), made anew
 # whenever the lock or pyproject.toml changes; the project itself is installed editable on top.
@@ -74,9 +74,17 @@ plugin: venv
 	$(PY) -m k8smeta.plugin.abi.build build
 
 ## bundle: dist/k8smeta-plugin-<version>-linux-<arch>.tar.gz, the self-contained plugin
-## artifact (libk8smeta.so, libpython, the stdlib subset, site-packages; docs/install-bundle.md)
+## artifact (libk8smeta.so, libpython, the stdlib subset, site-packages; docs/install-bundle.md),
+## its CycloneDX SBOM (.cdx.json) and SHA256SUMS beside it; the same bytes from every build of
+## a commit (times from SOURCE_DATE_EPOCH, default the last commit's)
 bundle: venv
 	$(PY) -m k8smeta.plugin.abi.bundle dist build/bundle
+
+## publish: push the bundle to $(REGISTRY)/k8smeta:<version> as a falcoctl plugin artifact
+## (e.g. make publish REGISTRY=ghcr.io/<org>/plugins/plugin; PLAIN_HTTP=1 for an http registry)
+publish: bundle
+	@test -n "$(REGISTRY)" || { echo "usage: make publish REGISTRY=<host>/<path> [PLAIN_HTTP=1]" >&2; exit 2; }
+	$(PY) -m k8smeta.release.oci $(if $(PLAIN_HTTP),--plain-http) push $(REGISTRY)/k8smeta
 
 ## test-bundle: the bundle in root file systems without Python (debootstrap, chroot; as root).
 ## `make test` runs the same test, skipping it with the reason when debootstrap cannot run.

@@ -7,7 +7,8 @@
  * feed, async events through the handler, delivered back through parse_event) until
  * <events> async events were parsed. Then each line of <requests>, `pod-uid<TAB>field-id
  * <TAB>arg`, is an execve of a thread of that pod followed by one extraction.
- * Prints `key=value` lines: `value.<line>=<n>|v1<US>v2...` (n = -1 on FAILURE), timings in
+ * Prints `key=value` lines: the plugin's `plugin.name`, `plugin.version` and
+ * `plugin.required_api_version`, `value.<line>=<n>|v1<US>v2...` (n = -1 on FAILURE), timings in
  * microseconds from dlopen; exits non-zero (with `error=...`) when a step fails. The
  * plugin's logs go to stderr as `<component>: [<severity>] <message>`.
  */
@@ -104,6 +105,8 @@ int main(int argc, char** argv) {
     uint64_t evtnum = 0;
     long t0 = now_us();
     CHECK(fs_load(&p, argv[1], mode) == 0, "load");
+    printf("plugin.name=%s\nplugin.version=%s\nplugin.required_api_version=%s\n",
+           p.get_name(), p.get_version(), p.get_required_api_version());
     fs_owner_init(&o, 4096);
     o.log_to_stderr = 1;
     ss_plugin_t* s = fs_init(&p, &o, config, &rc);

@@ -10,14 +10,30 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from k8smeta.plugin.abi.bundle import artifact_name, make_bundle
+from tests.bundle.registry import running_registry
 from tests.plugin.abi.conftest import C_SOURCES, ROOT, compile_c
 
 HERE = Path(__file__).parent
+
+
+#: Seconds a test that uses the tarball may take: the first one builds it (about 40 s on an
+#: idle 2-core machine; several times that on a loaded one), within the test's time limit.
+BUILD_TIMEOUT = 600
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tarball's build counts toward the time limit of whichever test asks first."""
+    for item in items:
+        if "tarball" in getattr(item, "fixturenames", ()) and not item.get_closest_marker(
+            "timeout"
+        ):
+            item.add_marker(pytest.mark.timeout(BUILD_TIMEOUT))
 
 
 def unavailable(reason: str) -> None:
@@ -93,3 +109,27 @@ def bundle_host(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """tests/bundle/bundle_host.c with the shared fake libsinsp, linked against glibc only."""
     out = tmp_path_factory.mktemp("bundle-host")
     return compile_c(out, "bundle_host", [HERE / "bundle_host.c", C_SOURCES / "fakesinsp.c"])
+
+
+def required_here(reason: str) -> None:
+    """Fail where the set-up installs what is missing (root with apt-get: CI, `make test` as
+    root) or where the test is required; skip elsewhere with the reason."""
+    if os.geteuid() == 0 or os.environ.get("CI") or os.environ.get("K8SMETA_REQUIRE_BUNDLE_TEST"):
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def registry_binary() -> Path:
+    """Debian's docker-registry (scripts/ensure_system_packages.sh installs it as root)."""
+    found = shutil.which("docker-registry") or "/usr/bin/docker-registry"
+    if not Path(found).is_file():
+        required_here("docker-registry is not installed (apt-get install docker-registry)")
+    return Path(found)
+
+
+@pytest.fixture
+def registry(registry_binary: Path, tmp_path: Path) -> Iterator[str]:
+    """A fresh registry on 127.0.0.1 for one test; yields `127.0.0.1:<port>`."""
+    with running_registry(registry_binary, tmp_path / "registry") as address:
+        yield address

@@ -68,7 +68,7 @@ def unpack(tarball: Path, directory: Path) -> Path:
 
 
 def run_in_root(
-    root: Path,
+    root: Path | None,
     host: Path,
     library: Path,
     *,
@@ -77,8 +77,9 @@ def run_in_root(
     requests: list[Request],
     tls: Path | None = None,
 ) -> Outcome:
-    """Run the C host under `chroot root` with an empty environment (as `env -i`); `host`
-    and `library` are paths inside `root`. It must succeed."""
+    """Run the C host under `chroot root` (on this machine when `root` is None) with an
+    empty environment (as `env -i`); `host` and `library` are paths inside `root`. It must
+    succeed."""
     proc = run_host(root, host, library, mode=mode, port=port, requests=requests, tls=tls)
     values = dict(line.split("=", 1) for line in proc.stdout.splitlines() if "=" in line)
     assert proc.returncode == 0, (values.get("error"), proc.stdout[-1500:], proc.stderr[-3000:])
@@ -92,7 +93,7 @@ def run_in_root(
 
 
 def run_host(
-    root: Path,
+    root: Path | None,
     host: Path,
     library: Path,
     *,
@@ -101,15 +102,18 @@ def run_host(
     requests: list[Request],
     tls: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """The C host's run under `chroot root`, with an empty environment, whatever its end;
-    with `tls` (a directory in `root` holding ca.crt, client.crt, client.key), mutual TLS."""
+    """The C host's run under `chroot root` (or here, when `root` is None), with an empty
+    environment, whatever its end; with `tls` (a directory in `root` holding ca.crt,
+    client.crt, client.key), mutual TLS."""
     work = host.parent
     (work / "requests.tsv").write_text("".join(r.line() for r in requests))
-    inside = [f"/{p.relative_to(root)}" for p in (host, library, work / "requests.tsv")]
-    extra = [] if tls is None else [f"/{tls.relative_to(root)}"]
-    chroot = shutil.which("chroot") or "/usr/sbin/chroot"
+    paths = (host, library, work / "requests.tsv")
+    if tls is not None:
+        paths += (tls,)
+    inside = [str(p) if root is None else f"/{p.relative_to(root)}" for p in paths]
+    chroot = [] if root is None else [shutil.which("chroot") or "/usr/sbin/chroot", str(root)]
     return subprocess.run(
-        [chroot, str(root), inside[0], inside[1], mode, str(port), str(EVENTS), inside[2], *extra],
+        [*chroot, inside[0], inside[1], mode, str(port), str(EVENTS), *inside[2:]],
         capture_output=True,
         text=True,
         timeout=120,

@@ -6,6 +6,10 @@ compaction: 410), watches streaming one JSON event per line from a resourceVersi
 (ADDED/MODIFIED/DELETED, BOOKMARK when allowed, `timeoutSeconds`), 410 for a compacted
 version (as HTTP status or as an `ERROR` event, see `gone_as`), and metadata-only answers
 (PartialObjectMetadata[List]) when the Accept header asks for them.
+
+And misbehaviour on demand: raw item bytes spliced into list pages (`raw_items`), raw
+watch lines, and watches answered by a 410 every time or ended after one line
+(`misbehaving`).
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ from tests.kubeapi.render import (
     wants_metadata,
 )
 from tests.kubeapi.state import RESOURCES, ClusterState, Obj, Resource, Watcher, WatchEvent
+
+Misbehaviour = Literal["gone-http", "gone-event", "one-line"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +62,8 @@ class KubeApiServer:
         self._snapshots: dict[str, list[Obj]] = {}
         self._ids = itertools.count(1)
         self.on_request: Callable[[RequestRecord], None] | None = None
+        self.raw_items: dict[str, list[bytes]] = {}
+        self.misbehaving: dict[str | None, Misbehaviour] = {}
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -121,12 +129,18 @@ class KubeApiServer:
             self._snapshots[snapshot_id] = items
         end = offset + limit if limit else len(items)
         next_token = _encode_token(snapshot_id, end, rv) if end < len(items) else ""
-        body = list_body(resource, items[offset:end], rv, next_token, metadata_only)
-        return web.Response(body=orjson.dumps(body), content_type="application/json")
+        body = orjson.dumps(list_body(resource, items[offset:end], rv, next_token, metadata_only))
+        raw = self.raw_items.get(resource.name)
+        if raw and not token:  # on the first page: `items` is the body's last member
+            body = body[:-2] + (b"" if body.endswith(b"[]}") else b",") + b",".join(raw) + b"]}"
+        return web.Response(body=body, content_type="application/json")
 
     async def _watch(
         self, request: web.Request, resource: Resource, metadata_only: bool
     ) -> web.StreamResponse:
+        misbehaviour = self.misbehaving.get(resource.name, self.misbehaving.get(None))
+        if misbehaviour is not None:
+            return await self._misbehave(request, resource, misbehaviour)
         rv_text = request.query.get("resourceVersion", "")
         since = int(rv_text) if rv_text not in ("", "0") else None
         if since is not None and self.state.too_old(since) and self.gone_as == "http":
@@ -148,6 +162,24 @@ class KubeApiServer:
         finally:
             self.state.watchers.discard(watcher)
             await self.notify()
+
+    async def _misbehave(
+        self, request: web.Request, resource: Resource, misbehaviour: Misbehaviour
+    ) -> web.StreamResponse:
+        """A watch refused with 410 at once (HTTP or ERROR event), or ended after one line."""
+        if misbehaviour == "gone-http":
+            return _status(410, "Expired", "too old resource version")
+        response = web.StreamResponse(headers={"Content-Type": "application/json"})
+        await response.prepare(request)
+        if misbehaviour == "gone-event":
+            error = status_body(410, "Expired", "too old resource version")
+            line = orjson.dumps({"type": "ERROR", "object": error})
+        else:
+            line = orjson.dumps(bookmark(resource, self.state.rv, False))
+        with contextlib.suppress(ConnectionError):
+            await response.write(line + b"\n")
+        await _finish(response)
+        return response
 
     async def _stream(
         self,
@@ -184,6 +216,8 @@ class KubeApiServer:
             message = await watcher.queue.get()
             if isinstance(message, WatchEvent):
                 await response.write(line(message))
+            elif isinstance(message, bytes):
+                await response.write(message + b"\n")
             elif message == "bookmark":
                 if watcher.bookmarks:
                     body = bookmark(resource, self.state.rv, metadata_only)
@@ -201,8 +235,8 @@ def _flag(value: str | None) -> bool:
     return value in ("1", "t", "T", "true", "TRUE", "True")
 
 
-def _gone_queue() -> asyncio.Queue[WatchEvent | str]:
-    queue: asyncio.Queue[WatchEvent | str] = asyncio.Queue()
+def _gone_queue() -> asyncio.Queue[WatchEvent | str | bytes]:
+    queue: asyncio.Queue[WatchEvent | str | bytes] = asyncio.Queue()
     queue.put_nowait("gone")
     return queue
 

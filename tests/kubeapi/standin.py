@@ -13,7 +13,7 @@ from aiohttp import web
 from kubernetes_asyncio.client import ApiClient
 
 from k8smeta.collector.kube.config import api_client_for
-from tests.kubeapi.server import KubeApiServer, RequestRecord
+from tests.kubeapi.server import KubeApiServer, Misbehaviour, RequestRecord
 from tests.kubeapi.state import RESOURCE_BY_KIND, ClusterState, Obj
 
 
@@ -117,6 +117,23 @@ class KubeApiStandIn:
     def expire_watches(self, resource: str | None = None) -> int:
         """Send an `ERROR` event with Status code 410 on open watches, then end them."""
         return self.state.signal("gone", resource)
+
+    def send_raw_line(self, resource: str, line: bytes) -> int:
+        """Write `line` (any bytes, a newline added) on open watches of `resource`."""
+        return self.state.signal(line, resource)
+
+    def add_raw_item(self, resource: str, item: bytes) -> None:
+        """Append `item` (any bytes) to the items of every first list page of `resource`."""
+        self._server.raw_items.setdefault(resource, []).append(item)
+
+    def misbehave(self, how: Misbehaviour | None, resource: str | None = None) -> None:
+        """From now on, answer watches (of `resource`, or any) with 410 at once ("gone-http"
+        as HTTP, "gone-event" as an ERROR event) or end them after one BOOKMARK line
+        ("one-line"); None behaves again. Open watches are not touched."""
+        if how is None:
+            self._server.misbehaving.pop(resource, None)
+        else:
+            self._server.misbehaving[resource] = how
 
     def bookmark(self, resource: str | None = None) -> int:
         """Send a BOOKMARK with the current resourceVersion to watches that allow them."""

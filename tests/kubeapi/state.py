@@ -64,7 +64,8 @@ class Watcher:
 
     resource: str
     bookmarks: bool
-    queue: asyncio.Queue[WatchEvent | str] = field(default_factory=asyncio.Queue)
+    queue: asyncio.Queue[WatchEvent | str | bytes] = field(default_factory=asyncio.Queue)
+    """Events, control messages ("close", "gone", "bookmark"), or raw lines (bytes)."""
 
 
 def _key(obj: Obj) -> tuple[str, str]:
@@ -144,8 +145,9 @@ class ClusterState:
         items = self.objects[resource]
         return [items[key] for key in sorted(items)]
 
-    def signal(self, message: str, resource: str | None = None) -> int:
-        """Send a control message ("close", "gone", "bookmark") to open watchers."""
+    def signal(self, message: str | bytes, resource: str | None = None) -> int:
+        """Send a control message ("close", "gone", "bookmark") or a raw line (bytes, written
+        as it is) to open watchers."""
         targets = [w for w in self.watchers if resource is None or w.resource == resource]
         for watcher in targets:
             watcher.queue.put_nowait(message)

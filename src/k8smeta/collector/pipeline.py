@@ -14,7 +14,8 @@ from k8smeta.collector.broker import Broker
 from k8smeta.collector.index import Affected, RelationshipIndex
 from k8smeta.collector.model import Batch, BatchQueue, Change, ChangeType, Kind
 from k8smeta.collector.ops.metrics import CollectorMetrics
-from k8smeta.collector.views import SizeLimit, ViewSet
+from k8smeta.collector.views import Oversize, SizeLimit, ViewSet
+from k8smeta.wire.limits import MAX_ENTRIES
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,7 @@ class Pipeline:
                 )
         self._report_conflicts(affected)
         self._broker.publish(self._views.update(affected))
+        self._report_trimmed_refs()
         if batch.synced is not None and batch.synced not in self.synced:
             self.synced.add(batch.synced)
             if self.synced >= self._expected:
@@ -106,11 +108,32 @@ class Pipeline:
             "bytes": fitted.size,
             "limit": self._limit.limit,
         }
+        if fitted.left_out:
+            fields["left out"] = ", ".join(fitted.left_out)
         if fitted.obj is None:
-            log.warning("object too large to serve, skipped", extra={"fields": fields})
+            log.warning("object over the size limits, skipped", extra={"fields": fields})
             return Change(ChangeType.DELETED, obj)
-        log.warning("object too large to serve, served without labels", extra={"fields": fields})
+        if fitted.action is Oversize.ENTRIES_TRIMMED:
+            message = "object over the size limits, served without what does not fit"
+        elif fitted.action is Oversize.ANNOTATIONS_DROPPED:
+            message = "object too large to serve, served without annotations"
+        else:
+            message = "object too large to serve, served without labels"
+        log.warning(message, extra={"fields": fields})
         return Change(change.type, fitted.obj)
+
+    def _report_trimmed_refs(self) -> None:
+        for uid, count in self._views.take_refs_trimmed().items():
+            self._metrics.oversized_objects.labels(Kind.POD.value, Oversize.REFS_TRIMMED).inc()
+            pod = self._index.get(uid)
+            fields = {
+                "kind": Kind.POD.value,
+                "object": pod.qualified_name if pod is not None else "",
+                "uid": uid,
+                "left out": f"{count} selecting Services",
+                "limit": MAX_ENTRIES,
+            }
+            log.warning("pod refs over the size limits, trimmed", extra={"fields": fields})
 
     def _report_conflicts(self, affected: Affected) -> None:
         for newcomer, holder in affected.conflicts:

@@ -1,5 +1,6 @@
-"""Objects too large for one message: served without labels, or skipped, with a WARN and
-a metric; the rest of the node's stream flows to a real client (gRPC's 4 MiB default)."""
+"""Objects over the size limits (`wire.limits`): a label that does not fit is left out, labels
+too large together are dropped, an object whose name does not fit is skipped, each with a
+WARN and a metric; the rest of the node's stream flows to a real client."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ WEB = full.pod("web", "shop", uid="pod-1")
 LABELLED = full.pod("labelled", "shop", uid="pod-2", labels={"app": "web", "blob": HUGE})
 NAMED = full.pod("n" * (2 << 20), "shop", uid="pod-3")  # too large even without labels
 AFTER = full.pod("after", "shop", uid="pod-4")
+# Every label fits (60 KB), together they do not (1.2 MB).
+MANY = full.pod("many", "shop", uid="pod-5", labels={f"k{n}": "y" * 60_000 for n in range(20)})
 
 
 def oversized(metrics: CollectorMetrics, kind: str, action: str) -> float | None:
@@ -33,33 +36,46 @@ async def test_oversized_objects_do_not_block_the_node_stream(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.WARNING, logger="k8smeta.collector")
-    path = write_list(tmp_path / "cluster.json", [NS, WEB, LABELLED, NAMED, AFTER])
+    path = write_list(tmp_path / "cluster.json", [NS, WEB, LABELLED, NAMED, AFTER, MANY])
     async with serving(path) as h:
         client = await h.watch("node-a").registered()
         events = await client.until_sync()
         metrics = h.collector.metrics
-        assert oversized(metrics, "Namespace", "labels_dropped") == 1
+        assert oversized(metrics, "Namespace", "entries_trimmed") == 1
+        assert oversized(metrics, "Pod", "entries_trimmed") == 1
         assert oversized(metrics, "Pod", "labels_dropped") == 1
         assert oversized(metrics, "Pod", "skipped") == 1
         gauges = {
             kind: metrics.registry.get_sample_value("meta_collector_objects", {"kind": kind})
             for kind in ("Namespace", "Pod", "Service")
         }
-        assert gauges == {"Namespace": 1, "Pod": 3, "Service": 0}
+        assert gauges == {"Namespace": 1, "Pod": 4, "Service": 0}
     assert [short(e) for e in events] == [
         "Create Namespace ns-1",
         "Create Pod pod-1",
         "Create Pod pod-2",
         "Create Pod pod-4",
+        "Create Pod pod-5",
     ]
-    assert events[0].meta == '{"name":"shop","uid":"ns-1"}'
-    assert '"labels"' not in events[2].meta
+    assert events[0].meta == (
+        '{"labels":{"kubernetes.io/metadata.name":"shop"},"name":"shop","uid":"ns-1"}'
+    )
+    assert '"labels":{"app":"web"}' in events[2].meta  # only the label that does not fit left
+    assert '"labels"' not in events[4].meta
     assert max(len(e.SerializeToString()) for e in events) < MAX_EVENT_BYTES
-    warnings = [(r.getMessage(), r.fields["uid"]) for r in caplog.records]  # type: ignore[attr-defined]
+    warnings = [
+        (r.getMessage(), r.fields["uid"], r.fields.get("left out"))  # type: ignore[attr-defined]
+        for r in caplog.records
+    ]
     assert warnings == [
-        ("object too large to serve, served without labels", "ns-1"),
-        ("object too large to serve, served without labels", "pod-2"),
-        ("object too large to serve, skipped", "pod-3"),
+        ("object over the size limits, served without what does not fit", "ns-1", "labels: 1 of 2"),
+        (
+            "object over the size limits, served without what does not fit",
+            "pod-2",
+            "labels: 1 of 2",
+        ),
+        ("object over the size limits, skipped", "pod-3", "name, namespace or uid"),
+        ("object too large to serve, served without labels", "pod-5", None),
     ]
 
 
@@ -91,12 +107,34 @@ async def test_live_changes_over_the_limit() -> None:
 
 @pytest.mark.asyncio
 @pytest.mark.slow
-async def test_an_event_over_the_limit_because_of_its_refs_is_left_out() -> None:
-    """30,000 services selecting one pod: its refs alone exceed the limit."""
+async def test_refs_list_at_most_4096_services() -> None:
+    """30,000 services selecting one pod: its refs name the first 4,096 (by UID)."""
     shop = namespace("shop", "ns-1")
     services = [
         service(f"s{n}", f"svc-{n:05d}-{'u' * 30}", namespace="shop", selector={"app": "web"})
         for n in range(30_000)
+    ]
+    async with running([shop, *services]) as h:
+        client = await h.watch("node-a", ["Namespace", "Pod"], sync=True).registered()
+        await client.until_sync()
+        await h.emit(added(pod("web", "pod-1", namespace="shop", labels={"app": "web"})))
+        events = await client.take(2)
+        metrics = h.collector.metrics
+        assert oversized(metrics, "Pod", "refs_trimmed") == 1
+    assert [short(e) for e in events] == ["Create Namespace ns-1", "Create Pod pod-1"]
+    served = list(events[1].refs.resources["Service"].list)
+    assert served == [svc.uid for svc in services[:4096]]
+
+
+@pytest.mark.asyncio
+@pytest.mark.slow
+async def test_an_event_over_the_limit_because_of_its_refs_is_left_out() -> None:
+    """4,096 services whose UIDs the payload escapes sixfold (control characters): the pod's
+    message is 0.5 MB, the plugin's payload of it 2.5 MB: it is left out of the stream."""
+    shop = namespace("shop", "ns-1")
+    services = [
+        service(f"s{n}", f"svc-{n:05d}-{chr(1) * 110}", namespace="shop", selector={"app": "web"})
+        for n in range(4096)
     ]
     async with running([shop, *services]) as h:
         client = await h.watch("node-a", ["Namespace", "Pod"], sync=True).registered()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from k8smeta.collector.index import Affected, RelationshipIndex
@@ -306,14 +308,162 @@ def test_two_namespaces_sharing_a_name_map_to_the_last_arrived() -> None:
     assert index.namespace_uid("default") is None
 
 
-def test_a_uid_held_by_another_kind_stays_with_its_first_holder() -> None:
-    holder = pod("p", "x-1")
-    index = build(NS, holder)
+def test_a_uid_goes_to_its_first_claimant_in_dependency_order_whatever_the_arrival() -> None:
+    impostor = pod("p", "x-1")
+    real = namespace("other", "x-1")
+    index = build(NS, impostor)
     affected = Affected()
-    newcomer = namespace("other", "x-1")
-    index.apply(added(newcomer)[0], affected)
-    index.apply(deleted(newcomer)[0], affected)
-    assert (index.get(Uid("x-1")), index.namespace_uid("other")) == (holder, None)
-    assert (index.count(Kind.POD), index.count(Kind.NAMESPACE)) == (1, 1)
-    assert (affected.pods, affected.objects) == (set(), set())
-    assert affected.conflicts == [(newcomer, holder)]
+    index.apply(added(real)[0], affected)  # arrives second, comes first: takes the UID
+    assert (index.get(Uid("x-1")), index.namespace_uid("other")) == (real, "x-1")
+    assert (index.count(Kind.POD), index.count(Kind.NAMESPACE)) == (0, 2)
+    assert affected.conflicts == [(impostor, real)]
+    assert affected.pods == {"x-1"}  # the impostor leaves the views
+    affected = Affected()
+    index.apply(deleted(impostor)[0], affected)  # a claimant's DELETED: the holder stays
+    assert (index.get(Uid("x-1")), affected.pods, affected.objects) == (real, set(), set())
+
+
+def test_a_set_aside_claimant_takes_the_uid_when_its_holder_leaves() -> None:
+    real = namespace("shop", "x-1")
+    impostor = pod("p", "x-1", namespace="default")
+    index = build(NS, real)
+    affected = Affected()
+    index.apply(added(impostor)[0], affected)
+    assert (index.get(Uid("x-1")), affected.conflicts) == (real, [(impostor, real)])
+    affected = Affected()
+    index.apply(deleted(real)[0], affected)
+    assert index.get(Uid("x-1")) == impostor
+    assert index.namespace_uid("shop") is None
+    assert "x-1" in affected.pods
+    assert index.relations(Uid("x-1")) is not None  # now a visible pod of "default"
+
+
+CLAIMANTS = [
+    namespace("shop", "x-1"),
+    workload(Kind.DEPLOYMENT, "d", "x-1"),
+    service("s", "x-1", selector={"a": "b"}),
+    pod("p", "x-1"),
+]
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(range(len(CLAIMANTS)))))
+def test_claimants_end_where_a_fresh_index_begins(order: tuple[int, ...]) -> None:
+    index = build(NS)
+    for number in order:
+        index.apply(added(CLAIMANTS[number])[0], Affected())
+    assert index.get(Uid("x-1")) == CLAIMANTS[0]
+    for gone, expected in [(0, 1), (2, 1), (1, 3), (3, None)]:
+        index.apply(deleted(CLAIMANTS[gone])[0], Affected())
+        holder = index.get(Uid("x-1"))
+        assert holder == (None if expected is None else CLAIMANTS[expected])
+    assert sum(index.count(kind) for kind in Kind) == 1  # NS only
+
+
+TO_RS = ref(Kind.REPLICA_SET, "web-1", "rs-1")
+
+
+def replica_set_chain(length: int, *, cycle: bool = False) -> list[KubeObject]:
+    """rs-1 controlled by rs-2 ... by rs-<length>; with `cycle`, the top one by rs-1."""
+    chain = []
+    for number in range(1, length + 1):
+        above = number + 1 if number < length else (1 if cycle else None)
+        owner = None if above is None else ref(Kind.REPLICA_SET, f"web-{above}", f"rs-{above}")
+        chain.append(workload(Kind.REPLICA_SET, f"web-{number}", f"rs-{number}", owner=owner))
+    return chain
+
+
+@pytest.mark.parametrize(
+    ("objects", "expected_refs", "expected_needs"),
+    [
+        pytest.param(
+            [NS, *replica_set_chain(2), pod("p", "p-1", owner=TO_RS)],
+            {"Namespace": ["ns-1"], "ReplicaSet": ["rs-1"], "Service": []},
+            {"ns-1", "rs-1"},
+            id="replica set controlled by a replica set",
+        ),
+        pytest.param(
+            [NS, *replica_set_chain(2000), pod("p", "p-1", owner=TO_RS)],
+            {"Namespace": ["ns-1"], "ReplicaSet": ["rs-1"], "Service": []},
+            {"ns-1", "rs-1"},
+            id="2000 replica sets in a chain",
+        ),
+        pytest.param(
+            [NS, *replica_set_chain(3, cycle=True), pod("p", "p-1", owner=TO_RS)],
+            {"Namespace": ["ns-1"], "ReplicaSet": ["rs-1"], "Service": []},
+            {"ns-1", "rs-1"},
+            id="replica sets in a cycle",
+        ),
+        pytest.param(
+            [
+                NS,
+                workload(Kind.REPLICA_SET, "web-1", "rs-1", owner=TO_RS),
+                pod("p", "p-1", owner=TO_RS),
+            ],
+            {"Namespace": ["ns-1"], "ReplicaSet": ["rs-1"], "Service": []},
+            {"ns-1", "rs-1"},
+            id="replica set controlling itself",
+        ),
+        pytest.param(
+            [
+                NS,
+                CRON,
+                workload(Kind.REPLICA_SET, "web-1", "rs-1", owner=ref(Kind.CRON_JOB, "n", "cj-1")),
+                pod("p", "p-1", owner=TO_RS),
+            ],
+            {"Namespace": ["ns-1"], "ReplicaSet": ["rs-1"], "Service": []},
+            {"ns-1", "rs-1"},
+            id="replica set controlled by a cronjob: not followed",
+        ),
+        pytest.param(
+            [
+                NS,
+                DEP,
+                workload(Kind.REPLICA_SET, "web-1", "rs-1", owner=ref("Rollout", "r", "dep-1")),
+                pod("p", "p-1", owner=TO_RS),
+            ],
+            {"Namespace": ["ns-1"], "ReplicaSet": ["rs-1"], "Service": []},
+            {"ns-1", "rs-1"},
+            id="replica set of a CRD whose UID a deployment holds",
+        ),
+        pytest.param(
+            [
+                NS,
+                workload(Kind.JOB, "j", "job-1", owner=ref(Kind.JOB, "top", "job-2")),
+                workload(Kind.JOB, "top", "job-2", owner=ref(Kind.CRON_JOB, "n", "cj-1")),
+                CRON,
+                pod("p", "p-1", owner=TO_JOB),
+            ],
+            {"Job": ["job-1"], "Namespace": ["ns-1"], "Service": []},
+            {"ns-1", "job-1"},
+            id="job controlled by a job",
+        ),
+        pytest.param(
+            [
+                NS,
+                workload(Kind.DEPLOYMENT, "web", "dep-1", owner=ref(Kind.DEPLOYMENT, "x", "dep-2")),
+                workload(Kind.DEPLOYMENT, "x", "dep-2"),
+                RS,
+                pod("p", "p-1", owner=TO_RS),
+            ],
+            {"Deployment": ["dep-1"], "Namespace": ["ns-1"], "ReplicaSet": ["rs-1"], "Service": []},
+            {"ns-1", "rs-1", "dep-1"},
+            id="deployment controlled by a deployment: no further",
+        ),
+    ],
+)
+def test_odd_owner_chains_stop_at_the_direct_owner(
+    objects: list[KubeObject], expected_refs: dict[str, list[str]], expected_needs: set[str]
+) -> None:
+    index = build(*objects)
+    assert refs_of(index, "p-1") == expected_refs
+    relations = index.relations(Uid("p-1"))
+    assert relations is not None
+    assert relations.needs == expected_needs
+
+
+def test_a_job_controlled_by_a_job_has_no_cronjob_refs() -> None:
+    from k8smeta.collector.index import object_refs
+
+    job = workload(Kind.JOB, "j", "job-1", owner=ref(Kind.JOB, "top", "job-2"))
+    assert object_refs(job) is None
+    assert object_refs(JOB) == (("CronJob", ("cj-1",)),)

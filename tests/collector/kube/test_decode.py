@@ -188,14 +188,32 @@ def test_kept_annotations_are_only_a_pods() -> None:
     assert not page.objects[0].meta.annotations
 
 
-def test_an_annotation_that_is_no_string_skips_the_pod_when_kept() -> None:
+MALFORMED_ANNOTATIONS: list[tuple[object, dict[str, str]]] = [
+    ({"team.example.com/owner": "t", "replicas": 3}, {"team.example.com/owner": "t"}),
+    ({"team.example.com/owner": "t", "x": {"deep": [1, None]}}, {"team.example.com/owner": "t"}),
+    ({"team.example.com/owner": "t", "big": 7}, {"team.example.com/owner": "t"}),
+    (["team.example.com/owner", "t"], {}),
+    ("team.example.com/owner=t", {}),
+    (None, {}),
+    (17, {}),
+]
+
+
+@pytest.mark.parametrize(("annotations", "kept"), MALFORMED_ANNOTATIONS)
+def test_only_kept_annotation_keys_are_read(annotations: object, kept: dict[str, str]) -> None:
+    """An unkept annotation of any type, or annotations that are no object, never cost the
+    pod; a kept key whose value is not a string is the only thing left out. The same on the
+    typed path (pages, watch lines) and the general one (`trim`)."""
     good, odd = full(Kind.POD, 1), full(Kind.POD, 2)
-    odd["metadata"]["annotations"]["big"] = 7
+    odd["metadata"]["annotations"] = annotations
     body = list_page(Kind.POD, [good, odd])
     page = KindDecoder(KINDS[Kind.POD], KEPT).page(body)
-    assert [obj.uid for obj in page.objects] == [good["metadata"]["uid"]]
-    assert "metadata.annotations['big']" in str(page.skipped[0])
-    assert len(KindDecoder(KINDS[Kind.POD]).page(body).objects) == 2  # not read without it
+    assert [obj.uid for obj in page.objects] == [good["metadata"]["uid"], odd["metadata"]["uid"]]
+    assert page.skipped == []
+    assert dict(page.objects[1].meta.annotations) == kept
+    assert page.objects[1] == trim(Kind.POD, odd, KEPT)
+    event = KindDecoder(KINDS[Kind.POD], KEPT).event(orjson.dumps({"type": "ADDED", "object": odd}))
+    assert event.obj == page.objects[1]
 
 
 @pytest.mark.parametrize("kind", list(KINDS))

@@ -9,6 +9,7 @@ holding exactly what a freshly opened view of that node holds, byte for byte.
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, field
 
 from hypothesis import given, settings
@@ -145,3 +146,68 @@ def test_incremental_events_replay_into_the_view(
         for node in NODES:
             assert replicas[node].held == fresh_view(index, node)
             assert {e.uid for e in views.snapshot(node)} == set(replicas[node].held)
+
+
+# A universe where UIDs clash across kinds (a pod with a namespace's UID, a service with a
+# ReplicaSet's, a ReplicaSet with a pod's...) but names do not: one namespace per name, so
+# that only the UID rule decides what a fresh collector serves, whatever the arrival order.
+CLASH_NAMESPACES = st.sampled_from(["a", "b", "c"])
+UID_OF_NAMESPACE = {"a": "ns-a-1", "b": "ns-b-1", "c": "p1"}
+CLASHING = st.one_of(
+    st.builds(lambda name, labels: namespace(name, UID_OF_NAMESPACE[name], labels),
+              CLASH_NAMESPACES, LABELS),
+    st.builds(_pod, uid=st.sampled_from(["p1", "p2", "p3", "ns-a-1", "r1", "s1", "d1"]),
+              ns=CLASH_NAMESPACES, node=st.sampled_from(["n1", "n2", ""]), labels=LABELS,
+              owner=OWNERS, ip=st.sampled_from(["", "10.1"])),
+    st.builds(_replica_set, st.sampled_from(["r1", "r2", "p2", "s2"]), DEPLOYMENT_OWNERS, LABELS),
+    st.builds(lambda uid, labels: workload(Kind.DEPLOYMENT, uid, uid, namespace="a", labels=labels),
+              st.sampled_from(["d1", "d2", "s1", "p3"]), LABELS),
+    st.builds(lambda labels: workload(Kind.DAEMON_SET, "ds1", "ds1", labels=labels), LABELS),
+    st.builds(_service, st.sampled_from(["s1", "s2", "r1", "ds1", "ns-b-1"]), CLASH_NAMESPACES,
+              st.sampled_from([None, {"app": "x"}, {"app": "y"}]), LABELS),
+)  # fmt: skip
+CLASH_PRELUDE = [Change(ChangeType.ADDED, namespace(n, UID_OF_NAMESPACE[n])) for n in ("a", "b")]
+CLASHING_CHANGES = st.builds(Change, st.sampled_from(list(ChangeType)), CLASHING)
+CLASHING_BATCHES = st.lists(
+    st.lists(CLASHING_CHANGES, min_size=1, max_size=3), min_size=1, max_size=20
+)
+Cluster = dict[tuple[Kind, str], KubeObject]
+
+
+def record(cluster: Cluster, change: Change) -> None:
+    """The objects as the API holds them (one per kind and UID), as the sources see it."""
+    key = (change.obj.kind, change.obj.uid)
+    if change.type is ChangeType.DELETED:
+        cluster.pop(key, None)
+    else:
+        cluster[key] = change.obj
+
+
+@settings(max_examples=400, deadline=None)
+@given(CLASHING_BATCHES, st.randoms(use_true_random=False))
+def test_duplicate_uids_converge_to_a_fresh_collector(
+    batches: list[list[Change]], rng: random.Random
+) -> None:
+    """With UIDs claimed by several kinds, every node's replica ends every batch holding what
+    a fresh collector (a new index fed the same objects in any order) serves."""
+    index = RelationshipIndex()
+    views = ViewSet(index, EventEncoder())
+    replicas = {node: Replica() for node in NODES}
+    cluster: Cluster = {}
+    for node in NODES:
+        views.open(node)
+    for changes in [CLASH_PRELUDE, *batches]:
+        affected = Affected()
+        for change in changes:
+            index.apply(change, affected)
+            record(cluster, change)
+        for node, events in views.update(affected).items():
+            for event in events:
+                replicas[node].apply(event)
+        arrival = list(cluster.values())
+        rng.shuffle(arrival)
+        fresh = RelationshipIndex()
+        for obj in arrival:
+            fresh.apply(Change(ChangeType.ADDED, obj), Affected())
+        for node in NODES:
+            assert replicas[node].held == fresh_view(fresh, node)

@@ -3,7 +3,8 @@
 Owns: pods by node/namespace/controller owner, ReplicaSets and Jobs by owner, Services by
 namespace, namespace and node name -> UID; a pod's refs and the objects its node needs
 (docs/collector-contract.md, "Refs" and "Relevance").
-May import: `k8smeta.collector.model` only (no asyncio, grpc, wire).
+May import: `k8smeta.collector.model` and the shared limits (`k8smeta.wire.limits`) only
+(no asyncio, grpc, generated wire code).
 """
 
 from k8smeta.collector.index.relations import (

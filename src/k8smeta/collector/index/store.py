@@ -14,9 +14,21 @@ from k8smeta.collector.index.relations import (
     FOLLOWED_OWNER_KINDS,
     SERVED_OWNER_KINDS,
     PodRelations,
+    followed_parent,
     selector_matches,
 )
-from k8smeta.collector.model import Change, ChangeType, Kind, KubeObject, NodeName, Uid
+from k8smeta.collector.model import (
+    DEPENDENCY_ORDER,
+    Change,
+    ChangeType,
+    Kind,
+    KubeObject,
+    NodeName,
+    Uid,
+)
+from k8smeta.wire.limits import MAX_ENTRIES
+
+_RANK = {kind: rank for rank, kind in enumerate(DEPENDENCY_ORDER)}
 
 
 @dataclass(slots=True)
@@ -62,6 +74,8 @@ class RelationshipIndex:
             Kind.NODE: {},
         }
         self._counts: Counter[Kind] = Counter()
+        # Objects whose UID another kind holds, by UID and kind (see `apply`).
+        self._claimants: dict[Uid, dict[Kind, KubeObject]] = {}
 
     def get(self, uid: Uid) -> KubeObject | None:
         return self._objects.get(uid)
@@ -86,32 +100,66 @@ class RelationshipIndex:
     def apply(self, change: Change, affected: Affected) -> None:
         """Apply one change (MODIFIED of an unknown UID adds, DELETED of one is ignored).
 
-        A UID belongs to its first holder: a change of another kind under the same UID
-        neither replaces nor deletes it (a reused UID would otherwise take the holder, and
-        everything hanging from it, off every node). An ADDED/MODIFIED newcomer is reported
-        in `affected.conflicts`; its DELETED is ignored.
+        Objects of several kinds may claim one UID. It is held by the claimant first in
+        dependency order (`model.DEPENDENCY_ORDER`: a Namespace before a Pod), whatever the
+        order of arrival, so that the index ends where a fresh start on the same objects
+        begins; the others are kept aside, reported in `affected.conflicts` (each ADDED or
+        MODIFIED of theirs, and a holder that steps aside), and one of them takes the UID
+        when its holder is deleted. A DELETED of a claimant never touches the holder.
         """
-        uid = change.obj.uid
-        old = self._objects.get(uid)
-        if old is not None and old.kind is not change.obj.kind:
-            if change.type is not ChangeType.DELETED:
-                affected.conflicts.append((change.obj, old))
+        obj = change.obj
+        holder = self._objects.get(obj.uid)
+        if holder is not None and holder.kind is not obj.kind:
+            self._contend(change, holder, affected)
+        elif change.type is not ChangeType.DELETED:
+            self._replace(holder, obj, affected)
+        elif holder is not None:
+            self._replace(holder, None, affected)
+            self._promote(obj.uid, affected)
+
+    def _contend(self, change: Change, holder: KubeObject, affected: Affected) -> None:
+        """A change of a claimant of another kind than the UID's holder."""
+        obj, uid = change.obj, change.obj.uid
+        claimants = self._claimants.setdefault(uid, {})
+        if change.type is ChangeType.DELETED:
+            claimants.pop(obj.kind, None)
+        elif _RANK[obj.kind] > _RANK[holder.kind]:
+            claimants[obj.kind] = obj
+            affected.conflicts.append((obj, holder))
+        else:  # the newcomer comes first: the holder steps aside
+            claimants[holder.kind] = holder
+            self._replace(holder, None, affected)
+            self._replace(None, obj, affected)
+            affected.conflicts.append((holder, obj))
+        if not claimants:
+            del self._claimants[uid]
+
+    def _promote(self, uid: Uid, affected: Affected) -> None:
+        """The holder of `uid` left: its first claimant, if any, takes the UID."""
+        claimants = self._claimants.pop(uid, None)
+        if not claimants:
             return
-        new = None if change.type is ChangeType.DELETED else change.obj
-        if old is None and new is None:
-            return
-        if change.obj.kind in self._names:
-            self._rename(old, new, affected)
+        first = min(claimants, key=_RANK.__getitem__)
+        self._replace(None, claimants.pop(first), affected)
+        if claimants:
+            self._claimants[uid] = claimants
+
+    def _replace(self, old: KubeObject | None, new: KubeObject | None, out: Affected) -> None:
+        """Put `new` where `old` was (same UID and kind; either may be None)."""
+        obj = new if new is not None else old
+        assert obj is not None
+        if obj.kind in self._names:
+            self._rename(old, new, out)
         if old is not None:
             self._unlink(old)
         if new is not None:
-            self._objects[uid] = new
+            self._objects[obj.uid] = new
             self._link(new)
         else:
-            del self._objects[uid]
-        if change.obj.kind is not Kind.POD:
-            affected.objects.add(uid)
-        self._affect_pods(old, new, affected)
+            del self._objects[obj.uid]
+        if obj.kind is not Kind.POD:
+            out.objects.add(obj.uid)
+        self._affect_pods(old, new, out)
 
     def _link(self, obj: KubeObject) -> None:
         uid, meta = obj.uid, obj.meta
@@ -126,7 +174,7 @@ class RelationshipIndex:
         elif obj.kind is Kind.SERVICE:
             _add(self._services_by_namespace, meta.namespace, uid)
         elif obj.kind in FOLLOWED_OWNER_KINDS:
-            owner = meta.controller()
+            owner = followed_parent(obj)
             if owner is not None:
                 _add(self._followed_by_owner, owner.uid, uid)
 
@@ -142,7 +190,7 @@ class RelationshipIndex:
         elif obj.kind is Kind.SERVICE:
             _discard(self._services_by_namespace, meta.namespace, uid)
         elif obj.kind in FOLLOWED_OWNER_KINDS:
-            owner = meta.controller()
+            owner = followed_parent(obj)
             if owner is not None:
                 _discard(self._followed_by_owner, owner.uid, uid)
 
@@ -213,23 +261,26 @@ class RelationshipIndex:
                 needs.add(owner.uid)
                 self._follow(known, refs, needs)
         refs[Kind.NAMESPACE.value] = (namespace_uid,)
-        services = tuple(sorted(self._services_selecting(pod)))
+        selecting = sorted(self._services_selecting(pod))
+        services = tuple(selecting[:MAX_ENTRIES])  # the plugin takes no longer refs list
         refs[Kind.SERVICE.value] = services
         needs.update(services)
-        return PodRelations(NodeName(pod.node_name), tuple(sorted(refs.items())), frozenset(needs))
+        return PodRelations(
+            NodeName(pod.node_name),
+            tuple(sorted(refs.items())),
+            frozenset(needs),
+            len(selecting) - len(services),
+        )
 
     def _follow(self, owner: KubeObject, refs: dict[str, tuple[Uid, ...]], needs: set[Uid]) -> None:
-        """One level up from a pod's known owner, no deeper: a ReplicaSet's owner (normally
-        a Deployment) is named in the pod's refs; a Job's CronJob only in the Job's own."""
-        if owner.kind not in FOLLOWED_OWNER_KINDS:
-            return
-        parent = owner.meta.controller()
+        """One level up from a pod's known owner, no deeper, and only along a real
+        relationship: a ReplicaSet's Deployment is named in the pod's refs; a Job's CronJob
+        only in the Job's own. A ReplicaSet owned by another ReplicaSet (or anything else)
+        stops the walk: the pod's refs keep naming its own ReplicaSet."""
+        parent = followed_parent(owner)
         if parent is None:
             return
-        if owner.kind is Kind.JOB:
-            if parent.kind != Kind.CRON_JOB.value:
-                return
-        else:
+        if owner.kind is Kind.REPLICA_SET:
             refs[parent.kind] = (parent.uid,)
         if self._known_owner(parent.kind, parent.uid) is not None:
             needs.add(parent.uid)

@@ -2,11 +2,18 @@
 
 The fast path decodes straight into the kind's shape (`shapes`, msgspec), so the fields the
 collector drops are skipped by the parser and never become Python objects. When the typed
-decode refuses a body (a field of an unexpected JSON type, a null item, not JSON at all) the
-body takes the general path: orjson into dicts, then `trim` object by object, which skips only
-the objects at fault and words every error as it always has. Both paths give the same
-objects for what an API server sends (a test compares them on every kind); they differ only
-in that fields the collector never reads are not validated on the fast path.
+decode refuses a body (a field of an unexpected JSON type, a null item, nesting deeper than
+it recurses) the body takes the general path: orjson into dicts, then `trim` object by
+object, which skips only the objects at fault and words every error as it always has. Both
+paths give the same objects for what an API server sends (a test compares them on every
+kind); they differ only in that fields the collector never reads are not validated on the
+fast path.
+
+When orjson refuses the body too (invalid UTF-8, a lone surrogate, NaN, nesting beyond its
+1,024 levels), the fault lies in one object: the body is split into its items (`split`),
+each decoded on its own both ways, and only an item no decoder takes is skipped, named as
+far as its metadata can be read (`salvage`). A watch line is salvaged the same way, so that
+the watch moves on past it. Only a body that is not even shaped like JSON is refused whole.
 """
 
 from __future__ import annotations
@@ -17,8 +24,15 @@ from typing import Any
 import msgspec
 import orjson
 
-from k8smeta.collector.kube.errors import ApiError, TransportError, TrimError, status_error
+from k8smeta.collector.kube.errors import (
+    ApiError,
+    TransportError,
+    TrimError,
+    UndecodableError,
+    status_error,
+)
 from k8smeta.collector.kube.kinds import KindInfo
+from k8smeta.collector.kube.salvage import identity, lenient_load, metadata_strings, undecodable
 from k8smeta.collector.kube.shapes import (
     EventShape,
     ListShape,
@@ -27,6 +41,7 @@ from k8smeta.collector.kube.shapes import (
     list_of,
     pod_shape_keeping,
 )
+from k8smeta.collector.kube.split import SplitError, elements, members
 from k8smeta.collector.kube.trim import resource_version, trim, uid_of
 from k8smeta.collector.model import Kind, KubeObject, Uid
 
@@ -38,6 +53,10 @@ HEAD_BYTES = 4096
 _HEAD_DECODER = msgspec.json.Decoder(ListShape[ObjectShape])
 EVENT_TYPES = frozenset({"ADDED", "MODIFIED", "DELETED", "BOOKMARK", "ERROR"})
 _TYPED_EVENTS = frozenset({"ADDED", "MODIFIED", "DELETED", "BOOKMARK"})
+_HEAD_KEYS = frozenset({"continue", "resourceVersion"})
+# What a decoder raises on a body it does not take: msgspec's RecursionError (a deep value,
+# even in a field it skips) is no MsgspecError, and must send the body the general way too.
+_REFUSED = (msgspec.MsgspecError, RecursionError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,9 +71,10 @@ class Page:
 
 @dataclass(frozen=True, slots=True)
 class WatchEvent:
-    """One watch line. `obj` is None for BOOKMARK and ERROR, and when trimming failed
-    (`skipped` says why; `uid` is the object's UID if it has one, so a DELETED still
-    deletes). `error` is what an ERROR event stands for."""
+    """One watch line. `obj` is None for BOOKMARK and ERROR, and when trimming or decoding
+    failed (`skipped` says why; `uid` is the object's UID if readable, so a DELETED still
+    deletes). `error` is what an ERROR event stands for. `type` is "" for a line that is no
+    usable watch event at all (`skipped` says why): the watch skips it and reads on."""
 
     type: str
     resource_version: str = ""
@@ -78,13 +98,20 @@ class KindDecoder:
         shape = pod_shape_keeping(self._keys) if self._keys else info.shape
         self._pages = msgspec.json.Decoder(list_of(shape))
         self._events = msgspec.json.Decoder(event_of(shape))
+        self._items = msgspec.json.Decoder(shape)
 
     def page(self, body: bytes) -> Page:
         """A list page's body -> its trimmed objects (TransportError if not a list page)."""
         try:
             typed: ListShape[ObjectShape] = self._pages.decode(body)
-        except msgspec.MsgspecError:
-            return self._page_from_json(json_object(body, self._path))
+        except _REFUSED:
+            try:
+                raw = orjson.loads(body)
+            except orjson.JSONDecodeError as exc:
+                return self._page_salvaged(body, exc)
+            if not isinstance(raw, dict):
+                raise TransportError(f"{self._path}: response is not a JSON object") from None
+            return self._page_from_json(raw)
         meta = typed.metadata
         objects, skipped = _trim_all(self._kind, typed.items or (), self._keys)
         return Page(
@@ -104,7 +131,7 @@ class KindDecoder:
             return None
         try:
             head: ListShape[ObjectShape] = _HEAD_DECODER.decode(body[:end] + b'"items":null}')
-        except msgspec.MsgspecError:
+        except _REFUSED:
             return None
         return None if head.metadata is None else head.metadata.continue_ or ""
 
@@ -112,11 +139,15 @@ class KindDecoder:
         """One watch line -> the event (TransportError if it is not a watch event)."""
         try:
             typed: EventShape[ObjectShape] = self._events.decode(line)
-        except msgspec.MsgspecError:
+        except _REFUSED:
             typed = EventShape()
         shape = typed.object
         if typed.type not in _TYPED_EVENTS or shape is None:  # ERROR, or anything odd
-            return self._event_from_json(json_object(line, self._path))
+            try:
+                raw = orjson.loads(line)
+            except orjson.JSONDecodeError as exc:
+                return self._event_salvaged(line, exc)
+            return self._event_from_json(raw)
         rv = shape.resource_version
         if typed.type == "BOOKMARK":
             return WatchEvent(typed.type, rv)
@@ -143,10 +174,12 @@ class KindDecoder:
             skipped,
         )
 
-    def _event_from_json(self, event: dict[str, Any]) -> WatchEvent:
+    def _event_from_json(self, event: object) -> WatchEvent:
+        if not isinstance(event, dict):
+            return _unusable(f"watch {self._path}: a line that is not a JSON object")
         etype, obj = event.get("type"), event.get("object")
         if not isinstance(etype, str) or etype not in EVENT_TYPES:
-            raise TransportError(f"watch {self._path}: unknown event type {etype!r}")
+            return _unusable(f"watch {self._path}: unknown event type {str(etype)[:64]!r}")
         if etype == "ERROR":
             return WatchEvent(etype, error=_watch_error(obj))
         rv = resource_version(obj)
@@ -156,6 +189,66 @@ class KindDecoder:
             return WatchEvent(etype, rv, trim(self._kind, obj, self._keys))
         except TrimError as exc:
             return WatchEvent(etype, rv, uid=uid_of(obj), skipped=exc)
+
+    def item(self, data: bytes) -> KubeObject:
+        """One object's JSON on its own, typed first, then dicts; TrimError (an
+        UndecodableError when no decoder takes it) otherwise."""
+        try:
+            shape: ObjectShape = self._items.decode(data)
+        except _REFUSED:
+            pass
+        else:
+            return shape.trimmed(self._kind)
+        try:
+            raw = orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            raise undecodable(self._kind.value, data, exc)[0] from None
+        return trim(self._kind, raw, self._keys)
+
+    def _page_salvaged(self, body: bytes, refused: Exception) -> Page:
+        """A page no decoder takes whole: its items one by one."""
+        try:
+            parts = dict(members(body))
+            spans = [] if "items" not in parts else list(elements(body, parts["items"][0]))
+        except SplitError as exc:
+            raise TransportError(f"{self._path}: response is not JSON ({refused})") from exc
+        head = metadata_strings(body, _HEAD_KEYS)
+        token, rv = head.get("continue", ""), head.get("resourceVersion", "")
+        objects: list[KubeObject] = []
+        skipped: list[TrimError] = []
+        for start, end in spans:
+            try:
+                objects.append(self.item(body[start:end]))
+            except TrimError as exc:
+                skipped.append(exc)
+        return Page(objects, token, rv, skipped)
+
+    def _event_salvaged(self, line: bytes, refused: Exception) -> WatchEvent:
+        """A watch line no decoder takes whole: its type and object read on their own."""
+        try:
+            parts = dict(members(line))
+        except SplitError:
+            return _unusable(f"watch {self._path}: a line that is not JSON ({refused})")
+        etype = lenient_load(line[slice(*parts["type"])]) if "type" in parts else None
+        span = parts.get("object")
+        if etype not in EVENT_TYPES or span is None:
+            return _unusable(f"watch {self._path}: an undecodable line ({refused})")
+        data = line[span[0] : span[1]]
+        if etype == "ERROR":
+            return WatchEvent("ERROR", error=_watch_error(lenient_load(data)))
+        if etype == "BOOKMARK":
+            return WatchEvent("BOOKMARK", identity(data).resource_version)
+        try:
+            obj = self.item(data)
+        except TrimError as exc:
+            ident = identity(data)
+            uid = Uid(ident.uid) if ident.uid else None
+            return WatchEvent(str(etype), ident.resource_version, uid=uid, skipped=exc)
+        return WatchEvent(str(etype), obj.meta.resource_version, obj)
+
+
+def _unusable(reason: str) -> WatchEvent:
+    return WatchEvent("", skipped=UndecodableError(reason))
 
 
 def _trim_all(

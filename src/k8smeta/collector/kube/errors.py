@@ -6,6 +6,7 @@ Hierarchy::
     ├── KubeConfigError            no usable kubeconfig / in-cluster configuration
     ├── SnapshotError              a --snapshot file is unreadable or not Kubernetes JSON
     ├── TrimError                  one object lacks what the collector needs (object skipped)
+    │   └── UndecodableError       one object (or watch line) no decoder takes (skipped alone)
     └── ApiError                   one request to the API server failed
         ├── TransportError         no HTTP answer: refused, reset, timeout, TLS, auth hook
         └── ApiStatusError         an HTTP error status or a watch ERROR event (`status`)
@@ -34,6 +35,11 @@ class SnapshotError(KubeError):
 
 class TrimError(KubeError):
     """An object lacks a field the collector needs, or has one of the wrong type."""
+
+
+class UndecodableError(TrimError):
+    """One list item or watch line that neither decoder takes (invalid UTF-8, a lone
+    surrogate, NaN, nesting too deep); the message names the object where readable."""
 
 
 class ApiError(KubeError):

@@ -11,8 +11,10 @@ class ReflectorPolicy:
     """Upstream's defaults; tests pass short delays.
 
     Watches ask the server for `timeoutSeconds` drawn uniformly from `watch_timeout` so that
-    the watches (one per kind) do not all restart at once; failures wait `backoff_initial` seconds,
-    doubling up to `backoff_max`, each delay scaled by a random factor in 1 +/- `jitter`.
+    the watches (one per kind) do not all restart at once. A request after no progress (a
+    failure, a 410, a watch open for less than `healthy_watch` seconds) waits
+    `backoff_initial` seconds, doubling up to `backoff_max`, each delay scaled by a random
+    factor in 1 +/- `jitter`; a watch open for `healthy_watch` seconds resets the delays.
     """
 
     page_limit: int = 500
@@ -20,6 +22,7 @@ class ReflectorPolicy:
     backoff_initial: float = 1.0
     backoff_max: float = 30.0
     jitter: float = 0.2
+    healthy_watch: float = 10.0
     max_list_restarts: int = 5
     connect_timeout: float = 30.0
     read_timeout: float = 60.0

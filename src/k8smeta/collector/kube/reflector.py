@@ -3,9 +3,19 @@
 List (paginated), replace (diff against the store, one batch), then watch from the list's
 resourceVersion; every event advances the version, BOOKMARK included. A normal end of a watch
 re-watches from there; 410 (HTTP or ERROR event) relists; any other failure is logged at
-ERROR and retried after a jittered doubling backoff. The loop never ends on its own.
+ERROR. The loop never ends on its own.
+
+Every request after one that did not make progress waits first, like client-go's reflector:
+a relist after 410, a re-watch after a watch that ended sooner than the policy's
+`healthy_watch`, a retry after a failure. The delays double from `backoff_initial` up to
+`backoff_max`, each jittered; they go back to the start only when a watch has stayed open
+for `healthy_watch` (progress), not when a list succeeds, so that an API server answering
+every watch with 410, or ending every watch at once, sees a bounded request rate
+(`meta_collector_backoffs_total` counts the waits by cause).
+
 Pages come from a `Pager` (the next one read ahead); pages and watch lines are decoded by
-the kind's `KindDecoder`.
+the kind's `KindDecoder`. An object or line no decoder takes is skipped alone (WARN,
+`meta_collector_skipped_objects_total`), and the watch reads on.
 """
 
 from __future__ import annotations
@@ -13,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import Counter
 from http import HTTPStatus
 
@@ -24,6 +35,7 @@ from k8smeta.collector.kube.errors import (
     GoneError,
     TransportError,
     TrimError,
+    UndecodableError,
 )
 from k8smeta.collector.kube.kinds import KindInfo
 from k8smeta.collector.kube.pager import Pager
@@ -74,7 +86,8 @@ class Reflector:
         self._rv = ""
         self._synced = False
         self.skipped = 0
-        """Objects skipped because they could not be trimmed (logged at WARNING)."""
+        """Objects (or watch lines) skipped because they could not be decoded or trimmed
+        (each logged at WARNING)."""
 
     @property
     def resource_version(self) -> str:
@@ -100,26 +113,39 @@ class Reflector:
                 await self._failed("list", exc)
                 reason = "error"
                 continue
-            self._backoff.reset()
             await self._watch_until_gone(out)
+            await self._pause("gone")
             reason = "gone"
 
     async def _watch_until_gone(self, out: BatchQueue) -> None:
         kind = self.info.kind.value
         while True:
+            started = time.monotonic()
             try:
-                received = await self._watch_once(out)
+                await self._watch_once(out)
             except GoneError as exc:
+                self._note_progress(started)
                 log.info("watch %s: %s; relisting", self.info.resource, exc)
                 return
             except Exception as exc:  # never crash: any failure is retried
                 await self._failed("watch", exc)
             else:
-                if received:
-                    self._backoff.reset()
-                else:  # an empty watch that ends at once must not become a busy loop
-                    await asyncio.sleep(self._backoff.next_delay())
+                if not self._note_progress(started):
+                    await self._pause("short_watch")  # a watch ending at once: no busy loop
             self._metrics.watch_restarts.labels(kind).inc()
+
+    def _note_progress(self, started: float) -> bool:
+        """Whether the watch begun at `started` stayed open long enough to count as
+        progress; if so, the backoff starts afresh."""
+        healthy = time.monotonic() - started >= self._policy.healthy_watch
+        if healthy:
+            self._backoff.reset()
+        return healthy
+
+    async def _pause(self, cause: str) -> None:
+        """Wait the next backoff delay before a request that follows no progress."""
+        self._metrics.backoffs.labels(self.info.kind.value, cause).inc()
+        await asyncio.sleep(self._backoff.next_delay())
 
     def _forbidden_optional(self, exc: Exception) -> bool:
         return (
@@ -145,6 +171,7 @@ class Reflector:
         await out.put(Batch((), synced=self.info.kind))
 
     async def _failed(self, what: str, exc: Exception) -> None:
+        self._metrics.backoffs.labels(self.info.kind.value, f"{what}_error").inc()
         delay = self._backoff.next_delay()
         if isinstance(exc, ApiError):
             log.error("%s %s failed: %s; retrying in %.1fs", what, self.info.resource, exc, delay)
@@ -194,7 +221,7 @@ class Reflector:
                 store, token = {}, ""
                 continue
             for error in page.skipped:
-                self._skip(error)
+                self._skip(error, "list")
             for obj in page.objects:
                 store[obj.uid] = obj
             token = page.token
@@ -203,9 +230,12 @@ class Reflector:
                     raise TransportError(f"list {self.info.path}: no resourceVersion")
                 return store, page.resource_version
 
-    def _skip(self, error: TrimError) -> None:
+    def _skip(self, error: TrimError, source: str) -> None:
         self.skipped += 1
-        log.warning("skipping a %s object: %s", self.info.kind.value, error)
+        undecodable = isinstance(error, UndecodableError)
+        reason = "undecodable" if undecodable else "malformed"
+        self._metrics.skipped_objects.labels(self.info.kind.value, source, reason).inc()
+        log.warning("%s %s: skipped an object (%s): %s", source, self.info.resource, reason, error)
 
     async def _watch_once(self, out: BatchQueue) -> int:
         """One watch request from the current version; the number of events received."""
@@ -232,6 +262,10 @@ class Reflector:
 
     def _on_event(self, event: WatchEvent) -> Change | None:
         """Apply one watch event to the store; the change to publish, if any."""
+        if not event.type:  # no usable watch event: skipped, the watch reads on
+            if event.skipped is not None:
+                self._skip(event.skipped, "watch")
+            return None
         self._metrics.watch_events.labels(self.info.kind.value, event.type).inc()
         if event.error is not None:
             raise event.error
@@ -242,7 +276,7 @@ class Reflector:
         change_type = _CHANGE_TYPES[event.type]
         if event.obj is None:
             if event.skipped is not None:
-                self._skip(event.skipped)
+                self._skip(event.skipped, "watch")
             return self._forget(event.uid) if change_type is ChangeType.DELETED else None
         return self._apply(change_type, event.obj)
 

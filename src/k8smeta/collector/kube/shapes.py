@@ -20,15 +20,20 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+from collections.abc import Iterator
 from functools import cache
 from typing import Any, ClassVar, Generic, TypeVar
 
 import msgspec
 
 from k8smeta.collector.kube.errors import TrimError
+from k8smeta.collector.kube.trim import log_unkept_annotation
 from k8smeta.collector.model import Kind, KubeObject, ObjectMeta, OwnerReference, Uid
 
 _NO_LABELS: dict[str, str] = {}
+_NO_RAW = msgspec.Raw()
+_RAW_OBJECT = msgspec.json.Decoder(dict[str, msgspec.Raw])
+_STRING = msgspec.json.Decoder(str)
 _MAX_SHARED_REFS = 100_000
 _SHARED_REFS: dict[tuple[str, str, str, bool], OwnerReference] = {}
 
@@ -99,17 +104,35 @@ class ObjectShape(msgspec.Struct, gc=False):
 
 
 class AnnotatedMetaShape(MetaShape):
-    """Metadata with its annotations (decoded only when some are kept)."""
+    """Metadata with its annotations (decoded only when some are kept).
 
-    annotations: dict[str, str] | None = None
+    The annotations stay raw JSON until trimmed: only the kept keys are decoded, so an
+    annotation the collector does not keep, or an annotations field that is not an object,
+    never costs the pod (`kept_annotations`)."""
+
+    annotations: msgspec.Raw = _NO_RAW
 
     def trimmed_keeping(self, keys: frozenset[str]) -> ObjectMeta:
         meta = self.trimmed()
-        annotations = self.annotations
-        if not annotations:
+        raw = self.annotations
+        if not raw:
             return meta
-        kept = {key: value for key, value in annotations.items() if key in keys}
+        try:
+            annotations = _RAW_OBJECT.decode(raw)
+        except msgspec.MsgspecError:
+            return meta  # not an object: nothing of it is kept, the rest of the pod is
+        kept = dict(_kept_values(annotations, keys, meta))
         return dataclasses.replace(meta, annotations=kept) if kept else meta
+
+
+def _kept_values(
+    annotations: dict[str, msgspec.Raw], keys: frozenset[str], meta: ObjectMeta
+) -> Iterator[tuple[str, str]]:
+    for key in keys & annotations.keys():
+        try:
+            yield key, _STRING.decode(annotations[key])
+        except msgspec.MsgspecError:
+            log_unkept_annotation(meta, key)
 
 
 class PodSpecShape(msgspec.Struct, gc=False, rename="camel"):

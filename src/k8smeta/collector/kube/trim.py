@@ -8,6 +8,7 @@ across many objects (namespace, node name, owner kind) are interned to save memo
 from __future__ import annotations
 
 import dataclasses
+import logging
 import sys
 from collections.abc import Mapping
 from typing import Any
@@ -16,6 +17,13 @@ from k8smeta.collector.kube.errors import TrimError
 from k8smeta.collector.model import Kind, KubeObject, ObjectMeta, OwnerReference, Uid
 
 _NO_LABELS: Mapping[str, str] = {}
+log = logging.getLogger(__name__)
+
+
+def log_unkept_annotation(meta: ObjectMeta, key: str) -> None:
+    """A kept annotation key (`--pod-annotations`) whose value is not a string."""
+    where = f"{meta.namespace}/{meta.name}" if meta.namespace else meta.name
+    log.warning("pod %s: annotation %r is not a string; not kept", where[:256], key[:256])
 
 
 def trim(kind: Kind, raw: object, pod_annotations: frozenset[str] = frozenset()) -> KubeObject:
@@ -77,8 +85,18 @@ def trim_meta(raw: object) -> ObjectMeta:
 
 
 def _with_annotations(meta: ObjectMeta, raw: dict[str, Any], keys: frozenset[str]) -> ObjectMeta:
-    annotations = _labels(raw.get("annotations"), "metadata.annotations")
-    kept = {key: value for key, value in annotations.items() if key in keys}
+    """Only the kept keys are read: another annotation of any type, or annotations that are
+    not an object, are ignored; a kept key whose value is not a string is not kept."""
+    annotations = raw.get("annotations")
+    if not isinstance(annotations, dict):
+        return meta
+    kept = {}
+    for key in keys & annotations.keys():
+        value = annotations[key]
+        if isinstance(value, str):
+            kept[key] = value
+        else:
+            log_unkept_annotation(meta, key)
     return dataclasses.replace(meta, annotations=kept) if kept else meta
 
 

@@ -59,6 +59,23 @@ class CollectorMetrics:
             namespace=NAMESPACE,
             registry=reg,
         )
+        self.backoffs = Counter(
+            "backoffs",
+            "Waits before a list or watch request that followed no progress, by kind and"
+            " cause: gone (410), short_watch, list_error, watch_error.",
+            ["kind", "cause"],
+            namespace=NAMESPACE,
+            registry=reg,
+        )
+        self.skipped_objects = Counter(
+            "skipped_objects",
+            "Objects or watch lines skipped at ingest (each logged at WARN), by kind, source"
+            " (list, watch) and reason: undecodable (no decoder takes it), malformed (a field"
+            " the collector needs is missing or of the wrong type).",
+            ["kind", "source", "reason"],
+            namespace=NAMESPACE,
+            registry=reg,
+        )
         self.subscriber_queue_depth = Histogram(
             "subscriber_queue_depth",
             "Depth of a subscriber queue, sampled per publish.",

@@ -14,7 +14,7 @@ from typing import Any
 
 from k8smeta.collector.model import Kind, KubeObject, Uid
 from k8smeta.collector.rpc.gojson import go_json
-from k8smeta.wire import metadata_pb2
+from k8smeta.wire import limits, metadata_pb2
 
 Refs = Sequence[tuple[str, Sequence[Uid]]]
 
@@ -59,6 +59,12 @@ class EventEncoder:
             for kind, uids in refs:
                 resources[kind].list.extend(uids)
         return event.SerializeToString(deterministic=True)
+
+    def payload_size(self, obj: KubeObject, refs: Refs | None) -> int:
+        """The size of the plugin's async payload of a Create/Update of `obj`."""
+        status = go_json(status_document(obj)) if obj.kind is Kind.POD else None
+        meta = go_json(meta_document(obj))
+        return limits.payload_bytes(obj.uid, obj.kind.value, meta, status, refs or None)
 
     def framed(self, reason: str, body: bytes) -> bytes:
         """A whole Event: `reason` followed by a body from `body()`."""

@@ -18,7 +18,13 @@ from k8smeta.collector.broker import Broker, StreamEnd, Subscription, parse_sele
 from k8smeta.collector.logs import shorten
 from k8smeta.collector.ops.metrics import CollectorMetrics
 from k8smeta.collector.views import MAX_EVENT_BYTES, Oversize, WireEvent
-from k8smeta.wire import metadata_pb2
+from k8smeta.wire import limits, metadata_pb2
+
+# A payload is at most this many times its binary message (a control character of a UID
+# becomes a 6-byte escape), plus the keys around the fields: only a message above
+# MAX_EVENT_BYTES / _BLOWUP can make a payload over the limit, so only those are measured.
+_BLOWUP = 6
+_KEYS = 512
 
 log = logging.getLogger(__name__)
 Context = grpc.aio.ServicerContext[bytes, bytes]
@@ -79,7 +85,7 @@ class WatchServicer:
             if isinstance(item, StreamEnd):
                 # abort() raises: the stream ends with this status, never with OK.
                 await context.abort(getattr(grpc.StatusCode, item.code), item.details)
-            if len(item.data) > MAX_EVENT_BYTES:
+            if too_large(item.data):
                 self._oversized(item, sub)
                 continue
             await context.write(item.data)
@@ -104,3 +110,21 @@ class WatchServicer:
         if counter is None:
             counter = self._counters[key] = self._metrics.dispatched_events.labels(*key)
         return counter
+
+
+def too_large(data: bytes) -> bool:
+    """Whether a serialized event, or the payload the plugin makes of it, is over the limit."""
+    if len(data) > MAX_EVENT_BYTES:
+        return True
+    if _BLOWUP * len(data) + _KEYS <= MAX_EVENT_BYTES:
+        return False
+    event = metadata_pb2.Event.FromString(data)
+    if event.reason not in ("Create", "Update"):
+        return False
+    refs = None
+    if event.HasField("refs"):
+        resources = event.refs.resources
+        refs = [(kind, list(resources[kind].list)) for kind in resources]
+    status = event.status if event.HasField("status") else None
+    size = limits.payload_bytes(event.uid, event.kind, event.meta, status, refs)
+    return size > MAX_EVENT_BYTES

@@ -1,9 +1,10 @@
 """Pure per-node views: what node N must hold, and the Create/Update/Delete diffs.
 
 Owns: the views of subscribed nodes, one serialized body per held object, event order,
-and the size limit of a served event.
-May import: `k8smeta.collector.model`, `k8smeta.collector.index` (no asyncio, grpc, wire;
-serialization comes in through the `Encoder` protocol).
+and the size limits of a served object (`wire.limits`, shared with the plugin).
+May import: `k8smeta.collector.model`, `k8smeta.collector.index`, `k8smeta.wire.limits`
+(no asyncio, grpc, generated wire code; serialization comes in through the `Encoder`
+protocol).
 """
 
 from k8smeta.collector.views.messages import (

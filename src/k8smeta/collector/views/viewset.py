@@ -6,6 +6,10 @@ docs/collector-contract.md). Messages are global (a pod's refs do not depend on 
 so every held object has one current body; a node that held it before a batch and still
 does gets an Update when the body changed, a node that starts holding it a Create, a node
 that stops holding it a Delete ("Stream"). Only affected pods and objects are touched.
+
+Everything held is keyed by (kind, UID), not UID alone: when the index hands a UID from one
+kind to another (a claimant taking it from a deleted holder), the old object and the new
+one are two entries for the length of the batch, and leave and arrive independently.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from k8smeta.collector.views.messages import (
     Reason,
     WireEvent,
 )
+
+Key = tuple[Kind, Uid]
 
 
 @dataclass(slots=True)
@@ -41,25 +47,25 @@ class NodeView:
     """Pods of one node (with what each needs), reference counts of the needed objects, and
     the UID of the node's own Node object (counted like a need)."""
 
-    pods: dict[Uid, frozenset[Uid]] = field(default_factory=dict)
-    counts: dict[Uid, int] = field(default_factory=dict)
-    node: Uid | None = None
+    pods: dict[Uid, frozenset[Key]] = field(default_factory=dict)
+    counts: dict[Key, int] = field(default_factory=dict)
+    node: Key | None = None
 
-    def holds(self, uid: Uid) -> bool:
-        return uid in self.pods or uid in self.counts
+    def holds(self, key: Key) -> bool:
+        return key in self.counts or (key[0] is Kind.POD and key[1] in self.pods)
 
 
 @dataclass(slots=True)
 class _Pass:
     """Bookkeeping of one update: first-touch state per (node, uid), bodies before changes."""
 
-    touched: dict[NodeName, dict[Uid, tuple[bool, Kind]]] = field(default_factory=dict)
-    old_bodies: dict[Uid, bytes] = field(default_factory=dict)
+    touched: dict[NodeName, dict[Key, bool]] = field(default_factory=dict)
+    old_bodies: dict[Key, bytes] = field(default_factory=dict)
 
-    def touch(self, node: NodeName, uid: Uid, view: NodeView, kind: Kind) -> None:
+    def touch(self, node: NodeName, key: Key, view: NodeView) -> None:
         records = self.touched.setdefault(node, {})
-        if uid not in records:
-            records[uid] = (view.holds(uid), kind)
+        if key not in records:
+            records[key] = view.holds(key)
 
 
 class ViewSet:
@@ -69,8 +75,9 @@ class ViewSet:
         self._index = index
         self._encoder = encoder
         self._views: dict[NodeName, NodeView] = {}
-        self._held: dict[Uid, _Held] = {}
+        self._held: dict[Key, _Held] = {}
         self._pod_nodes: dict[Uid, NodeName] = {}
+        self._refs_trimmed: dict[Uid, int] = {}
 
     @property
     def encoder(self) -> Encoder:
@@ -81,6 +88,12 @@ class ViewSet:
 
     def held_count(self) -> int:
         return len(self._held)
+
+    def take_refs_trimmed(self) -> dict[Uid, int]:
+        """Pods placed since the last call whose refs left Services out (the refs limit),
+        with how many: for the caller to count and log."""
+        trimmed, self._refs_trimmed = self._refs_trimmed, {}
+        return trimmed
 
     def open(self, node: NodeName) -> None:
         """Materialize the view of `node` from the index (no-op if already open)."""
@@ -100,16 +113,17 @@ class ViewSet:
             return
         for uid in view.pods:
             del self._pod_nodes[uid]
-            self._release(uid, node)
-        for uid in view.counts:
-            self._release(uid, node)
+            self._release((Kind.POD, uid), node)
+        for key in view.counts:
+            self._release(key, node)
 
     def snapshot(self, node: NodeName) -> list[WireEvent]:
         """Creates of everything `node` holds, in dependency order, by UID within a kind."""
         view = self._views.get(node)
         if view is None:
             return []
-        held = [self._held[uid] for uid in (*view.pods, *view.counts)]
+        held = [self._held[Kind.POD, uid] for uid in view.pods]
+        held.extend(self._held[key] for key in view.counts)
         held.sort(key=lambda h: (CREATE_RANK[h.kind], h.uid))
         return [self._create(h) for h in held]
 
@@ -127,15 +141,16 @@ class ViewSet:
         return self._emit(state)
 
     def _refresh_object(self, uid: Uid, state: _Pass) -> None:
-        held = self._held.get(uid)
         obj = self._index.get(uid)
-        if held is None or obj is None or obj.kind is Kind.POD or obj.kind is not held.kind:
+        if obj is None or obj.kind is Kind.POD:
             return  # a vanished object leaves the views through the pods that needed it
-        self._set_body(held, self._encoder.body(obj, object_refs(obj)), state)
+        held = self._held.get((obj.kind, uid))
+        if held is not None:
+            self._set_body(held, self._encoder.body(obj, object_refs(obj)), state)
 
     def _set_body(self, held: _Held, body: bytes, state: _Pass) -> None:
         if held.body != body:
-            state.old_bodies.setdefault(held.uid, held.body)
+            state.old_bodies.setdefault((held.kind, held.uid), held.body)
             held.body = body
             held.create = held.update = None
 
@@ -163,82 +178,96 @@ class ViewSet:
         assert pod is not None
         body = self._encoder.body(pod, relations.refs)
         if state is not None:
-            state.touch(node, uid, view, Kind.POD)
-        held = self._held.get(uid)
+            state.touch(node, (Kind.POD, uid), view)
+            if relations.services_left_out:
+                self._refs_trimmed[uid] = relations.services_left_out
+        held = self._held.get((Kind.POD, uid))
         if held is None:
-            held = self._held[uid] = _Held(Kind.POD, uid, body)
+            held = self._held[Kind.POD, uid] = _Held(Kind.POD, uid, body)
         elif state is not None:
             self._set_body(held, body, state)
         held.holders.add(node)
         previous = view.pods.get(uid, frozenset())
-        view.pods[uid] = relations.needs
+        needs = self._keys(relations.needs)
+        view.pods[uid] = needs
         self._pod_nodes[uid] = node
-        for need in relations.needs - previous:
+        for need in needs - previous:
             self._incref(node, view, need, state)
-        for need in previous - relations.needs:
+        for need in previous - needs:
             self._decref(node, view, need, state)
+
+    def _keys(self, uids: frozenset[Uid]) -> frozenset[Key]:
+        """The (kind, UID) of each needed object (relations name only known objects)."""
+        keys = []
+        for uid in uids:
+            obj = self._index.get(uid)
+            assert obj is not None, "relations only name known objects"
+            keys.append((obj.kind, uid))
+        return frozenset(keys)
 
     def _place_node(self, node: NodeName, view: NodeView, state: _Pass | None) -> None:
         """Hold the Node object named `node` (the one known last), or none."""
         uid = self._index.node_uid(node)
-        if uid == view.node:
+        key = None if uid is None else (Kind.NODE, uid)
+        if key == view.node:
             return
         if view.node is not None:
             self._decref(node, view, view.node, state)
-        view.node = uid
-        if uid is not None:
-            self._incref(node, view, uid, state)
+        view.node = key
+        if key is not None:
+            self._incref(node, view, key, state)
 
     def _remove_pod(self, node: NodeName, uid: Uid, state: _Pass) -> None:
         view = self._views[node]
-        state.touch(node, uid, view, Kind.POD)
+        state.touch(node, (Kind.POD, uid), view)
         needs = view.pods.pop(uid)
         del self._pod_nodes[uid]
-        self._release(uid, node)
+        self._release((Kind.POD, uid), node)
         for need in needs:
             self._decref(node, view, need, state)
 
-    def _incref(self, node: NodeName, view: NodeView, uid: Uid, state: _Pass | None) -> None:
-        held = self._held.get(uid)
+    def _incref(self, node: NodeName, view: NodeView, key: Key, state: _Pass | None) -> None:
+        held = self._held.get(key)
         if held is None:
-            obj = self._index.get(uid)
+            obj = self._index.get(key[1])
             assert obj is not None, "relations only name known objects"
+            assert obj.kind is key[0], "a need is placed with its current kind"
             body = self._encoder.body(obj, object_refs(obj))
-            held = self._held[uid] = _Held(obj.kind, uid, body)
+            held = self._held[key] = _Held(obj.kind, key[1], body)
         if state is not None:
-            state.touch(node, uid, view, held.kind)
-        count = view.counts.get(uid, 0)
-        view.counts[uid] = count + 1
+            state.touch(node, key, view)
+        count = view.counts.get(key, 0)
+        view.counts[key] = count + 1
         if count == 0:
             held.holders.add(node)
 
-    def _decref(self, node: NodeName, view: NodeView, uid: Uid, state: _Pass | None) -> None:
+    def _decref(self, node: NodeName, view: NodeView, key: Key, state: _Pass | None) -> None:
         if state is not None:
-            state.touch(node, uid, view, self._held[uid].kind)
-        count = view.counts[uid] - 1
+            state.touch(node, key, view)
+        count = view.counts[key] - 1
         if count:
-            view.counts[uid] = count
+            view.counts[key] = count
         else:
-            del view.counts[uid]
-            self._release(uid, node)
+            del view.counts[key]
+            self._release(key, node)
 
-    def _release(self, uid: Uid, node: NodeName) -> None:
-        held = self._held[uid]
+    def _release(self, key: Key, node: NodeName) -> None:
+        held = self._held[key]
         held.holders.discard(node)
         if not held.holders:
-            del self._held[uid]
+            del self._held[key]
 
     def _emit(self, state: _Pass) -> dict[NodeName, list[WireEvent]]:
         updates: dict[NodeName, list[_Held]] = defaultdict(list)
-        for uid, old_body in state.old_bodies.items():
-            held = self._held.get(uid)
+        for key, old_body in state.old_bodies.items():
+            held = self._held.get(key)
             if held is None or held.body == old_body:
                 continue
             for node in held.holders:
-                record = state.touched.get(node, {}).get(uid)
-                if record is None or record[0]:
+                was_held = state.touched.get(node, {}).get(key)
+                if was_held is None or was_held:
                     updates[node].append(held)
-        deletes: dict[tuple[Kind, Uid], WireEvent] = {}
+        deletes: dict[Key, WireEvent] = {}
         out: dict[NodeName, list[WireEvent]] = {}
         for node in state.touched.keys() | updates.keys():
             events = self._node_events(node, state.touched.get(node, {}), updates[node], deletes)
@@ -249,21 +278,20 @@ class ViewSet:
     def _node_events(
         self,
         node: NodeName,
-        touched: dict[Uid, tuple[bool, Kind]],
+        touched: dict[Key, bool],
         updates: list[_Held],
-        deletes: dict[tuple[Kind, Uid], WireEvent],
+        deletes: dict[Key, WireEvent],
     ) -> list[WireEvent]:
         view = self._views[node]
-        gone: list[tuple[Kind, Uid]] = []
+        gone: list[Key] = []
         ordered = [(CREATE_RANK[h.kind], h.uid, self._update(h)) for h in updates]
-        for uid, (was_held, kind) in touched.items():
-            now_held = view.holds(uid)
+        for key, was_held in touched.items():
+            now_held = view.holds(key)
             if was_held and not now_held:
-                gone.append((kind, uid))
+                gone.append(key)
             elif now_held and not was_held:
-                held = self._held[uid]
-                ordered.append((CREATE_RANK[held.kind], uid, self._create(held)))
-        gone.sort(key=lambda item: (DELETE_RANK[item[0]], item[1]))
+                ordered.append((CREATE_RANK[key[0]], key[1], self._create(self._held[key])))
+        gone.sort(key=lambda key: (DELETE_RANK[key[0]], key[1]))
         ordered.sort(key=lambda item: (item[0], item[1]))
         events = [self._delete(kind, uid, deletes) for kind, uid in gone]
         events.extend(event for _rank, _uid, event in ordered)
@@ -281,7 +309,7 @@ class ViewSet:
             held.update = WireEvent(Reason.UPDATE, held.kind, held.uid, data)
         return held.update
 
-    def _delete(self, kind: Kind, uid: Uid, cache: dict[tuple[Kind, Uid], WireEvent]) -> WireEvent:
+    def _delete(self, kind: Kind, uid: Uid, cache: dict[Key, WireEvent]) -> WireEvent:
         event = cache.get((kind, uid))
         if event is None:
             data = self._encoder.delete(kind, uid)

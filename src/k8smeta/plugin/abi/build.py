@@ -139,13 +139,15 @@ def python_prototypes() -> str:
     return MODULE_CDEF.split("\n\n")[0].replace('extern "Python" ', "static ")
 
 
-def preamble() -> str:
-    """The C source put into the cffi module: build-time values, declarations, code."""
+def preamble(venv: str | None = None) -> str:
+    """The C source put into the cffi module: build-time values, declarations, code
+    (`venv`: the interpreter baked in as the last resort, default `venv_python()`)."""
     header = c_header()
     async_events = json.dumps([ASYNC_EVENT_NAME])
+    baked = venv_python() if venv is None else venv
     defines = "\n".join(
         (
-            f"static const char K8SMETA_VENV_PYTHON[] = {c_string(venv_python())};",
+            f"static const char K8SMETA_VENV_PYTHON[] = {c_string(baked)};",
             f"static const char K8SMETA_INIT_SCHEMA[] = {c_string(INIT_SCHEMA_JSON)};",
             f"static const char K8SMETA_FIELDS[] = {c_string(fields_json())};",
             f"static const char K8SMETA_ASYNC_EVENTS[] = {c_string(async_events)};",
@@ -157,9 +159,11 @@ def preamble() -> str:
     return "\n".join((header, STATE_CDEF, defines, python_prototypes(), code))
 
 
-def make_ffi(bundle_dir: str | None = None) -> Any:
+def make_ffi(bundle_dir: str | None = None, build_dir: str | None = None) -> Any:
     """The cffi builder of the embedded module; with `bundle_dir`, the bundle's library
-    (libpython and the interpreter's home in that directory next to the library)."""
+    (libpython and the interpreter's home in that directory next to the library), which
+    carries no path of the build machine: no virtualenv path (the bundle's home replaces
+    it), and `build_dir`, where it is compiled, recorded as `.` in its debug information."""
     ffi = FFI()
     ffi.cdef(PLUGIN_API_CDEF, packed=True)
     ffi.cdef(PLUGIN_API_CDEF_ALIGNED)
@@ -167,10 +171,11 @@ def make_ffi(bundle_dir: str | None = None) -> Any:
     ffi.embedding_api("")
     ffi.cdef(MODULE_CDEF)
     libdir = sysconfig.get_config_var("LIBDIR") or str(Path(sys.base_prefix) / "lib")
+    prefix_map = [f"-ffile-prefix-map={build_dir}=."] if build_dir and bundle_dir else []
     ffi.set_source(
         MODULE_NAME,
-        preamble(),
-        extra_compile_args=["-O2", "-fvisibility=hidden", "-Wall"],
+        preamble("" if bundle_dir else None),
+        extra_compile_args=["-O2", "-fvisibility=hidden", "-Wall", *prefix_map],
         extra_link_args=["-Wl,-z,nodelete", f"-Wl,-rpath,{bundle_rpath(bundle_dir) or libdir}"],
         define_macros=bundle_macros(bundle_dir),
     )
@@ -183,8 +188,8 @@ def build(output_dir: Path, bundle_dir: str | None = None) -> Path:
     """Compile the library into `output_dir` and return its path (`bundle_dir`: see
     `make_ffi`)."""
     output_dir.mkdir(parents=True, exist_ok=True)
-    ffi = make_ffi(bundle_dir)
     with tempfile.TemporaryDirectory(prefix="k8smeta-build-") as tmp:
+        ffi = make_ffi(bundle_dir, build_dir=tmp)
         built = Path(ffi.compile(tmpdir=tmp, target=LIBRARY_NAME, verbose=False))
         target = output_dir / LIBRARY_NAME
         partial = output_dir / (LIBRARY_NAME + ".tmp")

@@ -15,19 +15,20 @@ at the top, where `library_path: libk8smeta.so` finds it, next to the one direct
 
 The library computes that home from its own location at load time, so the bundle works
 unpacked anywhere on a glibc system with no Python (docs/install-bundle.md).
+
+Beside the tarball: its SBOM (`<artifact>.cdx.json`, also inside as
+`k8smeta-runtime/sbom.cdx.json`) and `SHA256SUMS`. Two builds of one commit are the same
+bytes (`bundle_archive`): set `SOURCE_DATE_EPOCH` to fix the time, else the last commit's.
 """
 
 from __future__ import annotations
 
-import compileall
 import os
 import platform
-import py_compile
 import shutil
 import subprocess
 import sys
 import sysconfig
-import tarfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import metadata
@@ -35,6 +36,13 @@ from pathlib import Path
 from typing import Final
 
 import k8smeta
+from k8smeta.plugin.abi.bundle_archive import (
+    sha256_file,
+    source_date_epoch,
+    walk,
+    write_sha256sums,
+    write_tarball,
+)
 from k8smeta.plugin.abi.bundle_contents import (
     FALLBACK_LIBRARIES,
     PLUGIN_DISTRIBUTIONS,
@@ -47,11 +55,25 @@ from k8smeta.plugin.abi.bundle_contents import (
 
 BUNDLE_DIR: Final = "k8smeta-runtime"
 PYVER: Final = f"python{sys.version_info.major}.{sys.version_info.minor}"
+SBOM_NAME: Final = f"{BUNDLE_DIR}/sbom.cdx.json"
+#: `uname -m` names -> the OCI platform architectures falcoctl matches (Go's names).
+OCI_ARCHITECTURES: Final = {"x86_64": "amd64", "aarch64": "arm64"}
 
 
 def artifact_name(version: str = k8smeta.__version__, machine: str = "") -> str:
     """`k8smeta-plugin-<version>-linux-<arch>.tar.gz`, the arch as `uname -m` says it."""
     return f"k8smeta-plugin-{version}-linux-{machine or platform.machine()}.tar.gz"
+
+
+def sbom_name(tarball: Path) -> Path:
+    """The SBOM beside a tarball: `<artifact>.cdx.json`."""
+    return tarball.with_name(tarball.name.removesuffix(".tar.gz") + ".cdx.json")
+
+
+def oci_platform(machine: str = "") -> str:
+    """The artifact's OCI platform, as falcoctl's `--platform` takes it (`linux/amd64`)."""
+    machine = machine or platform.machine()
+    return f"linux/{OCI_ARCHITECTURES.get(machine, machine)}"
 
 
 def _copy(src: Path, dst: Path) -> None:
@@ -66,9 +88,9 @@ def _strip(path: Path) -> None:
         subprocess.run([tool, "--strip-unneeded", str(path)], check=True, timeout=120)
 
 
-def copy_libraries(home: Path) -> None:
+def copy_libraries(home: Path) -> dict[str, Path]:
     """libpython (what the library links), and the fallback libraries the bundle's extension
-    modules need, as the build machine resolves them."""
+    modules need, as the build machine resolves them; returns the fallbacks' sources."""
     libdir = Path(sysconfig.get_config_var("LIBDIR"))
     soname = str(sysconfig.get_config_var("INSTSONAME"))
     if not (libdir / soname).exists():
@@ -76,9 +98,12 @@ def copy_libraries(home: Path) -> None:
     _copy(libdir / soname, home / "lib" / soname)
     _strip(home / "lib" / soname)
     resolved = resolve_libraries(sorted(home.rglob("*.so")))
-    for name in FALLBACK_LIBRARIES:
-        if name in resolved:
-            _copy(resolved[name], home / "lib" / name)
+    copied: dict[str, Path] = {
+        name: resolved[name] for name in FALLBACK_LIBRARIES if name in resolved
+    }
+    for name, source in copied.items():
+        _copy(source, home / "lib" / name)
+    return copied
 
 
 def resolve_libraries(objects: list[Path]) -> dict[str, Path]:
@@ -129,22 +154,38 @@ def copy_site_packages(target: Path) -> None:
             _copy(path, target / "k8smeta" / relative)
 
 
-def compile_bytecode(root: Path) -> None:
+def compile_bytecode(root: Path, shown_as: str) -> None:
     """Bytecode next to every module, `unchecked-hash`: the interpreter uses it as shipped
     (falcoctl does not keep file times, which a timestamp check compares) and, started with
-    write_bytecode off, writes nothing next to the library."""
-    ok = compileall.compile_dir(
-        str(root),
-        quiet=1,
-        workers=1,
-        invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
+    write_bytecode off, writes nothing next to the library. Compiled in a child with a fixed
+    hash seed (set constants are written in hash order) and `shown_as` as the recorded
+    source directory (the import system replaces it with the real path at load), so the
+    bytes depend on neither the build directory nor the run."""
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "compileall",
+            "-q",
+            "--invalidation-mode",
+            "unchecked-hash",
+            "-d",
+            shown_as,
+            str(root),
+        ],
+        env={**os.environ, "PYTHONHASHSEED": "0"},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
     )
-    if not ok:
-        raise SystemExit("compileall failed")
+    if proc.returncode != 0:
+        raise SystemExit(f"compileall failed: {proc.stdout[-2000:]}{proc.stderr[-2000:]}")
 
 
-def assemble(stage: Path) -> Path:
-    """The bundle's directory tree in `stage` (emptied first); returns it."""
+def assemble(stage: Path) -> dict[str, Path]:
+    """The bundle's directory tree in `stage` (emptied first); returns the sources of the
+    fallback libraries copied."""
     from k8smeta.plugin.abi.build import build
 
     shutil.rmtree(stage, ignore_errors=True)
@@ -154,9 +195,23 @@ def assemble(stage: Path) -> Path:
     pylib = home / "lib" / PYVER
     copy_stdlib(pylib)
     copy_site_packages(pylib / "site-packages")
-    copy_libraries(home)  # after the extension modules: it copies what they need
-    compile_bytecode(pylib)
-    return stage
+    libraries = copy_libraries(home)  # after the extension modules: it copies what they need
+    compile_bytecode(pylib, pylib.relative_to(stage).as_posix())
+    return libraries
+
+
+def write_sbom(stage: Path, libraries: dict[str, Path], epoch: int) -> str:
+    """The SBOM of the tree in `stage`, written into it as SBOM_NAME; returns its text."""
+    from k8smeta.plugin.abi.bundle_inventory import Inventory, plugin_info
+    from k8smeta.plugin.abi.bundle_sbom import render
+
+    info = plugin_info(stage / "libk8smeta.so")
+    inventory = Inventory(BUNDLE_DIR, libraries, info, SBOM_NAME)
+    files = [p.relative_to(stage).as_posix() for p in walk(stage) if p.is_file()]
+    parts = inventory.assign(sorted({*files, SBOM_NAME}))
+    text = render(parts, "k8smeta-plugin", k8smeta.__version__, oci_platform(), epoch)
+    (stage / SBOM_NAME).write_text(text)
+    return text
 
 
 @contextmanager
@@ -177,31 +232,17 @@ def _no_build_rpath() -> Iterator[None]:
                 os.environ[key] = value
 
 
-def _reset_owner(info: tarfile.TarInfo) -> tarfile.TarInfo:
-    info.uid = info.gid = 0
-    info.uname = info.gname = "root"
-    return info
-
-
-def write_tarball(stage: Path, output: Path) -> Path:
-    """Pack `stage` as a falcoctl plugin artifact: members relative to the plugins directory,
-    directories before their files, regular files only, no `..` in any name."""
-    output.parent.mkdir(parents=True, exist_ok=True)
-    partial = output.with_suffix(".partial")
-    with tarfile.open(partial, "w:gz", compresslevel=9) as tar:
-        for entry in sorted(stage.iterdir()):
-            tar.add(entry, arcname=entry.name, filter=_reset_owner)
-    with tarfile.open(partial) as tar:
-        bad = [m.name for m in tar.getmembers() if ".." in m.name or not (m.isfile() or m.isdir())]
-    if bad:
-        raise SystemExit(f"falcoctl would refuse these members: {bad[:5]}")
-    partial.replace(output)
-    return output
-
-
 def make_bundle(dist: Path, stage: Path) -> Path:
-    """Assemble the bundle in `stage` and write its tarball into `dist`."""
-    return write_tarball(assemble(stage), dist / artifact_name())
+    """Assemble the bundle in `stage`; write its tarball, its SBOM and SHA256SUMS into
+    `dist`; returns the tarball."""
+    epoch = source_date_epoch(Path(k8smeta.__file__).parent)
+    libraries = assemble(stage)
+    text = write_sbom(stage, libraries, epoch)
+    tarball = write_tarball(stage, dist / artifact_name(), epoch)
+    sbom = sbom_name(tarball)
+    sbom.write_text(text)
+    write_sha256sums(dist, [tarball, sbom])
+    return tarball
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -210,7 +251,8 @@ def main(argv: list[str] | None = None) -> int:
     dist = Path(args[0]) if args else Path("dist")
     stage = Path(args[1]) if len(args) > 1 else Path("build") / "bundle"
     tarball = make_bundle(dist, stage)
-    print(f"{tarball} ({tarball.stat().st_size / 1e6:.1f} MB)")
+    size = tarball.stat().st_size / 1e6
+    print(f"{tarball} ({size:.1f} MB, sha256 {sha256_file(tarball)})")
     return 0
 
 

@@ -93,8 +93,10 @@ EXTENSIONS_LEFT_OUT: Final = (
 K8SMETA_LEFT_OUT: Final = frozenset(
     {"collector", "falcosim", "tools", "demo", "cli.py", "__main__.py"}
 )
-#: The build tools themselves (they import cffi's compiler and setuptools).
-K8SMETA_BUILD_TOOLS: Final = frozenset({"build.py", "bundle.py", "bundle_contents.py"})
+#: The build tools themselves (they import cffi's compiler, setuptools, cyclonedx): build.py
+#: and every bundle*.py of plugin/abi.
+K8SMETA_BUILD_TOOLS: Final = frozenset({"build.py"})
+K8SMETA_BUILD_TOOL_PREFIX: Final = "bundle"
 
 
 def keep_stdlib_entry(name: str) -> bool:
@@ -129,7 +131,8 @@ def keep_k8smeta_file(parts: tuple[str, ...]) -> bool:
     """Whether a file of the k8smeta package (parts relative to it) goes into the bundle."""
     if parts[0] in K8SMETA_LEFT_OUT or "__pycache__" in parts:
         return False
-    if parts[-1] in K8SMETA_BUILD_TOOLS and parts[:-1] == ("plugin", "abi"):
+    tool = parts[-1] in K8SMETA_BUILD_TOOLS or parts[-1].startswith(K8SMETA_BUILD_TOOL_PREFIX)
+    if tool and parts[:-1] == ("plugin", "abi"):
         return False
     return parts[-1].endswith((".py", ".typed"))
 

@@ -16,6 +16,7 @@ import orjson
 
 from k8smeta.plugin.core.errors import PayloadError, UnknownKindError
 from k8smeta.plugin.core.schema import json_type
+from k8smeta.wire import limits
 
 POD, NAMESPACE, DEPLOYMENT, SERVICE = "Pod", "Namespace", "Deployment", "Service"
 REPLICA_SET, REPLICATION_CONTROLLER, DAEMON_SET = "ReplicaSet", "ReplicationController", "DaemonSet"
@@ -37,9 +38,11 @@ KINDS = (
 CREATE, UPDATE, DELETE, SYNC = "Create", "Update", "Delete", "Sync"
 REASONS = frozenset((CREATE, UPDATE, DELETE, SYNC))
 
-MAX_PAYLOAD = 1 << 20  # bytes, trailing NUL excluded
-MAX_ENTRIES = 4096  # labels (annotations) per resource, UIDs per refs list
-MAX_STRING = 64 << 10  # bytes of any single string
+# The limits the collector trims to (one copy, in `wire.limits`): anything within them is
+# accepted, so that nothing a collector serves is refused here.
+MAX_PAYLOAD = limits.MAX_PAYLOAD_BYTES  # bytes, trailing NUL excluded
+MAX_ENTRIES = limits.MAX_ENTRIES  # labels (annotations) per resource, UIDs per refs list
+MAX_STRING = limits.MAX_STRING_BYTES  # bytes of any single string
 _SHORT = MAX_STRING // 4  # characters: at most MAX_STRING bytes whatever the text
 
 #: refs as kind -> UIDs, in the received order.
