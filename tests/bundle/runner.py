@@ -107,9 +107,7 @@ def run_host(
     client.crt, client.key), mutual TLS."""
     work = host.parent
     (work / "requests.tsv").write_text("".join(r.line() for r in requests))
-    paths = (host, library, work / "requests.tsv")
-    if tls is not None:
-        paths += (tls,)
+    paths = [host, library, work / "requests.tsv", *([] if tls is None else [tls])]
     inside = [str(p) if root is None else f"/{p.relative_to(root)}" for p in paths]
     chroot = [] if root is None else [shutil.which("chroot") or "/usr/sbin/chroot", str(root)]
     return subprocess.run(
