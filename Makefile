@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 LOCK := requirements/lock.txt
 
-.PHONY: venv lock lock-upgrade lock-check demo test test-bundle check lint typecheck imports wire wire-check plugin bundle publish bench clean test-fixtures
+.PHONY: venv lock lock-upgrade lock-check demo test test-bundle check lint typecheck imports wire wire-check plugin bundle publish bench clean test-fixtures real-k8s
 
 # The virtualenv holds exactly what requirements/lock.txt pins (hashes checked), made anew
 # whenever the lock or pyproject.toml changes; the project itself is installed editable on top.
@@ -40,8 +40,9 @@ lock-check: venv
 demo: plugin
 	$(PY) -m k8smeta demo
 
-## test: static checks, then the whole test suite
-test: check plugin test-fixtures
+## test: static checks, then the whole test suite (with the real-API-server tests; their
+## control plane is built first when this machine has none yet)
+test: check plugin test-fixtures real-k8s
 	$(PY) -m pytest
 
 # What the tests need from outside the virtualenv, made before pytest so that its per-test
@@ -49,6 +50,12 @@ test: check plugin test-fixtures
 # only: elsewhere the test says why it skips).
 test-fixtures:
 	bash scripts/debian_rootfs.sh >/dev/null || echo "no Debian root for the bundle test (it will say why)"
+
+## real-k8s: etcd, kube-apiserver and kube-controller-manager for the `real_apiserver` tests,
+## built from the Go module proxy once per machine into ~/.cache/k8smeta (docs/testing.md)
+real-k8s:
+	@if command -v go >/dev/null; then nice bash tests/kubeapi/real/build.sh >/dev/null; \
+	else echo "go is not installed: the real_apiserver tests will be skipped"; fi
 
 ## check: lint, types, import layering, generated-code freshness
 check: lock-check lint typecheck imports wire-check
@@ -102,6 +109,8 @@ bench: plugin
 	$(PY) -m benchmarks.bench_trim
 	$(PY) -m benchmarks.bench_collector
 	$(PY) -m benchmarks.bench_ingest
+	@if command -v go >/dev/null; then $(PY) -m benchmarks.bench_real_apiserver; \
+	else echo "go is not installed: bench_real_apiserver skipped"; fi
 
 clean:
 	rm -rf build dist .pytest_cache .mypy_cache .ruff_cache

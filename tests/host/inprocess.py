@@ -24,9 +24,9 @@ from k8smeta.plugin.abi.environ import LiveEnviron
 from k8smeta.plugin.core.config import parse_config
 from k8smeta.plugin.core.errors import PluginError
 from k8smeta.plugin.core.fields import FIELD_IDS, FIELDS, Arg
-from k8smeta.plugin.core.host import ThreadView, Tid
 from k8smeta.plugin.core.levels import VERBOSITY_LEVELS, level_name
 from k8smeta.plugin.core.plugin import PluginCore
+from k8smeta.plugin.core.threads import ThreadView, Tid
 from k8smeta.plugin.core.values import Extracted
 from tests.host.base import CLONE_FAMILY
 

@@ -99,7 +99,12 @@ class KubeApiStandIn:
 
     # --- faults and stream control ------------------------------------------------------
     def compact(self) -> None:
-        """Forget history: older resourceVersions and continue tokens now get 410."""
+        """Forget history: older resourceVersions and continue tokens now get 410.
+
+        A real API server (1.37) answers so only once neither etcd nor its watch cache holds
+        that history: right after an etcd compaction its watch cache still serves older
+        watches and continue tokens; after a restart (or once the cache's window has moved
+        on) it refuses them (tests/collector/real/test_protocol.py)."""
         self.state.compact()
 
     def fail_next(self, count: int, status: int = 500, resource: str | None = None) -> None:

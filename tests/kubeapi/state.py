@@ -2,7 +2,8 @@
 
 Every mutation gets the next resourceVersion and is appended to the history; watchers of the
 resource get it as an event. `compact()` forgets the history, so that a watch or a continue
-token older than the current version is answered 410 Gone, as etcd compaction does.
+token older than the current version is answered 410 Gone, as a real API server does once
+neither etcd (compaction) nor its watch cache holds that history.
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from k8smeta.cli import main
 from k8smeta.tools import watch
 from k8smeta.tools.watch_call import Ending, Outcome
 from k8smeta.wire import metadata_pb2, metadata_pb2_grpc
+from k8smeta.wire.vocabulary import SYNC_KEY
 
 
 class ReplayServicer(metadata_pb2_grpc.MetadataServicer):
@@ -70,7 +71,7 @@ def test_prints_every_event_as_protobuf_json(
 @pytest.mark.parametrize(
     ("flags", "expected_kinds"),
     [
-        ([], {*watch.PLUGIN_KINDS, watch.SYNC_KEY}),
+        ([], {*watch.PLUGIN_KINDS, SYNC_KEY}),
         (["--no-sync"], set(watch.PLUGIN_KINDS)),
         (["--upstream-selector"], set(watch.UPSTREAM_PLUGIN_KINDS)),
     ],

@@ -14,39 +14,31 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import NewType, Protocol
 
+from k8smeta.wire import vocabulary
+
 Uid = NewType("Uid", str)
 NodeName = NewType("NodeName", str)
 
 
 class Kind(enum.StrEnum):
-    """The kinds the collector watches and serves, spelled as on the wire."""
+    """The kinds the collector watches and serves: the wire's (`k8smeta.wire.vocabulary`).
 
-    POD = "Pod"
-    NAMESPACE = "Namespace"
-    DEPLOYMENT = "Deployment"
-    REPLICA_SET = "ReplicaSet"
-    REPLICATION_CONTROLLER = "ReplicationController"
-    DAEMON_SET = "DaemonSet"
-    STATEFUL_SET = "StatefulSet"
-    JOB = "Job"
-    CRON_JOB = "CronJob"
-    SERVICE = "Service"
-    NODE = "Node"
+    A member per kind, for typed code; `kube.kinds.KINDS` says how each is watched."""
+
+    POD = vocabulary.POD
+    NAMESPACE = vocabulary.NAMESPACE
+    DEPLOYMENT = vocabulary.DEPLOYMENT
+    REPLICA_SET = vocabulary.REPLICA_SET
+    REPLICATION_CONTROLLER = vocabulary.REPLICATION_CONTROLLER
+    DAEMON_SET = vocabulary.DAEMON_SET
+    STATEFUL_SET = vocabulary.STATEFUL_SET
+    JOB = vocabulary.JOB
+    CRON_JOB = vocabulary.CRON_JOB
+    SERVICE = vocabulary.SERVICE
+    NODE = vocabulary.NODE
 
 
-DEPENDENCY_ORDER: tuple[Kind, ...] = (
-    Kind.NAMESPACE,
-    Kind.NODE,
-    Kind.DEPLOYMENT,
-    Kind.REPLICA_SET,
-    Kind.REPLICATION_CONTROLLER,
-    Kind.DAEMON_SET,
-    Kind.STATEFUL_SET,
-    Kind.CRON_JOB,
-    Kind.JOB,
-    Kind.SERVICE,
-    Kind.POD,
-)
+DEPENDENCY_ORDER: tuple[Kind, ...] = tuple(Kind(name) for name in vocabulary.KINDS)
 """Owners before what they own, namespaces first: snapshot and Create order
 (docs/collector-contract.md, "Stream")."""
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from k8smeta.collector.broker import Broker
 from k8smeta.collector.index import Affected, RelationshipIndex
-from k8smeta.collector.model import Batch, BatchQueue, Change, ChangeType, Kind
+from k8smeta.collector.model import DEPENDENCY_ORDER, Batch, BatchQueue, Change, ChangeType, Kind
 from k8smeta.collector.ops.metrics import CollectorMetrics
 from k8smeta.collector.views import Oversize, SizeLimit, ViewSet
 from k8smeta.wire.limits import MAX_ENTRIES
@@ -44,7 +44,8 @@ class Pipeline:
         self.all_synced = asyncio.Event()  # every expected kind has completed its list
         self.last_progress = clock()
         self.batches = 0
-        self.failed_changes = 0
+        self._counted: set[Kind] = set()  # kinds with an `objects` series
+        metrics.count_objects(self._object_counts)
 
     async def run(self, queue: BatchQueue) -> None:
         """Consume `queue` forever (until cancelled)."""
@@ -68,7 +69,6 @@ class Pipeline:
             except Exception:
                 # One bad change must not cost the rest of the batch, the views' update
                 # or readiness: skip it, say which, carry on.
-                self.failed_changes += 1
                 self._metrics.pipeline_failed_changes.inc()
                 log.exception(
                     "pipeline: skipped a change that could not be applied",
@@ -84,12 +84,17 @@ class Pipeline:
                 log.info("all kinds synced", extra={"fields": {"batches": self.batches + 1}})
         if batch.synced is not None:
             kinds.add(batch.synced)  # also a kind listed empty: its gauge shows 0
-        for kind in kinds:  # the index's count is what is served (not what sources hold)
-            self._metrics.objects.labels(kind.value).set(self._index.count(kind))
+        self._counted |= kinds
         self.batches += 1
         self.last_progress = now = self._clock()
         if batch.changes:
             self._metrics.event_latency.observe(max(0.0, now - batch.received))
+
+    def _object_counts(self) -> list[tuple[str, int]]:
+        """`meta_collector_objects`: the index's count is what is served (not what the
+        sources hold); read at scrape time, between two batches (same event loop)."""
+        counted = self._counted
+        return [(k.value, self._index.count(k)) for k in DEPENDENCY_ORDER if k in counted]
 
     def _fit(self, change: Change) -> Change:
         """The change as served: an object over the size limit loses its labels, or leaves

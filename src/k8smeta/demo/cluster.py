@@ -16,23 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from k8smeta.demo.files import read_json
+from k8smeta.wire import vocabulary
 
 #: The kinds the plugin subscribes to (docs/plugin-contract.md, "Feed").
-STREAMED_KINDS = (
-    "Namespace",
-    "Node",
-    "Deployment",
-    "ReplicaSet",
-    "ReplicationController",
-    "DaemonSet",
-    "StatefulSet",
-    "CronJob",
-    "Job",
-    "Service",
-    "Pod",
-)
+STREAMED_KINDS = vocabulary.KINDS
 #: Owners whose own controller owner a node also receives (Deployment, CronJob).
-_SECOND_LEVEL = ("ReplicaSet", "Job")
+_SECOND_LEVEL = (vocabulary.REPLICA_SET, vocabulary.JOB)
 #: The one pod annotation the demo forwards (collector `--pod-annotations`) and exposes
 #: (plugin `podAnnotations`): which team owns the workload.
 DEMO_ANNOTATION = "example.com/team"
@@ -74,8 +63,8 @@ def _resource(item: Mapping[str, Any]) -> Resource:
         uid=str(metadata["uid"]),
         labels=dict(metadata.get("labels") or {}),
         owner=_controller(metadata),
-        node=str(spec.get("nodeName") or "") if kind == "Pod" else "",
-        selector=dict(spec.get("selector") or {}) if kind == "Service" else {},
+        node=str(spec.get("nodeName") or "") if kind == vocabulary.POD else "",
+        selector=dict(spec.get("selector") or {}) if kind == vocabulary.SERVICE else {},
     )
 
 
@@ -108,13 +97,13 @@ class Cluster:
         return [r for r in self.resources.values() if r.kind == kind]
 
     def pod(self, namespace: str, name: str) -> Resource:
-        for pod in self.of_kind("Pod"):
+        for pod in self.of_kind(vocabulary.POD):
             if (pod.namespace, pod.name) == (namespace, name):
                 return pod
         raise KeyError(f"no pod {namespace}/{name} in the cluster")
 
     def namespace_of(self, resource: Resource) -> Resource | None:
-        found = [n for n in self.of_kind("Namespace") if n.name == resource.namespace]
+        found = [n for n in self.of_kind(vocabulary.NAMESPACE) if n.name == resource.namespace]
         return found[0] if found else None
 
     def owners(self, pod: Resource) -> list[Resource]:
@@ -133,7 +122,7 @@ class Cluster:
         """Services of the pod's namespace selecting it, by UID (the collector's refs order)."""
         matching = [
             s
-            for s in self.of_kind("Service")
+            for s in self.of_kind(vocabulary.SERVICE)
             if s.namespace == pod.namespace
             and s.selector
             and all(pod.labels.get(k) == v for k, v in s.selector.items())
@@ -143,7 +132,7 @@ class Cluster:
     def node_view(self, node: str) -> set[str]:
         """UIDs of every object the collector streams to `node`."""
         view: set[str] = set()
-        for pod in self.of_kind("Pod"):
+        for pod in self.of_kind(vocabulary.POD):
             namespace = self.namespace_of(pod)
             if pod.node != node or namespace is None:
                 continue
@@ -154,5 +143,5 @@ class Cluster:
                 *self.services(pod),
             ]
             view.update(r.uid for r in related)
-        view.update(n.uid for n in self.of_kind("Node") if n.name == node)
+        view.update(n.uid for n in self.of_kind(vocabulary.NODE) if n.name == node)
         return view

@@ -159,9 +159,7 @@ ffi.cdef(_ALIGNED)
 ffi.cdef(SYMBOLS_CDEF)
 
 SUCCESS: Final = 0
-FAILURE: Final = 1
 ST_INT64: Final = 4
-ST_UINT64: Final = 8
 ST_STRING: Final = 9
 ST_TABLE: Final = 10
 FTYPE_STRING: Final = 9

@@ -19,7 +19,6 @@ class Generation:
 
     api: ApiVersion
     falco: str
-    libs: str
     event_schema: str  # the lowest event schema of the Falco releases of this generation
 
     @property
@@ -41,14 +40,6 @@ class Generation:
     @property
     def capture_listening(self) -> bool:
         return self.has((3, 7, 0))
-
-    @property
-    def calls_dump_state(self) -> bool:
-        return self.has((3, 10, 0))
-
-    @property
-    def calls_get_metrics(self) -> bool:
-        return self.has((3, 5, 0))
 
     @property
     def calls_schema_version(self) -> bool:
@@ -86,12 +77,12 @@ _SIZES: Final[dict[str, tuple[tuple[ApiVersion, int], ...]]] = {
     "ss_plugin_capture_listen_input": (((3, 9, 0), 40), ((3, 7, 0), 32), ((3, 0, 0), 0)),
 }
 
-API_3_2: Final = Generation((3, 2, 0), "0.37", "0.14", "2.14.0")
-API_3_6: Final = Generation((3, 6, 0), "0.38.1-0.38.2", "0.17.2-0.17.3", "2.20.1")
-API_3_7: Final = Generation((3, 7, 0), "0.39", "0.18", "2.22.1")
-API_3_10: Final = Generation((3, 10, 0), "0.40", "0.20", "3.5.0")
-API_3_11: Final = Generation((3, 11, 0), "0.41", "0.21", "3.6.1")
-API_3_12: Final = Generation((3, 12, 0), "0.42-0.44", "0.22-0.25", "4.0.1")
+API_3_2: Final = Generation((3, 2, 0), "0.37", "2.14.0")  # libs 0.14
+API_3_6: Final = Generation((3, 6, 0), "0.38.1-0.38.2", "2.20.1")  # libs 0.17.2-0.17.3
+API_3_7: Final = Generation((3, 7, 0), "0.39", "2.22.1")  # libs 0.18
+API_3_10: Final = Generation((3, 10, 0), "0.40", "3.5.0")  # libs 0.20
+API_3_11: Final = Generation((3, 11, 0), "0.41", "3.6.1")  # libs 0.21
+API_3_12: Final = Generation((3, 12, 0), "0.42-0.44", "4.0.1")  # libs 0.22-0.25
 LATEST: Final = API_3_12
 #: Every emulated generation, oldest first.
 GENERATIONS: Final = (API_3_2, API_3_6, API_3_7, API_3_10, API_3_11, API_3_12)

@@ -9,7 +9,6 @@ metrics and dump_state when the generation calls them.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -36,7 +35,6 @@ class Host:
         self.state: Any = ffi.NULL
         self.with_log_fn = True  # False: a host that passes no log function
         self.evtnum = 0
-        self._extract_lock = threading.Lock()
 
     @property
     def handle(self) -> Any:
@@ -133,11 +131,6 @@ class Host:
         if self.lib.plugin_capture_open(self.state, listen) != SUCCESS:
             return f"capture_open error for plugin: {self.last_error()}"
         return None
-
-    def capture_close(self) -> None:
-        if self.generation.capture_listening:
-            listen, _keep = self.inputs.capture_listen()
-            self.lib.plugin_capture_close(self.state, listen)
 
     # -- async -------------------------------------------------------------------------
     def set_async_handler(self, on: bool) -> int:

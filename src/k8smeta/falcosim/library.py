@@ -52,7 +52,6 @@ class Library:
     required_api: str
     fields: tuple[dict[str, Any], ...]
     async_names: tuple[bytes, ...]
-    capabilities: frozenset[str]
 
 
 def dlopen_flags(generation: Generation) -> int:
@@ -110,5 +109,4 @@ def load(path: Path, generation: Generation) -> Library:
         required_api=required,
         fields=tuple(fields),
         async_names=tuple(str(n).encode() for n in names),
-        capabilities=caps,
     )

@@ -38,7 +38,6 @@ class Owner:
         self.reject_async: str | None = None
         self.accepted = 0
         self.refused = 0
-        self.dropped = 0
         self.table_infos = ffi.new("ss_plugin_table_info[1]")
         self.table_infos[0].name = self.threads.name
         self.table_infos[0].key_type = ST_INT64
@@ -69,7 +68,6 @@ class Owner:
                 self.queue.append(event)
                 self.accepted += 1
             else:
-                self.dropped += 1
                 _log.warning("async event queue is full")
             self.queue_changed.notify_all()
         return 0
@@ -124,6 +122,6 @@ def get_table(o: Any, name: Any, key_type: int) -> Any:
 
 
 @_callback("ss_plugin_rc(ss_plugin_owner_t*, const void*)", error=1)
-def add_table(o: Any, table_input: Any) -> int:
+def add_table(o: Any, _table_input: Any) -> int:
     _owner_of(o).fail("adding tables is not supported by this host")
     return 1

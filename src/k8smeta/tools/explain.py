@@ -14,12 +14,20 @@ import contextlib
 from dataclasses import dataclass, field
 
 from k8smeta.plugin.core.errors import PayloadError
-from k8smeta.plugin.core.payload import CRON_JOB, JOB, POD, SYNC, Payload, decode_payload
+from k8smeta.plugin.core.kinds import KIND_SPECS
+from k8smeta.plugin.core.payload import Payload, decode_payload
 from k8smeta.plugin.core.store import Store
 from k8smeta.plugin.feed import event_payload
 from k8smeta.tools.explain_fields import field_lines
 from k8smeta.tools.watch_call import Ending, Outcome, WatchOptions, watch_events
+from k8smeta.wire.vocabulary import POD, SYNC
 
+#: kind -> the kind its records' refs name for the pod's fields (a Job -> its CronJob).
+_NAMED_BY = {
+    spec.family.via: spec.kind
+    for spec in KIND_SPECS
+    if spec.family is not None and spec.family.via is not None
+}
 #: Seconds `--explain` waits for the snapshot when no `--timeout` is given.
 DEFAULT_EXPLAIN_TIMEOUT = 10.0
 
@@ -74,6 +82,14 @@ def _describe(store: Store, kind: str, uid: str) -> str:
     return f"{kind} {uid}: present, name {record.payload.name!r}"
 
 
+def _named_by(store: Store, kind: str, uid: str) -> list[str]:
+    """The resources the refs of the `kind` record `uid` name for the pod (its CronJob)."""
+    named = _NAMED_BY[kind]
+    holder = store.tables[kind].get(uid)
+    uids = () if holder is None else dict(holder.payload.refs or ()).get(named, ())
+    return [_describe(store, named, owner_uid) for owner_uid in uids]
+
+
 def report(snapshot: Snapshot, options: WatchOptions, pod_uid: str) -> list[str]:
     """The lines `--explain` prints."""
     store = snapshot.store
@@ -106,10 +122,8 @@ def report(snapshot: Snapshot, options: WatchOptions, pod_uid: str) -> list[str]
     lines.append(f"Pod {pod_uid}: present, name {p.name!r}, namespace {p.namespace!r}")
     for kind, uids in p.refs or ():
         lines.extend(f"  refs {_describe(store, kind, uid)}" for uid in uids)
-        for uid in uids if kind == JOB else ():
-            job = store.tables[JOB].get(uid)
-            for cron_uid in dict(job.payload.refs or ()).get(CRON_JOB, ()) if job else ():
-                lines.append(f"    its refs {_describe(store, CRON_JOB, cron_uid)}")
+        for uid in uids if kind in _NAMED_BY else ():
+            lines.extend(f"    its refs {line}" for line in _named_by(store, kind, uid))
     node = store.own_node
     lines.append(
         f"Node {options.node!r}: "

@@ -1,37 +1,28 @@
 """Every field of one known pod, as `--explain` prints it: its value, or why it is empty.
 
 Values come from the fields' own look-ups (`FIELDS`), so they are what the plugin would
-extract; only the reasons are worded here, from the pod's refs and the store. A field that
-takes a key is shown for every key its resource has (`X.labels`; the pod's annotations).
+extract; only the reasons are worded here, from the pod's refs and the store, those of the
+owner families from the kind registry (`kinds.KIND_SPECS`). A field that takes a key is
+shown for every key its resource has (`X.labels`; the pod's annotations).
 """
 
 from __future__ import annotations
 
 from k8smeta.plugin.core.fields import FIELD_IDS, FIELDS, Arg, Field
+from k8smeta.plugin.core.kinds import KIND_SPECS, Family
 from k8smeta.plugin.core.lookups import Result
-from k8smeta.plugin.core.payload import (
-    CRON_JOB,
-    DAEMON_SET,
-    DEPLOYMENT,
-    JOB,
-    NAMESPACE,
-    REPLICA_SET,
-    REPLICATION_CONTROLLER,
-    STATEFUL_SET,
-)
 from k8smeta.plugin.core.records import Record
 from k8smeta.plugin.core.store import Store
 from k8smeta.plugin.core.values import Extracted, UnknownOwner
+from k8smeta.wire.vocabulary import NODE
 
-#: Field families that read the resource `refs[kind][0]` of the pod names.
-_OWNER_FAMILIES = {
-    "ns": NAMESPACE,
-    "deployment": DEPLOYMENT,
-    "rs": REPLICA_SET,
-    "rc": REPLICATION_CONTROLLER,
-    "ds": DAEMON_SET,
-    "sts": STATEFUL_SET,
-    "job": JOB,
+_ATTRIBUTES = ("name", "uid", "label", "labels")
+#: `k8smeta.<prefix>.<attribute>` of every owner family -> (kind, family, attribute).
+_OWNER_FIELDS: dict[str, tuple[str, Family, str]] = {
+    f"k8smeta.{spec.family.prefix}.{attribute}": (spec.kind, spec.family, attribute)
+    for spec in KIND_SPECS
+    if spec.family is not None
+    for attribute in _ATTRIBUTES
 }
 _POD_REASONS = {
     "name": "the pod's meta has no name",
@@ -60,14 +51,15 @@ def _resource_reason(pod: Record, kind: str, attribute: str) -> str:
     return _attribute_reason(kind, attribute)
 
 
-def _cron_job_reason(store: Store, pod: Record, attribute: str) -> str:
-    job_uids = dict(pod.payload.refs or ()).get(JOB)
-    if not job_uids:
-        return "the pod's refs name no Job"
-    job = store.tables[JOB].get(job_uids[0])
-    if job is None or CRON_JOB not in job.owners:
-        return "the pod's Job names no CronJob (no CronJob created it)"
-    return _attribute_reason(CRON_JOB, attribute)
+def _via_reason(store: Store, pod: Record, kind: str, via: str, attribute: str) -> str:
+    """For a `kind` named by the refs of the pod's `via` resource (a Job's CronJob)."""
+    via_uids = dict(pod.payload.refs or ()).get(via)
+    if not via_uids:
+        return f"the pod's refs name no {via}"
+    holder = store.tables[via].get(via_uids[0])
+    if holder is None or kind not in holder.owners:
+        return f"the pod's {via} names no {kind} (no {kind} created it)"
+    return _attribute_reason(kind, attribute)
 
 
 def why_empty(store: Store, pod: Record, field: Field, result: Result) -> str:
@@ -77,18 +69,20 @@ def why_empty(store: Store, pod: Record, field: Field, result: Result) -> str:
             f"unknown owner: the collector did not send the {result.kind} the refs name"
             " (metric extract_unknown_owner)"
         )
-    family, attribute = field.name.split(".")[1:3]
     if field.name == "k8smeta.ns.name":
         return "the pod's meta has no namespace"
-    if family in _OWNER_FAMILIES:
-        return _resource_reason(pod, _OWNER_FAMILIES[family], attribute)
-    if family == "cronjob":
-        return _cron_job_reason(store, pod, attribute)
-    if family == "node":
+    owner = _OWNER_FIELDS.get(field.name)
+    if owner is not None:
+        kind, family, attribute = owner
+        if family.via is None:
+            return _resource_reason(pod, kind, attribute)
+        return _via_reason(store, pod, kind, family.via, attribute)
+    family_prefix, attribute = field.name.split(".")[1:3]
+    if family_prefix == "node":
         if store.own_node is None:
             return f"the collector sent no Node named {store.node_name!r} (upstream's never does)"
-        return _attribute_reason("Node", attribute)
-    if family == "svc":
+        return _attribute_reason(NODE, attribute)
+    if family_prefix == "svc":
         if not pod.service_uids:
             return "the pod's refs name no Service"
         return f"the collector sent none of the pod's Services, or they have no {attribute}"

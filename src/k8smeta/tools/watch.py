@@ -20,7 +20,7 @@ from typing import Final, TextIO
 
 from google.protobuf import json_format
 
-from k8smeta.plugin.feed.selector import RESOURCE_KINDS, SYNC_OPT_IN
+from k8smeta.plugin.feed.selector import RESOURCE_KINDS
 from k8smeta.tools.explain import DEFAULT_EXPLAIN_TIMEOUT, read_snapshot, report
 from k8smeta.tools.watch_call import (
     Ending,
@@ -30,20 +30,13 @@ from k8smeta.tools.watch_call import (
     watch_events,
 )
 from k8smeta.wire import metadata_pb2
+from k8smeta.wire.vocabulary import DEPLOYMENT, NAMESPACE, POD, REPLICA_SET, SERVICE, SYNC_KEY
 
 __all__ = ["WatchOptions", "build_selector", "format_event", "run"]
 
-SYNC_KEY = SYNC_OPT_IN
 # Exactly what the plugin asks for, without the opt-in key (added by `build_selector`).
-PLUGIN_KINDS = tuple(kind for kind in RESOURCE_KINDS if kind != SYNC_OPT_IN)
-UPSTREAM_PLUGIN_KINDS = (
-    "Pod",
-    "Namespace",
-    "Deployment",
-    "Service",
-    "ReplicaSet",
-    "ReplicaController",
-)
+PLUGIN_KINDS = tuple(kind for kind in RESOURCE_KINDS if kind != SYNC_KEY)
+UPSTREAM_PLUGIN_KINDS = (POD, NAMESPACE, DEPLOYMENT, SERVICE, REPLICA_SET, "ReplicaController")
 
 #: The collector's default gRPC port (its `--broker-bind-address :45000`).
 DEFAULT_COLLECTOR_PORT: Final = 45000
@@ -51,7 +44,7 @@ _MAX_PORT: Final = 65535
 
 EXIT_OK: Final = 0
 EXIT_NOT_CONNECTED: Final = 1  # also TLS errors and calls the server failed
-EXIT_USAGE: Final = 2  # argparse's own code
+# 2: usage errors, argparse's own code
 EXIT_NOTHING_FOR_NODE: Final = 3
 EXIT_INTERRUPTED: Final = 130
 

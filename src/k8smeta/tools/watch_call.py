@@ -18,9 +18,9 @@ from typing import Protocol
 
 import grpc
 
-from k8smeta.plugin.core.payload import SYNC as REASON_SYNC
-from k8smeta.plugin.feed.selector import SYNC_OPT_IN
 from k8smeta.wire import metadata_pb2, metadata_pb2_grpc
+from k8smeta.wire.vocabulary import SYNC as REASON_SYNC
+from k8smeta.wire.vocabulary import SYNC_KEY
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +71,7 @@ def build_selector(node: str, kinds: Sequence[str], sync: bool) -> metadata_pb2.
     """The Selector a plugin sends: every kind mapped to "true", plus the opt-in sync key."""
     selected = dict.fromkeys(kinds, "true")
     if sync:
-        selected[SYNC_OPT_IN] = "true"
+        selected[SYNC_KEY] = "true"
     return metadata_pb2.Selector(nodeName=node, resourceKinds=selected)
 
 

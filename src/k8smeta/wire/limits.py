@@ -13,6 +13,8 @@ from collections.abc import Sequence
 
 import orjson
 
+from k8smeta.wire.vocabulary import UPDATE
+
 MAX_PAYLOAD_BYTES = 1 << 20
 """Bytes of one async payload: an event's compact protobuf-JSON form (its NUL excluded)."""
 MAX_ENTRIES = 4096
@@ -39,7 +41,7 @@ def payload_bytes(uid: str, kind: str, meta: str, status: str | None, refs: Refs
     """The size of the payload a Create or Update of this content becomes in the plugin:
     the event's compact protobuf-JSON form (`reason`, `uid`, `kind`, `meta`, `status`,
     `refs`), as `google.protobuf.json_format` maps it."""
-    event: dict[str, object] = {"reason": "Update", "uid": uid, "kind": kind, "meta": meta}
+    event: dict[str, object] = {"reason": UPDATE, "uid": uid, "kind": kind, "meta": meta}
     if status is not None:
         event["status"] = status
     if refs is not None:

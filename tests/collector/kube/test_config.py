@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import certifi
+import orjson
 import pytest
 
 from k8smeta.collector.kube import config as kube_config
@@ -36,8 +37,8 @@ def kubeconfig(path: Path, url: str, token: str, name: str = "test") -> Path:
 
 
 async def served_pods(client: object) -> list[str]:
-    page = await Transport(client).get_json("/api/v1/pods", [("limit", 10)], "application/json")
-    return [item["metadata"]["name"] for item in page["items"]]
+    body = await Transport(client).read("/api/v1/pods", [("limit", 10)], "application/json")
+    return [item["metadata"]["name"] for item in orjson.loads(body)["items"]]
 
 
 @pytest.mark.parametrize("via", ["flag", "KUBECONFIG", "home", "flag-over-env"])

@@ -5,12 +5,8 @@ from __future__ import annotations
 import pytest
 from cffi import FFI
 
-from k8smeta.plugin.abi.cdef import (
-    PLUGIN_API_CDEF,
-    PLUGIN_API_CDEF_ALIGNED,
-    PLUGIN_SYMBOLS,
-    PLUGIN_SYMBOLS_CDEF,
-)
+from k8smeta.plugin.abi.cdef import PLUGIN_API_CDEF, PLUGIN_API_CDEF_ALIGNED, PLUGIN_SYMBOLS_CDEF
+from tests.plugin.abi.exported import PLUGIN_SYMBOLS
 
 _FFI = FFI()
 _FFI.cdef(PLUGIN_API_CDEF, packed=True)

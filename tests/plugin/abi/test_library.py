@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from k8smeta.plugin.abi.cdef import PLUGIN_SYMBOLS
+from tests.plugin.abi.exported import PLUGIN_SYMBOLS
 
 _SOURCING = {"plugin_open", "plugin_close", "plugin_next_batch", "plugin_get_id"}
 

@@ -11,10 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from k8smeta.plugin.core.config import parse_config
-from k8smeta.plugin.core.extract import extract
 from k8smeta.plugin.core.fields import FIELDS, Arg
 from k8smeta.plugin.core.plugin import PluginCore
-from k8smeta.plugin.core.store import Store
 from tests.plugin.core import events
 
 CONFIG = '{"collectorHostname":"h","collectorPort":1,"nodeName":"n"}'
@@ -60,12 +58,13 @@ delete_ops = st.builds(
 operations = st.lists(st.one_of(pod_ops, service_ops, owner_ops, delete_ops), max_size=25)
 
 
-def all_values(store: Store) -> dict[tuple[str, str, str | None], tuple[bytes, ...] | None]:
+def all_values(core: PluginCore) -> dict[tuple[str, str, str | None], tuple[bytes, ...] | None]:
+    """Every field of every pod, through the production extraction (`PluginCore.extract`)."""
     values = {}
-    for pod in PODS:
+    for evtnum, pod in enumerate(PODS, start=1):
         for field_id, field in enumerate(FIELDS):
             for arg in LABEL_KEYS if field.arg is Arg.KEY else [None]:
-                found = extract(store, field_id, arg, pod)
+                found = core.extract(pod, evtnum, field_id, arg)
                 values[pod, field.name, arg] = None if found is None else found.strings
     return values
 
@@ -79,5 +78,5 @@ def test_incremental_equals_from_scratch(ops: list[bytes]) -> None:
     fresh = PluginCore(parse_config(CONFIG, {}))
     for data in core.dump_payloads():
         fresh.parse_async("k8s", data)
-    assert all_values(core.store) == all_values(fresh.store)
+    assert all_values(core) == all_values(fresh)
     assert set(core.store.service_views) == set(fresh.store.service_views)

@@ -9,15 +9,14 @@ from collections.abc import Iterable
 import orjson
 import pytest
 
-from k8smeta.plugin.core import extract as extract_module
 from k8smeta.plugin.core import payload as payload_module
 from k8smeta.plugin.core import plugin as plugin_module
 from k8smeta.plugin.core.config import parse_config
 from k8smeta.plugin.core.errors import FieldError, PayloadError, TableError
 from k8smeta.plugin.core.fields import FIELD_IDS, FIELDS
-from k8smeta.plugin.core.host import Tid
 from k8smeta.plugin.core.plugin import PluginCore
 from k8smeta.plugin.core.records import Record
+from k8smeta.plugin.core.threads import Tid
 from tests.conftest import load_collector_stream
 from tests.host.inprocess import FakeThread, FakeThreadTable
 
@@ -129,8 +128,7 @@ def test_hot_path_checks_the_level_before_formatting(
 ) -> None:
     """At info, the hot path creates no log record (so formats nothing)."""
     calls: list[str] = []
-    for module in (plugin_module, extract_module):
-        monkeypatch.setattr(module.logger, "_log", lambda *a, **k: calls.append(str(a[1])))
+    monkeypatch.setattr(plugin_module.logger, "_log", lambda *a, **k: calls.append(str(a[1])))
     logging.getLogger("k8smeta").setLevel(logging.INFO)
     try:
         table.threads[2] = FakeThread()

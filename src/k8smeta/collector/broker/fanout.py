@@ -44,9 +44,6 @@ class Broker:
     def subscriber_count(self) -> int:
         return len(self._all)
 
-    def subscribers(self, node: NodeName) -> frozenset[Subscription]:
-        return frozenset(self._by_node.get(node, ()))
-
     def subscribe(self, selection: Selection) -> Subscription:
         """A new subscription holding its snapshot (+ `Sync` if opted in), registered."""
         sub = Subscription(str(uuid.uuid4()), selection, self._queue_size)

@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from k8smeta.collector.model import Kind, NodeName
+from k8smeta.wire.vocabulary import SYNC_KEY
 
-SYNC_KEY = "k8smeta/sync"
 # Upstream k8smeta <= 0.4.1 asks for "ReplicaController"; we serve it RCs.
 _ALIASES = {"ReplicaController": Kind.REPLICATION_CONTROLLER}
 _KINDS = {kind.value: kind for kind in Kind}

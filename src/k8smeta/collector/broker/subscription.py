@@ -52,11 +52,6 @@ class Subscription:
         return len(self._events)
 
     @property
-    def behind(self) -> int:
-        """Events queued behind the batch being read: what `max_live` limits."""
-        return self._pushed - self._bounds[0] if self._bounds else 0
-
-    @property
     def ended(self) -> bool:
         return self._end is not None
 

@@ -15,7 +15,7 @@ from k8smeta.collector.index.relations import (
     object_refs,
     selector_matches,
 )
-from k8smeta.collector.index.store import Affected, RelationshipIndex
+from k8smeta.collector.index.relationship_index import Affected, RelationshipIndex
 
 __all__ = [
     "FOLLOWED_OWNER_KINDS",

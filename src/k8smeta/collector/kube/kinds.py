@@ -1,7 +1,22 @@
-"""The per-kind table: API path, watch mode, Accept headers and decoded shape.
+"""The collector's kind registry: per kind, its API path, watch mode, Accept headers and
+decoded shape (tests check that every `Kind` has exactly one row).
 
-Adding a kind is one `KindInfo` entry here (plus its `Kind` in the model): a kind whose wire
-fields are all in `metadata` is watched metadata-only and decoded with `ObjectShape`.
+Adding a kind to the collector takes:
+
+1. its name, at its place in the dependency order, in `k8smeta.wire.vocabulary.KINDS`
+   (the plugin keeps and asks for the same list; see `k8smeta.plugin.core.kinds`);
+2. its `Kind` member in `model` (valued from the vocabulary, for typed code);
+3. one `KindInfo` row here: a kind whose wire fields are all in `metadata` is watched
+   metadata-only and decoded with `ObjectShape`; `optional` when an older ClusterRole may
+   not grant it;
+4. its `list`/`watch` rule in deploy/collector/rbac.yaml (a test compares it with this
+   table);
+5. only if pods name it as an owner: `index.relations.SERVED_OWNER_KINDS` (and
+   `FOLLOWED_OWNER_KINDS` when its own owner must follow it to the node, as a Job's
+   CronJob does): these are relationship rules, which the index keeps.
+
+Everything else (snapshot and Delete order, the Selector's kinds, metrics labels, the
+`name` label of api_server_received) derives from these.
 """
 
 from __future__ import annotations

@@ -305,4 +305,3 @@ class Reflector:
         for change_type, count in counts.items():
             label = _RECEIVED_TYPE[change_type]
             received.labels(self.info.collector_name, "api-server", label).inc(count)
-        self._metrics.objects.labels(self.info.kind.value).set(len(self._store))

@@ -5,20 +5,20 @@ authentication are its job) with `_preload_content=False`, which hands back the 
 response; status checks and body reading are ours, and bodies go to the caller's decoder as
 bytes (`decode`), so the client library never decodes a body. Every failure leaves this
 module as an `ApiError` (see `errors`): callers never see an aiohttp exception or response.
+One context manager, `_mapped`, does that mapping for every call into the client stack.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
-from aiohttp.http_exceptions import HttpProcessingError
 
-from k8smeta.collector.kube.decode import HEAD_BYTES, json_object, status_message
+from k8smeta.collector.kube.decode import HEAD_BYTES, status_message
 from k8smeta.collector.kube.errors import ApiError, TransportError, status_error
 
 log = logging.getLogger(__name__)
@@ -45,10 +45,6 @@ class Transport:
         self._api = api_client
         self._timeouts = timeouts
 
-    async def get_json(self, path: str, query: Query, accept: str) -> dict[str, Any]:
-        """One request whose whole body is a JSON object."""
-        return json_object(await self.read(path, query, accept), path)
-
     async def read(
         self, path: str, query: Query, accept: str, on_head: Callable[[bytes], None] | None = None
     ) -> bytes:
@@ -58,12 +54,10 @@ class Transport:
         shorter) as soon as they arrive, while the rest is still being read.
         """
         async with self._request(path, query, accept, self._timeouts.read) as response:
-            try:
+            with _mapped(f"reading {path}"):
                 if on_head is None:
                     return await response.read()
                 return await _read_telling_head(response.content, on_head)
-            except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-                raise TransportError(f"reading {path}: {_describe(exc)}") from exc
 
     async def stream_lines(
         self, path: str, query: Query, accept: str, read_timeout: float
@@ -71,10 +65,8 @@ class Transport:
         """A watch: yields each non-blank line of the body, until the server ends it."""
         async with self._request(path, query, accept, read_timeout) as response:
             while True:
-                try:
+                with _mapped(f"reading watch {path}"):
                     line = await response.content.readline(max_line_length=MAX_LINE)
-                except (TimeoutError, aiohttp.ClientError, OSError, HttpProcessingError) as exc:
-                    raise TransportError(f"reading watch {path}: {_describe(exc)}") from exc
                 if not line:
                     return
                 if line.strip():
@@ -89,7 +81,7 @@ class Transport:
             connect=self._timeouts.connect * 2,
             sock_read=read_timeout,
         )
-        try:
+        with _mapped(f"GET {path}"):
             response: aiohttp.ClientResponse = await self._api.call_api(
                 path,
                 "GET",
@@ -99,10 +91,6 @@ class Transport:
                 _preload_content=False,
                 _request_timeout=timeout,
             )
-        except ApiError:
-            raise
-        except Exception as exc:  # any failure of the client stack is a transport failure
-            raise TransportError(f"GET {path}: {_describe(exc)}") from exc
         try:
             if response.status != 200:
                 raise status_error(response.status, await _error_message(response))
@@ -113,11 +101,25 @@ class Transport:
         response.release()  # body read to the end: the connection can be reused
 
 
+@contextmanager
+def _mapped(doing: str) -> Iterator[None]:
+    """The one mapping of client-stack failures (aiohttp, kubernetes_asyncio, sockets,
+    timeouts): any exception raised in the block leaves as a `TransportError` saying what
+    was being done; an `ApiError` passes unchanged (cancellation is not an Exception)."""
+    try:
+        yield
+    except ApiError:
+        raise
+    except Exception as exc:
+        raise TransportError(f"{doing}: {_describe(exc)}") from exc
+
+
 async def _error_message(response: aiohttp.ClientResponse) -> str:
     """The Status `message` of an error response, else the start of its body, else reason."""
     try:
-        body = await response.content.read(_MAX_ERROR_BODY)
-    except (TimeoutError, aiohttp.ClientError, OSError):
+        with _mapped("reading an error body"):
+            body = await response.content.read(_MAX_ERROR_BODY)
+    except TransportError:
         return response.reason or ""
     return status_message(body) or response.reason or ""
 

@@ -1,6 +1,13 @@
-"""Every Prometheus metric of the collector, on one registry passed in (tests use their own)."""
+"""Every Prometheus metric of the collector, on one registry passed in (tests use their own).
+
+Each series has one writer. Events are counted where they happen; series derived from
+state (`objects`) are computed from that state when scraped, by a registered collector
+(`ObjectCounts`), so no two parts can set them to different numbers.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable, Iterable
 
 from prometheus_client import (
     GC_COLLECTOR,
@@ -11,7 +18,8 @@ from prometheus_client import (
     Gauge,
     Histogram,
 )
-from prometheus_client.core import REGISTRY
+from prometheus_client.core import REGISTRY, GaugeMetricFamily
+from prometheus_client.registry import Collector
 
 NAMESPACE = "meta_collector"
 
@@ -38,9 +46,6 @@ class CollectorMetrics:
             ["name", "source", "type"],
             namespace=NAMESPACE,
             registry=reg,
-        )
-        self.objects = Gauge(
-            "objects", "Objects held, by kind.", ["kind"], namespace=NAMESPACE, registry=reg
         )
         self.watch_events = Counter(
             "watch_events",
@@ -118,6 +123,30 @@ class CollectorMetrics:
             namespace=NAMESPACE,
             registry=reg,
         )
+
+    def count_objects(self, counts: Callable[[], Iterable[tuple[str, int]]]) -> None:
+        """Serve `meta_collector_objects` from `counts` (kind, objects), read at each scrape."""
+        self.registry.register(ObjectCounts(counts))
+
+
+class ObjectCounts(Collector):
+    """`meta_collector_objects{kind}`: the objects served, computed when scraped."""
+
+    def __init__(self, counts: Callable[[], Iterable[tuple[str, int]]]) -> None:
+        self._counts = counts
+
+    def _family(self) -> GaugeMetricFamily:
+        return GaugeMetricFamily(f"{NAMESPACE}_objects", "Objects held, by kind.", labels=["kind"])
+
+    def describe(self) -> Iterable[GaugeMetricFamily]:
+        """The name, claimed at registration (a second writer would fail there)."""
+        return [self._family()]
+
+    def collect(self) -> Iterable[GaugeMetricFamily]:
+        family = self._family()
+        for kind, count in self._counts():
+            family.add_metric([kind], count)
+        return [family]
 
 
 def process_registry() -> CollectorRegistry:

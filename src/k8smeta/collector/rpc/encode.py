@@ -15,6 +15,7 @@ from typing import Any
 from k8smeta.collector.model import Kind, KubeObject, Uid
 from k8smeta.collector.rpc.gojson import go_json
 from k8smeta.wire import limits, metadata_pb2
+from k8smeta.wire.vocabulary import DELETE, SYNC
 
 Refs = Sequence[tuple[str, Sequence[Uid]]]
 
@@ -71,7 +72,7 @@ class EventEncoder:
         return metadata_pb2.Event(reason=reason).SerializeToString() + body
 
     def delete(self, kind: Kind, uid: Uid) -> bytes:
-        return metadata_pb2.Event(reason="Delete", uid=uid, kind=kind.value).SerializeToString()
+        return metadata_pb2.Event(reason=DELETE, uid=uid, kind=kind.value).SerializeToString()
 
     def sync(self) -> bytes:
-        return metadata_pb2.Event(reason="Sync").SerializeToString()
+        return metadata_pb2.Event(reason=SYNC).SerializeToString()

@@ -19,6 +19,7 @@ from k8smeta.collector.logs import shorten
 from k8smeta.collector.ops.metrics import CollectorMetrics
 from k8smeta.collector.views import MAX_EVENT_BYTES, Oversize, WireEvent
 from k8smeta.wire import limits, metadata_pb2
+from k8smeta.wire.vocabulary import CREATE, UPDATE
 
 # A payload is at most this many times its binary message (a control character of a UID
 # becomes a 6-byte escape), plus the keys around the fields: only a message above
@@ -119,7 +120,7 @@ def too_large(data: bytes) -> bool:
     if _BLOWUP * len(data) + _KEYS <= MAX_EVENT_BYTES:
         return False
     event = metadata_pb2.Event.FromString(data)
-    if event.reason not in ("Create", "Update"):
+    if event.reason not in (CREATE, UPDATE):
         return False
     refs = None
     if event.HasField("refs"):

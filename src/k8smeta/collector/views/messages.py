@@ -8,13 +8,16 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from k8smeta.collector.model import DEPENDENCY_ORDER, Kind, KubeObject, Uid
+from k8smeta.wire import vocabulary
 
 
 class Reason(enum.StrEnum):
-    CREATE = "Create"
-    UPDATE = "Update"
-    DELETE = "Delete"
-    SYNC = "Sync"
+    """`Event.reason` (`k8smeta.wire.vocabulary`)."""
+
+    CREATE = vocabulary.CREATE
+    UPDATE = vocabulary.UPDATE
+    DELETE = vocabulary.DELETE
+    SYNC = vocabulary.SYNC
 
 
 @dataclass(frozen=True, slots=True)

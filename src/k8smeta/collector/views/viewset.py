@@ -86,9 +86,6 @@ class ViewSet:
     def __contains__(self, node: object) -> bool:
         return node in self._views
 
-    def held_count(self) -> int:
-        return len(self._held)
-
     def take_refs_trimmed(self) -> dict[Uid, int]:
         """Pods placed since the last call whose refs left Services out (the refs limit),
         with how many: for the caller to count and log."""

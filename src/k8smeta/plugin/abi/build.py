@@ -31,10 +31,10 @@ from k8smeta.plugin.abi.cdef import (
     SS_PLUGIN_SUCCESS,
     c_header,
 )
-from k8smeta.plugin.abi.events import ASYNC_EVENT, HEADER_SIZE, PROCESS_LEN_SIZE
+from k8smeta.plugin.abi.events import HEADER_SIZE, PROCESS_LEN_SIZE
 from k8smeta.plugin.abi.state import ERROR_SIZE, STATE_CDEF
+from k8smeta.plugin.core.event_codes import ASYNC_EVENT, ASYNC_EVENT_NAME, PROCESS_EVENTS
 from k8smeta.plugin.core.fields import fields_json
-from k8smeta.plugin.core.plugin import ASYNC_EVENT_NAME, PROCESS_EVENTS
 from k8smeta.plugin.core.schema import INIT_SCHEMA_JSON
 from k8smeta.plugin.core.tagging import ProcessOutcome
 

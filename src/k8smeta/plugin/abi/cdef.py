@@ -284,13 +284,6 @@ ss_plugin_metric* plugin_get_metrics(ss_plugin_t* s, uint32_t* num_metrics);
 const char* plugin_get_required_event_schema_version(ss_plugin_t* s);
 """
 
-#: Names of the exported functions, in the order of PLUGIN_SYMBOLS_CDEF.
-PLUGIN_SYMBOLS: Final = tuple(
-    line.split("(")[0].split()[-1].lstrip("*")
-    for line in PLUGIN_SYMBOLS_CDEF.splitlines()
-    if line.startswith(("const", "ss_plugin", "void", "uint16_t"))
-)
-
 
 def c_header() -> str:
     """Our API declarations as C source (the event header packed, as in the real ABI)."""
@@ -305,7 +298,6 @@ SS_PLUGIN_SUCCESS: Final = 0
 SS_PLUGIN_FAILURE: Final = 1
 SS_PLUGIN_SCHEMA_JSON: Final = 1
 SS_PLUGIN_ST_INT64: Final = 4
-SS_PLUGIN_ST_UINT64: Final = 8
 SS_PLUGIN_ST_STRING: Final = 9
 SS_PLUGIN_ST_TABLE: Final = 10
 SS_PLUGIN_METRIC_TYPE_MONOTONIC: Final = 0

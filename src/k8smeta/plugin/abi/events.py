@@ -13,10 +13,11 @@ import struct
 from dataclasses import dataclass
 from typing import Any, Final
 
+from k8smeta.plugin.core.event_codes import ASYNC_EVENT
+
 HEADER: Final = struct.Struct("<QQIHI")  # ts, tid, len, type, nparams (packed)
 HEADER_SIZE: Final = HEADER.size
 PROCESS_LEN_SIZE: Final = 2  # bytes of a process event's parameter length slot
-ASYNC_EVENT: Final = 402  # PPME_ASYNCEVENT_E
 _SLOTS_402: Final = struct.Struct("<III")
 ASYNC_PAYLOAD_OFFSET: Final = HEADER_SIZE + _SLOTS_402.size + 4  # + plugin_id
 _NO_ID: Final = 0xFFFFFFFFFFFFFFFF

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 from k8smeta.plugin.abi.cdef import PLUGIN_MAX_ERRLEN, SS_PLUGIN_SUCCESS
 from k8smeta.plugin.abi.events import async_event
 from k8smeta.plugin.core.config import Config
-from k8smeta.plugin.core.plugin import ASYNC_EVENT_NAME, PluginCore
+from k8smeta.plugin.core.event_codes import ASYNC_EVENT_NAME
+from k8smeta.plugin.core.plugin import PluginCore
 
 if TYPE_CHECKING:  # the feed (grpc) is imported with the first handler: captures never need it
     from k8smeta.plugin.feed import Feed, FeedSettings

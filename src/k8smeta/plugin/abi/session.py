@@ -22,7 +22,7 @@ from k8smeta.plugin.abi.cdef import (
     SS_PLUGIN_SUCCESS,
 )
 from k8smeta.plugin.abi.environ import plugin_environ
-from k8smeta.plugin.abi.events import ASYNC_EVENT, MalformedEventError, read_async
+from k8smeta.plugin.abi.events import MalformedEventError, read_async
 from k8smeta.plugin.abi.host_tables import (
     Accessors,
     TableSetupError,
@@ -37,6 +37,7 @@ from k8smeta.plugin.abi.pusher import AsyncPusher
 from k8smeta.plugin.abi.thread_views import CgroupPaths, IteratedTable
 from k8smeta.plugin.core.config import HOST_PROC_DEPRECATED, Config, parse_config
 from k8smeta.plugin.core.errors import ConfigError, PayloadError, PluginError
+from k8smeta.plugin.core.event_codes import ASYNC_EVENT
 from k8smeta.plugin.core.levels import VERBOSITY_LEVELS
 from k8smeta.plugin.core.plugin import PluginCore
 from k8smeta.plugin.core.procscan import scan_pod_uids

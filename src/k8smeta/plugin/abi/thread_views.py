@@ -18,7 +18,7 @@ from typing import Any
 from k8smeta.plugin.abi.host_tables import Accessors, owner_error
 from k8smeta.plugin.abi.state import CGROUPS_SIZE
 from k8smeta.plugin.core.errors import CGROUPS_UNREADABLE, TableError
-from k8smeta.plugin.core.host import ThreadView
+from k8smeta.plugin.core.threads import ThreadView
 
 _PATHS_CACHE = 4096
 

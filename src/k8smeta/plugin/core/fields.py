@@ -4,7 +4,8 @@ Each entry holds everything about a field: what `get_fields` says of it (name, d
 description, list or not, argument rule) and the look-up that extracts it, so the
 advertised fields and extraction cannot drift apart. The first 25 are upstream's: names,
 display names and descriptions verbatim (sic included; docs/plugin-contract.md,
-"Fields"). Ours follow them (ids 25 on), in the same value formats. `fields_json`
+"Fields"). Ours follow them (ids 25 on), in the same value formats: first one family per
+owner kind of the registry (`kinds.KIND_SPECS`) beyond upstream's. `fields_json`
 reproduces upstream's serialization byte for byte: compact, keys sorted at every level.
 """
 
@@ -17,7 +18,9 @@ from typing import Any
 import orjson
 
 from k8smeta.plugin.core import lookups as lk
+from k8smeta.plugin.core.kinds import KIND_SPECS, Family
 from k8smeta.plugin.core.lookups import Lookup
+from k8smeta.wire.vocabulary import DEPLOYMENT, NAMESPACE, REPLICA_SET, REPLICATION_CONTROLLER
 
 
 class Arg(Enum):
@@ -40,12 +43,15 @@ class Field:
     add_output: bool = False
 
 
+_OF = lk.OWNER_LOOKUPS
 _LABELS = "comma-separated key/value labels. E.g. '(foo1:bar1,foo2:bar2)'."
 
 
-def _family(prefix: str, display: str, noun: str, lookups: lk.OwnerLookups) -> tuple[Field, ...]:
-    """`k8smeta.<prefix>.name/uid/label/labels`, worded like the deployment family."""
-    name = f"k8smeta.{prefix}"
+def _family(kind: str, family: Family) -> tuple[Field, ...]:
+    """`k8smeta.<prefix>.name/uid/label/labels` of a registry row, worded like upstream's
+    replica set family."""
+    name, display, noun = f"k8smeta.{family.prefix}", family.display, family.noun
+    lookups = lk.OWNER_LOOKUPS[kind]
     return (
         Field(f"{name}.name", f"{display} Name", f"Kubernetes {noun} name.", lookups.name),
         Field(f"{name}.uid", f"{display} UID", f"Kubernetes {noun} UID.", lookups.uid),
@@ -87,45 +93,45 @@ FIELDS: tuple[Field, ...] = (
         lk.ns_name,
         add_output=True,
     ),
-    Field("k8smeta.ns.uid", "Namespace UID", "Kubernetes namespace UID.", lk.NAMESPACE_OF.uid),
+    Field("k8smeta.ns.uid", "Namespace UID", "Kubernetes namespace UID.", _OF[NAMESPACE].uid),
     Field(
         "k8smeta.ns.label",
         "Namespace Label",
         "Kubernetes namespace label. E.g. 'k8smeta.ns.label[foo]'.",
-        lk.NAMESPACE_OF.label,
+        _OF[NAMESPACE].label,
         arg=Arg.KEY,
     ),
     Field(
         "k8smeta.ns.labels",
         "Namespace Labels",
         f"Kubernetes namespace {_LABELS}",
-        lk.NAMESPACE_OF.labels,
+        _OF[NAMESPACE].labels,
         is_list=True,
     ),
     Field(
         "k8smeta.deployment.name",
         "Deployment Name",
         "Kubernetes deployment name.",
-        lk.DEPLOYMENT_OF.name,
+        _OF[DEPLOYMENT].name,
     ),
     Field(
         "k8smeta.deployment.uid",
         "Deployment UID",
         "Kubernetes deployment UID.",
-        lk.DEPLOYMENT_OF.uid,
+        _OF[DEPLOYMENT].uid,
     ),
     Field(
         "k8smeta.deployment.label",
         "Deployment Label",
         "Kubernetes deployment label. E.g. 'k8smeta.rs.label[foo]'.",
-        lk.DEPLOYMENT_OF.label,  # sic (upstream)
+        _OF[DEPLOYMENT].label,  # sic (upstream)
         arg=Arg.KEY,
     ),
     Field(
         "k8smeta.deployment.labels",
         "Deployment Labels",
         f"Kubernetes deployment {_LABELS}",
-        lk.DEPLOYMENT_OF.labels,
+        _OF[DEPLOYMENT].labels,
         is_list=True,
     ),
     Field(
@@ -169,56 +175,56 @@ FIELDS: tuple[Field, ...] = (
         "k8smeta.rs.name",
         "Replica Set Name",
         "Kubernetes replica set name.",
-        lk.REPLICA_SET_OF.name,
+        _OF[REPLICA_SET].name,
     ),
-    Field(
-        "k8smeta.rs.uid", "Replica Set UID", "Kubernetes replica set UID.", lk.REPLICA_SET_OF.uid
-    ),
+    Field("k8smeta.rs.uid", "Replica Set UID", "Kubernetes replica set UID.", _OF[REPLICA_SET].uid),
     Field(
         "k8smeta.rs.label",
         "Replica Set Label",
         "Kubernetes replica set label. E.g. 'k8smeta.rs.label[foo]'.",
-        lk.REPLICA_SET_OF.label,
+        _OF[REPLICA_SET].label,
         arg=Arg.KEY,
     ),
     Field(
         "k8smeta.rs.labels",
         "Replica Set Labels",
         f"Kubernetes replica set {_LABELS}",
-        lk.REPLICA_SET_OF.labels,
+        _OF[REPLICA_SET].labels,
         is_list=True,
     ),
     Field(
         "k8smeta.rc.name",
         "Replication Controller Name",
         "Kubernetes replication controller name.",
-        lk.REPLICATION_CONTROLLER_OF.name,
+        _OF[REPLICATION_CONTROLLER].name,
     ),
     Field(
         "k8smeta.rc.uid",
         "Replication Controller UID",
         "Kubernetes replication controller UID.",
-        lk.REPLICATION_CONTROLLER_OF.uid,
+        _OF[REPLICATION_CONTROLLER].uid,
     ),
     Field(
         "k8smeta.rc.label",
         "Replication Controller Label",
         "Kubernetes replication controller label. E.g. 'k8smeta.rc.label[foo]'.",
-        lk.REPLICATION_CONTROLLER_OF.label,
+        _OF[REPLICATION_CONTROLLER].label,
         arg=Arg.KEY,
     ),
     Field(
         "k8smeta.rc.labels",
         "Replication Controller Labels",
         f"Kubernetes replication controller {_LABELS}",
-        lk.REPLICATION_CONTROLLER_OF.labels,
+        _OF[REPLICATION_CONTROLLER].labels,
         is_list=True,
     ),
     # -- beyond upstream (docs/plugin-contract.md, "Fields beyond upstream") --------------
-    *_family("ds", "Daemon Set", "daemon set", lk.DAEMON_SET_OF),
-    *_family("sts", "Stateful Set", "stateful set", lk.STATEFUL_SET_OF),
-    *_family("job", "Job", "job", lk.JOB_OF),
-    *_family("cronjob", "Cron Job", "cron job", lk.CRON_JOB_OF),
+    *(
+        field
+        for spec in KIND_SPECS
+        if spec.family is not None and not spec.family.upstream
+        for field in _family(spec.kind, spec.family)
+    ),
     Field("k8smeta.node.name", "Node Name", "Kubernetes node name.", lk.node_name),
     Field(
         "k8smeta.node.label",
@@ -258,6 +264,9 @@ FIELDS: tuple[Field, ...] = (
     ),
 )
 
+#: The look-up of each field id (extraction indexes it: an id `get_fields` never
+#: advertised is an error, not a wrong value).
+LOOKUPS: tuple[Lookup, ...] = tuple(field.lookup for field in FIELDS)
 #: field name -> field id
 FIELD_IDS: dict[str, int] = {field.name: index for index, field in enumerate(FIELDS)}
 

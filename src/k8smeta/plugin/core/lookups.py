@@ -12,20 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from k8smeta.plugin.core.payload import (
-    CRON_JOB,
-    DAEMON_SET,
-    DEPLOYMENT,
-    JOB,
-    NAMESPACE,
-    POD,
-    REPLICA_SET,
-    REPLICATION_CONTROLLER,
-    STATEFUL_SET,
-)
+from k8smeta.plugin.core.kinds import KIND_SPECS, Family
 from k8smeta.plugin.core.records import Controller, Record
 from k8smeta.plugin.core.store import Store
 from k8smeta.plugin.core.values import Extracted, UnknownOwner
+from k8smeta.wire.vocabulary import CRON_JOB, JOB, POD
 
 Result = Extracted | UnknownOwner | None
 Lookup = Callable[[Store, Record, "str | None"], Result]
@@ -149,14 +140,18 @@ def svc_labels(store: Store, pod: Record, arg: str | None) -> Extracted | None:
     return None if view is None else view.labels
 
 
-NAMESPACE_OF = _owner_lookups(NAMESPACE)
-DEPLOYMENT_OF = _owner_lookups(DEPLOYMENT)
-REPLICA_SET_OF = _owner_lookups(REPLICA_SET)
-REPLICATION_CONTROLLER_OF = _owner_lookups(REPLICATION_CONTROLLER)
-DAEMON_SET_OF = _owner_lookups(DAEMON_SET)
-STATEFUL_SET_OF = _owner_lookups(STATEFUL_SET)
-JOB_OF = _owner_lookups(JOB)
-CRON_JOB_OF = _owner_of_owner_lookups(CRON_JOB, via=JOB)
+def _family_lookups(kind: str, family: Family) -> OwnerLookups:
+    if family.via is None:
+        return _owner_lookups(kind)
+    return _owner_of_owner_lookups(kind, via=family.via)
+
+
+#: The look-ups of each owner kind (`kinds.KIND_SPECS` rows with a family).
+OWNER_LOOKUPS: dict[str, OwnerLookups] = {
+    spec.kind: _family_lookups(spec.kind, spec.family)
+    for spec in KIND_SPECS
+    if spec.family is not None
+}
 
 
 def node_name(store: Store, pod: Record, arg: str | None) -> Extracted | None:

@@ -16,19 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Final
 
-from k8smeta.plugin.core.payload import (
-    CRON_JOB,
-    DAEMON_SET,
-    DEPLOYMENT,
-    JOB,
-    NAMESPACE,
-    NODE,
-    POD,
-    REPLICA_SET,
-    REPLICATION_CONTROLLER,
-    SERVICE,
-    STATEFUL_SET,
-)
+from k8smeta.plugin.core.kinds import KIND_SPECS
 
 #: Why an extraction had no value, for the counters below (index = reason number).
 NO_POD_UID: Final = 0  # the event's thread has no pod_uid (not in a pod, or no thread)
@@ -41,18 +29,8 @@ ABSENCE_COUNTERS: Final = ("extract_no_pod_uid", "extract_unknown_pod", "extract
 NATIVE_COUNTERS: Final = (*ABSENCE_COUNTERS, "threads_tagged")
 
 #: (metric name, kind) of the NON_MONOTONIC store sizes, in reporting order.
-RESOURCE_METRICS: tuple[tuple[str, str], ...] = (
-    ("resources_pod", POD),
-    ("resources_namespace", NAMESPACE),
-    ("resources_deployment", DEPLOYMENT),
-    ("resources_replicaset", REPLICA_SET),
-    ("resources_replicationcontroller", REPLICATION_CONTROLLER),
-    ("resources_daemonset", DAEMON_SET),
-    ("resources_service", SERVICE),
-    ("resources_statefulset", STATEFUL_SET),
-    ("resources_job", JOB),
-    ("resources_cronjob", CRON_JOB),
-    ("resources_node", NODE),
+RESOURCE_METRICS: tuple[tuple[str, str], ...] = tuple(
+    (spec.metric, spec.kind) for spec in KIND_SPECS
 )
 
 #: The MONOTONIC counters, in reporting order (attribute names of PluginMetrics).

@@ -3,7 +3,8 @@
 
 The payload is the protobuf-JSON form of a wire `Event` with `meta`/`spec`/`status` as
 strings holding JSON and `refs` as an object. Decoding is strict: anything unexpected
-raises PayloadError and nothing of it reaches the store.
+raises PayloadError and nothing of it reaches the store. Kinds and reasons are the wire's
+(`k8smeta.wire.vocabulary`).
 """
 
 from __future__ import annotations
@@ -15,28 +16,9 @@ from typing import Any
 import orjson
 
 from k8smeta.plugin.core.errors import PayloadError, UnknownKindError
-from k8smeta.plugin.core.schema import json_type
+from k8smeta.plugin.core.json_types import json_type
 from k8smeta.wire import limits
-
-POD, NAMESPACE, DEPLOYMENT, SERVICE = "Pod", "Namespace", "Deployment", "Service"
-REPLICA_SET, REPLICATION_CONTROLLER, DAEMON_SET = "ReplicaSet", "ReplicationController", "DaemonSet"
-STATEFUL_SET, JOB, CRON_JOB, NODE = "StatefulSet", "Job", "CronJob", "Node"
-#: Every kind the store keeps, in `dump_state` order (owners before what they own).
-KINDS = (
-    NAMESPACE,
-    NODE,
-    DEPLOYMENT,
-    REPLICA_SET,
-    REPLICATION_CONTROLLER,
-    DAEMON_SET,
-    STATEFUL_SET,
-    CRON_JOB,
-    JOB,
-    SERVICE,
-    POD,
-)
-CREATE, UPDATE, DELETE, SYNC = "Create", "Update", "Delete", "Sync"
-REASONS = frozenset((CREATE, UPDATE, DELETE, SYNC))
+from k8smeta.wire.vocabulary import KINDS, REASONS, SYNC
 
 # The limits the collector trims to (one copy, in `wire.limits`): anything within them is
 # accepted, so that nothing a collector serves is refused here.

@@ -19,8 +19,8 @@ from k8smeta.plugin.core.errors import (
     PayloadError,
     UnknownKindError,
 )
-from k8smeta.plugin.core.extract import FIELD_COUNT, LOOKUPS, find_pod
-from k8smeta.plugin.core.host import ThreadTable, ThreadView, Tid
+from k8smeta.plugin.core.event_codes import ASYNC_EVENT_NAME, PROCESS_EVENTS
+from k8smeta.plugin.core.fields import LOOKUPS
 from k8smeta.plugin.core.levels import TRACE
 from k8smeta.plugin.core.metrics import (
     NO_POD_UID,
@@ -29,26 +29,18 @@ from k8smeta.plugin.core.metrics import (
     UNKNOWN_POD,
     PluginMetrics,
 )
-from k8smeta.plugin.core.payload import KINDS, decode_payload, encode_payload
+from k8smeta.plugin.core.payload import decode_payload, encode_payload
 from k8smeta.plugin.core.records import Record
 from k8smeta.plugin.core.store import Store
 from k8smeta.plugin.core.tagging import ProcessOutcome
+from k8smeta.plugin.core.threads import ThreadTable, ThreadView, Tid
 from k8smeta.plugin.core.values import Extracted, UnknownOwner
+from k8smeta.wire.vocabulary import CREATE, KINDS
 
 logger = logging.getLogger(__name__)
 
-ASYNC_EVENT_NAME = "k8s"
-#: Process-event codes the plugin parses (exit events), with the syscall names its logs
-#: use; the C wrapper of parse_event and `get_parse_event_types` are generated from it.
-PROCESS_EVENTS: dict[int, str] = {
-    293: "execve",
-    331: "execveat",
-    223: "clone",
-    225: "fork",
-    227: "vfork",
-    335: "clone3",
-}
 _CGROUP_CACHE_LIMIT = 4096
+_FIELD_COUNT = len(LOOKUPS)
 _KINDS_KEPT = 64
 
 
@@ -180,13 +172,15 @@ class PluginCore:
         """
         cached_evtnum, cached_uid, pod = self._cached
         if cached_evtnum != evtnum or cached_uid != pod_uid:
-            pod = find_pod(self.store, pod_uid)
+            pod = self.store.pods.get(pod_uid)
+            if pod is None and logger.isEnabledFor(logging.DEBUG):
+                logger.debug("the plugin has no info for the pod uid '%s'", pod_uid)
             self._cached = (evtnum, pod_uid, pod)
         if pod is None:
             self.metrics.extract_unknown_pod += 1
             self.absence = UNKNOWN_POD
             return None
-        if not 0 <= field_id < FIELD_COUNT:
+        if not 0 <= field_id < _FIELD_COUNT:
             raise FieldError(f"unknown field id {field_id}")
         value = LOOKUPS[field_id](self.store, pod, arg_key)
         if value is None:
@@ -222,7 +216,7 @@ class PluginCore:
                 p = record.payload
                 payloads.append(
                     encode_payload(
-                        "Create",
+                        CREATE,
                         p.uid,
                         p.kind,
                         meta=p.meta,

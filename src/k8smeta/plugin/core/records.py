@@ -11,33 +11,14 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from k8smeta.plugin.core.payload import (
-    CRON_JOB,
-    DAEMON_SET,
-    DEPLOYMENT,
-    JOB,
-    KINDS,
-    NAMESPACE,
-    REPLICA_SET,
-    REPLICATION_CONTROLLER,
-    SERVICE,
-    STATEFUL_SET,
-    Payload,
-)
+from k8smeta.plugin.core.kinds import KIND_SPECS
+from k8smeta.plugin.core.payload import Payload
 from k8smeta.plugin.core.values import Extracted, UnknownOwner
+from k8smeta.wire.vocabulary import DEPLOYMENT, KINDS, NAMESPACE, SERVICE
 
 #: Kinds a record names in `refs` whose first UID selects one resource (`ns.*`, `rs.*`...;
-#: a Job's `CronJob`).
-OWNER_KINDS = (
-    NAMESPACE,
-    DEPLOYMENT,
-    REPLICA_SET,
-    REPLICATION_CONTROLLER,
-    DAEMON_SET,
-    STATEFUL_SET,
-    JOB,
-    CRON_JOB,
-)
+#: a Job's `CronJob`): the kinds with a field family.
+OWNER_KINDS = tuple(spec.kind for spec in KIND_SPECS if spec.family is not None)
 #: refs keys that never name the pod's controller (docs/plugin-contract.md, "Fields beyond
 #: upstream").
 _NOT_CONTROLLERS = frozenset((NAMESPACE, SERVICE, DEPLOYMENT))

@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 
 from k8smeta.plugin.core.errors import ConfigError
+from k8smeta.plugin.core.json_types import json_type
 from k8smeta.plugin.core.levels import VERBOSITY_LEVELS
 
 
@@ -141,23 +142,6 @@ def _schema() -> str:
 
 
 INIT_SCHEMA_JSON: str = _schema()
-
-
-def json_type(value: object) -> str:
-    """The JSON-Schema type name of a decoded JSON value."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
 
 
 def _invalid(reason: str) -> ConfigError:

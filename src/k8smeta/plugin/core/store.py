@@ -13,8 +13,9 @@ import logging
 from collections.abc import Collection
 
 from k8smeta.plugin.core.levels import TRACE
-from k8smeta.plugin.core.payload import CREATE, DELETE, KINDS, NODE, POD, SERVICE, SYNC, Payload
+from k8smeta.plugin.core.payload import Payload
 from k8smeta.plugin.core.records import Record, ServiceView, build_record, build_service_view
+from k8smeta.wire.vocabulary import CREATE, DELETE, KINDS, NODE, POD, SERVICE, SYNC
 
 logger = logging.getLogger(__name__)
 

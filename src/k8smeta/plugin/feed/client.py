@@ -21,7 +21,6 @@ from collections.abc import Callable
 
 from grpclib.const import Status
 
-from k8smeta.plugin.core.payload import DELETE, SYNC
 from k8smeta.plugin.feed.backoff import Backoff, Uniform
 from k8smeta.plugin.feed.loop import FeedLoop
 from k8smeta.plugin.feed.resync import Key, Resync, SnapshotTracker
@@ -31,6 +30,7 @@ from k8smeta.plugin.feed.stats import Counters, FeedStats
 from k8smeta.plugin.feed.stream import CANCELLED_DETAILS, StreamEnd, WatchCall, status_number
 from k8smeta.plugin.feed.translate import delete_payload, event_payload
 from k8smeta.wire import metadata_pb2
+from k8smeta.wire.vocabulary import DELETE, SYNC
 
 logger = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from k8smeta.plugin.core.payload import CREATE, DELETE, SYNC, UPDATE
+from k8smeta.wire.vocabulary import CREATE, DELETE, SYNC, UPDATE
 
 Key = tuple[str, str]
 """(kind, uid) of one resource."""

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from typing import Final
 
-from k8smeta.plugin.core.payload import KINDS
 from k8smeta.wire import metadata_pb2
+from k8smeta.wire.vocabulary import KINDS, SYNC_KEY
 
-SYNC_OPT_IN: Final = "k8smeta/sync"
-"""Opt-in key asking our collector for `Sync` snapshot markers; upstream ignores it."""
-
-RESOURCE_KINDS: Final = (*KINDS, SYNC_OPT_IN)
+RESOURCE_KINDS: Final = (*KINDS, SYNC_KEY)
 """The kinds the core stores, correctly spelt (upstream asks for `ReplicaController`),
-plus the opt-in key."""
+plus the key opting in to `Sync` snapshot markers (upstream ignores it)."""
 
 NO_SYNC_NOTICE: Final = (
     "The collector completed its snapshot without a Sync marker, as the upstream"

@@ -9,8 +9,9 @@ collector's JSON.
 
 from __future__ import annotations
 
-from k8smeta.plugin.core.payload import DELETE, Refs, encode_payload
+from k8smeta.plugin.core.payload import Refs, encode_payload
 from k8smeta.wire import metadata_pb2
+from k8smeta.wire.vocabulary import DELETE
 
 
 def event_payload(event: metadata_pb2.Event) -> bytes:
