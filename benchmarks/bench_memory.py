@@ -1,16 +1,15 @@
 """Where the plugin's memory goes: RSS after each part the plugin loads, in its own order.
 
 Run: `.venv/bin/python -m benchmarks.bench_memory [--runs R] [--events N] [--python PATH]
-[--client grpcio|grpclib] [--alone]`. Each run starts a fresh interpreter (of the project's
-virtualenv, or `--python`: another one, e.g. with grpclib instead of grpcio; the child runs
-with `PYTHONPATH=src`) that reads its RSS (`/proc/self/statm`) after each step, in the
-order the library loads them: the interpreter, the plugin core (with orjson), the ABI layer
-(with cffi's backend), the wire stubs with protobuf, `ssl`, `grpc`, the rest of the feed,
-then the real `Feed` (or, `--client grpclib`, the same Watch read with grpclib) streaming
-from a loopback collector (a `grpcio` server in this process) the set-up objects of
-`bench_abi` and N updates into a real `PluginCore` (the store). The increments of the
-steps are what each part adds on top of the previous ones; `--alone` also measures each
-third-party import alone in a fresh interpreter.
+[--alone]`. Each run starts a fresh interpreter (of the project's virtualenv, or
+`--python`: another one; the child runs with `PYTHONPATH=src`) that reads its RSS
+(`/proc/self/statm`) after each step, in the order the library loads them: the
+interpreter, the plugin core (with orjson), the ABI layer (with cffi's backend), the wire
+stubs with protobuf, asyncio with `ssl`, grpclib with h2, the rest of the feed, then the
+real `Feed` streaming from a loopback collector (a `grpcio` server in this process) the
+set-up objects of `bench_abi` and N updates into a real `PluginCore` (the store). The
+increments of the steps are what each part adds on top of the previous ones; `--alone`
+also measures each third-party import alone in a fresh interpreter.
 Prints the median over runs, in KiB.
 """
 
@@ -68,13 +67,13 @@ pending.clear()
 mark("store")
 """
 
-#: The plugin's feed (grpcio).
-GRPCIO = (
+#: The plugin's feed: grpclib on h2, on an asyncio loop in the feed thread.
+FEED = (
     """
-import ssl
-mark("ssl")
-import grpc
-mark("grpc")
+import asyncio, ssl
+mark("asyncio + ssl")
+import grpclib.client
+mark("grpclib + h2")
 from k8smeta.plugin.feed import Feed, FeedSettings
 mark("feed modules")
 
@@ -87,7 +86,7 @@ def sink(payload):
 feed = Feed(FeedSettings(target=f"127.0.0.1:{port}", node_name="n"), sink)
 feed.start()
 done.wait(120)
-mark("grpc channel + stream")
+mark("channel + stream")
 """
     + EPILOGUE
     + """
@@ -95,55 +94,14 @@ feed.stop()
 """
 )
 
-#: The same stream read with grpclib (h2) on an asyncio loop in a thread: what replacing
-#: grpcio in the plugin would cost (the payloads are translated by the feed's own code).
-GRPCLIB = (
-    """
-import asyncio, ssl
-mark("asyncio + ssl")
-import grpclib.client
-from grpclib.const import Cardinality
-mark("grpclib + h2")
-import importlib.util
-
-def load(name):  # the feed's module alone: its package would import grpcio
-    path = os.path.join("src", "k8smeta", "plugin", "feed", name + ".py")
-    spec = importlib.util.spec_from_file_location("feed_" + name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-watch_selector = load("selector").watch_selector
-event_payload = load("translate").event_payload
-
-async def watch():
-    channel = grpclib.client.Channel("127.0.0.1", port)
-    async with channel.request("/metadata.Metadata/Watch", Cardinality.UNARY_STREAM,
-            metadata_pb2.Selector, metadata_pb2.Event) as stream:
-        await stream.send_message(watch_selector("n"), end=True)
-        async for event in stream:
-            pending.append(event_payload(event))
-            if len(pending) >= wanted:
-                done.set()
-                await asyncio.sleep(3600)
-
-loop = asyncio.new_event_loop()
-threading.Thread(target=loop.run_until_complete, args=(watch(),), daemon=True).start()
-done.wait(120)
-mark("grpclib channel + stream")
-"""
-    + EPILOGUE
-)
-
-CLIENTS = {"grpcio": GRPCIO, "grpclib": GRPCLIB}
+CLIENTS = {"feed": FEED}
 
 
 STEPS_ALONE = {
-    "grpc": "import grpc",
     "protobuf + wire stubs": "from k8smeta.wire import metadata_pb2",
     "ssl": "import ssl",
     "cffi backend": "import _cffi_backend",
-    "orjson + msgspec": "import orjson, msgspec",
+    "orjson": "import orjson",
     "grpclib client + ssl": "import ssl, grpclib.client",
 }
 
@@ -207,7 +165,7 @@ def main() -> int:
     parser.add_argument("--python", default=sys.executable)
     parser.add_argument("--alone", action="store_true")
     parser.add_argument(
-        "--client", choices=sorted(CLIENTS), default="grpcio", help="the gRPC client to load"
+        "--client", choices=sorted(CLIENTS), default="feed", help="the gRPC client to load"
     )
     args = parser.parse_args()
     runs = [run_once(args.python, args.client, args.events) for _ in range(args.runs)]

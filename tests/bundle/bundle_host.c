@@ -1,6 +1,8 @@
 /* Load the bundle's libk8smeta.so as Falco does, sync it from a collector, extract fields.
  *
  * usage: bundle_host <libk8smeta.so> <lazy|local-now> <collector-port> <events> <requests>
+ *        [<tls-dir>]
+ * With <tls-dir>, the feed uses mutual TLS with its ca.crt, client.crt and client.key.
  * One state syncs from the collector on 127.0.0.1:<collector-port> (the plugin's own gRPC
  * feed, async events through the handler, delivered back through parse_event) until
  * <events> async events were parsed. Then each line of <requests>, `pod-uid<TAB>field-id
@@ -82,14 +84,20 @@ static int extract_requests(fs_plugin* p, ss_plugin_t* s, fs_owner* o, const cha
 }
 
 int main(int argc, char** argv) {
-    if (argc != 6) {
-        fprintf(stderr, "usage: %s <so> <lazy|local-now> <port> <events> <requests>\n", argv[0]);
+    if (argc != 6 && argc != 7) {
+        fprintf(stderr, "usage: %s <so> <lazy|local-now> <port> <events> <requests> [<tls-dir>]\n",
+                argv[0]);
         return 2;
     }
-    char config[512];
+    char tls[3200] = "";
+    if (argc == 7 && strlen(argv[6]) < 1000)
+        snprintf(tls, sizeof tls,
+                 ",\"caPEMBundle\":\"%s/ca.crt\",\"clientCertPEM\":\"%s/client.crt\","
+                 "\"clientKeyPEM\":\"%s/client.key\"", argv[6], argv[6], argv[6]);
+    char config[4096];
     snprintf(config, sizeof config,
              "{\"collectorHostname\":\"127.0.0.1\",\"collectorPort\":%d,"
-             "\"nodeName\":\"control-plane\",\"verbosity\":\"info\"}", atoi(argv[3]));
+             "\"nodeName\":\"control-plane\",\"verbosity\":\"info\"%s}", atoi(argv[3]), tls);
     int mode = strcmp(argv[2], "lazy") == 0 ? RTLD_LAZY : RTLD_LOCAL | RTLD_NOW;
     fs_plugin p;
     fs_owner o;

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import grpc
 from google.protobuf import json_format
 
 from k8smeta.plugin.core.fields import FIELDS
@@ -50,10 +51,11 @@ class Outcome:
 
 
 @contextmanager
-def recorded_collector() -> Iterator[int]:
-    """A collector on 127.0.0.1 streaming the recorded events; yields its port."""
+def recorded_collector(credentials: grpc.ServerCredentials | None = None) -> Iterator[int]:
+    """A collector on 127.0.0.1 streaming the recorded events (over TLS with
+    `credentials`); yields its port."""
     events = [json_format.ParseDict(e, metadata_pb2.Event()) for e in load_collector_stream()]
-    with serving(ScriptedCollector([play(events, "hold")])) as target:
+    with serving(ScriptedCollector([play(events, "hold")]), credentials) as target:
         yield int(target.rsplit(":", 1)[1])
 
 
@@ -73,11 +75,12 @@ def run_in_root(
     mode: str,
     port: int,
     requests: list[Request],
+    tls: Path | None = None,
 ) -> Outcome:
     """Run the C host under `chroot root` (on this machine when `root` is None) with an
     empty environment (as `env -i`); `host` and `library` are paths inside `root`. It must
     succeed."""
-    proc = run_host(root, host, library, mode=mode, port=port, requests=requests)
+    proc = run_host(root, host, library, mode=mode, port=port, requests=requests, tls=tls)
     values = dict(line.split("=", 1) for line in proc.stdout.splitlines() if "=" in line)
     assert proc.returncode == 0, (values.get("error"), proc.stdout[-1500:], proc.stderr[-3000:])
     extracted: list[list[str] | None] = []
@@ -97,16 +100,18 @@ def run_host(
     mode: str,
     port: int,
     requests: list[Request],
+    tls: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """The C host's run under `chroot root` (or here, when `root` is None), with an empty
-    environment, whatever its end."""
+    environment, whatever its end; with `tls` (a directory in `root` holding ca.crt,
+    client.crt, client.key), mutual TLS."""
     work = host.parent
     (work / "requests.tsv").write_text("".join(r.line() for r in requests))
-    paths = (host, library, work / "requests.tsv")
+    paths = [host, library, work / "requests.tsv", *([] if tls is None else [tls])]
     inside = [str(p) if root is None else f"/{p.relative_to(root)}" for p in paths]
     chroot = [] if root is None else [shutil.which("chroot") or "/usr/sbin/chroot", str(root)]
     return subprocess.run(
-        [*chroot, inside[0], inside[1], mode, str(port), str(EVENTS), inside[2]],
+        [*chroot, inside[0], inside[1], mode, str(port), str(EVENTS), *inside[2:]],
         capture_output=True,
         text=True,
         timeout=120,

@@ -15,6 +15,7 @@ import tarfile
 import uuid
 from pathlib import Path
 
+import grpc
 import orjson
 import pytest
 
@@ -29,7 +30,7 @@ from tests.bundle.runner import (
     run_in_root,
     unpack,
 )
-from tests.collector.rpc.certs import make_certificates
+from tests.collector.rpc.certs import Certificates, make_certificates
 from tests.host.base import render
 from tests.plugin.abi.conftest import C_SOURCES, compile_c
 from tests.plugin.behaviour.test_fixture_values import DELETED, EXPECTED, METRICS_SERVER
@@ -94,22 +95,65 @@ def test_runs_in_a_root_without_python(
         shutil.rmtree(work, ignore_errors=True)
 
 
+def _server_credentials(certificates: Certificates) -> grpc.ServerCredentials:
+    """Mutual TLS: the server's pair, and client certificates signed by the CA required."""
+    return grpc.ssl_server_credentials(
+        [(certificates.read("server.key"), certificates.read("server.crt"))],
+        root_certificates=certificates.read("ca.crt"),
+        require_client_auth=True,
+    )
+
+
+def _install_tls(certificates: Certificates, work: Path) -> Path:
+    tls = work / "tls"
+    tls.mkdir()
+    for name in ("ca.crt", "client.crt", "client.key"):
+        shutil.copy2(certificates.path(name), tls / name)
+    return tls
+
+
 @pytest.mark.slow
-def test_glibc_root_needs_the_bundled_fallback_libraries(
-    glibc_root: Path, tarball: Path, bundle_host: Path
+def test_streams_over_mutual_tls_on_the_bundled_openssl(
+    glibc_root: Path, tarball: Path, bundle_host: Path, tmp_path: Path
 ) -> None:
-    """Negative control: without the bundled libstdc++ the glibc-only root cannot run grpc,
-    so the passing case above used the bundle's copy; the plugin reports it, never crashes."""
+    """The glibc-only root has no libssl: the bundle's fallback libssl and libcrypto carry
+    the key check at init and the TLS handshake of the feed (`ssl` under grpclib)."""
+    assert not list(glibc_root.glob("**/libssl.so*"))
+    certificates = make_certificates(tmp_path)
     work = glibc_root / "opt" / f"k8smeta-test-{uuid.uuid4().hex[:12]}"
     try:
         host = install_host(bundle_host, work)
         library = unpack(tarball, work / "plugins")
-        (library.parent / "k8smeta-runtime" / "lib" / "libstdc++.so.6").unlink()
-        with recorded_collector() as port:
-            proc = run_host(glibc_root, host, library, mode="local-now", port=port, requests=[])
+        tls = _install_tls(certificates, work)
+        with recorded_collector(_server_credentials(certificates)) as port:
+            outcome = run_in_root(
+                glibc_root, host, library, mode="local-now", port=port, requests=REQUESTS, tls=tls
+            )
+        check_outcome(outcome)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+@pytest.mark.slow
+def test_glibc_root_needs_the_bundled_fallback_libraries(
+    glibc_root: Path, tarball: Path, bundle_host: Path, tmp_path: Path
+) -> None:
+    """Negative control: without the bundled libssl the glibc-only root cannot load `ssl`,
+    so the passing case above used the bundle's copy; init says so, and never crashes."""
+    certificates = make_certificates(tmp_path)
+    work = glibc_root / "opt" / f"k8smeta-test-{uuid.uuid4().hex[:12]}"
+    try:
+        host = install_host(bundle_host, work)
+        library = unpack(tarball, work / "plugins")
+        (library.parent / "k8smeta-runtime" / "lib" / "libssl.so.3").unlink()
+        tls = _install_tls(certificates, work)
+        with recorded_collector(_server_credentials(certificates)) as port:
+            proc = run_host(
+                glibc_root, host, library, mode="local-now", port=port, requests=[], tls=tls
+            )
         assert proc.returncode == 1, proc.stderr[-2000:]  # an orderly failure, not a signal
-        assert "error=set async handler: " in proc.stdout
-        assert "libstdc++.so.6" in proc.stdout
+        assert "error=init failed: mutual TLS cannot be checked: " in proc.stdout
+        assert "libssl.so.3" in proc.stdout
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -137,7 +181,6 @@ def test_tarball_is_a_falcoctl_plugin_artifact(tarball: Path) -> None:
         "lib/python3.11/test/",
         "lib/python3.11/ensurepip/",
         "lib/python3.11/tkinter/",
-        "lib/python3.11/lib-dynload/_ssl.",  # needs libssl: grpc has its own TLS
         "lib/python3.11/lib-dynload/_testcapi.",
         "lib/python3.11/site-packages/pip/",
         "lib/python3.11/site-packages/setuptools/",
@@ -149,13 +192,35 @@ def test_tarball_is_a_falcoctl_plugin_artifact(tarball: Path) -> None:
         "lib/python3.11/site-packages/k8smeta/plugin/abi/build.py",
         "lib/python3.11/site-packages/pytest",
         "lib/python3.11/site-packages/google/protobuf/testdata/",
-        "lib/python3.11/site-packages/grpc/_cython/_cygrpc/private_key_signing/private_key_signer_py_wrapper.cc",
+        "lib/python3.11/site-packages/grpc/",  # the collector's gRPC; the plugin's is grpclib
+        "lib/python3.11/site-packages/cryptography/",  # the key check is OpenSSL's, by `ssl`
+        "lib/libstdc++.so.6",  # needed by grpcio only
+        "lib/libgcc_s.so.1",
     ],
 )
 def test_what_the_plugin_never_imports_is_left_out(tarball: Path, left_out: str) -> None:
     with tarfile.open(tarball) as tar:
         names = tar.getnames()
     assert not [n for n in names if n.startswith(f"{BUNDLE_DIR}/{left_out}")]
+
+
+@pytest.mark.parametrize(
+    "shipped",
+    [
+        "lib/python3.11/lib-dynload/_ssl.",
+        "lib/python3.11/site-packages/grpclib/client.py",
+        "lib/python3.11/site-packages/h2/connection.py",
+        "lib/python3.11/site-packages/hpack/",
+        "lib/python3.11/site-packages/hyperframe/",
+        "lib/python3.11/site-packages/multidict/_multidict.",
+        "lib/libssl.so.3",
+        "lib/libcrypto.so.3",
+    ],
+)
+def test_what_the_grpc_client_needs_is_shipped(tarball: Path, shipped: str) -> None:
+    with tarfile.open(tarball) as tar:
+        names = tar.getnames()
+    assert [n for n in names if n.startswith(f"{BUNDLE_DIR}/{shipped}")]
 
 
 def test_library_finds_libpython_only_next_to_itself(tarball: Path, tmp_path: Path) -> None:
@@ -224,8 +289,8 @@ def test_a_shadowed_or_missing_runtime_is_named(
 def test_mutual_tls_files_are_checked_inside_the_bundle(
     glibc_root: Path, tarball: Path, init_env_host: Path, tmp_path: Path
 ) -> None:
-    """The key/certificate check runs on the bundle's own `cryptography`, with no `ssl`
-    module and no libssl in the root: a matching pair passes init, another key fails it."""
+    """The key/certificate check runs on the bundle's own `ssl` and OpenSSL, with no libssl
+    and no /proc in the root: a matching pair passes init, another key fails it."""
     certificates = make_certificates(tmp_path)
     work = glibc_root / "opt" / f"k8smeta-test-{uuid.uuid4().hex[:12]}"
     try:

@@ -205,7 +205,7 @@ async def test_role_without_the_new_kinds(control_plane: ControlPlane, admin: Ad
                  "resources": ["statefulsets", "jobs", "cronjobs", "nodes"]}  # fmt: skip
         rules = [*OLD_RULES, grant]
         await admin.update("ClusterRole", "", account, lambda o: o.update(rules=rules))
-        await admin.until(lambda: _has(rec, a, L("Create", sts)), timeout=90)
+        await admin.until(lambda: _has(rec, a, L("Create", sts)), timeout=150)
         assert f"Create Node /{a}" in set(rec.streams[a].lines)
         await rec.close()
 

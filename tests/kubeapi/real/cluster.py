@@ -99,6 +99,7 @@ class ControlPlane:
     etcd_port: int = field(init=False)
     port: int = field(init=False)
     components: dict[str, Component] = field(init=False, default_factory=dict)
+    _probes: int = field(init=False, default=0)
 
     def __post_init__(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -180,6 +181,30 @@ class ControlPlane:
     def restart_apiserver(self) -> None:
         self.components["kube-apiserver"].stop()
         self.start_apiserver()
+        if self.components["kube-controller-manager"].process is not None:
+            self._until_controllers_serve()
+
+    def _until_controllers_serve(self) -> None:
+        """After an API server restart the controller manager's watches come back with
+        client-go's backoff (up to 30 s, longer on a loaded machine): wait until it gives a
+        new namespace its `default` ServiceAccount again, so that the next test, which
+        creates namespaces, does not pay for the restart."""
+        self._probes += 1
+        name = f"probe-controllers-{os.getpid()}-{self._probes}"
+        namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
+
+        def created() -> bool:  # the API server may answer 403 for a moment after its start
+            self.create("/api/v1/namespaces", namespace)
+            return True
+
+        self._until("kube-apiserver", created)
+        self._until(
+            "kube-controller-manager",
+            lambda: (
+                self.request("GET", f"/api/v1/namespaces/{name}/serviceaccounts/default")
+                is not None
+            ),
+        )
 
     def stop(self) -> None:
         for name in ("kube-controller-manager", "kube-apiserver", "etcd"):

@@ -92,11 +92,14 @@ class ScriptedCollector(metadata_pb2_grpc.MetadataServicer):
 
 @contextmanager
 def serving(
-    servicer: ScriptedCollector, credentials: grpc.ServerCredentials | None = None
+    servicer: ScriptedCollector,
+    credentials: grpc.ServerCredentials | None = None,
+    options: Sequence[tuple[str, int]] = (),
 ) -> Iterator[str]:
-    """Run `servicer` on 127.0.0.1 (ephemeral port); yields the target 'host:port'."""
+    """Run `servicer` on 127.0.0.1 (ephemeral port); yields the target 'host:port'.
+    `options`: gRPC server arguments."""
     executor = ThreadPoolExecutor(max_workers=8)
-    server = grpc.server(executor)
+    server = grpc.server(executor, options=list(options))
     metadata_pb2_grpc.add_MetadataServicer_to_server(servicer, server)
     address = "127.0.0.1:0"
     if credentials is None:

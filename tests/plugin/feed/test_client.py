@@ -21,6 +21,7 @@ from tests.plugin.feed.host_fakes import (
     RecordingSink,
     fast_settings,
 )
+from tests.plugin.feed.proxy import FreezableProxy
 
 PROMPT = 3.0
 """Bound of a prompt stop (cancel the call, join the thread); the waits it interrupts last
@@ -266,3 +267,48 @@ def test_no_push_after_stop_returns(
         count = len(sink.payloads)
         assert not sink.wait_for(count + 1, timeout=0.2)
     assert count < 5000
+
+
+#: Server arguments accepting a ping every 0.2 s (gRPC servers punish pings closer than
+#: 5 min apart on a call that sends no data by default).
+TOLERATE_PINGS = [
+    ("grpc.http2.min_ping_interval_without_data_ms", 100),
+    ("grpc.http2.max_ping_strikes", 0),
+]
+
+
+@pytest.mark.parametrize("keepalive", [True, False], ids=["keepalive", "control"])
+def test_keepalive_ends_a_stream_whose_server_stops_answering(
+    make_feed: FeedFactory,
+    logs: LogRecorder,
+    wire_stream: list[metadata_pb2.Event],
+    keepalive: bool,
+) -> None:
+    """The connection stays open but nothing comes back, pings included: the unanswered
+    ping ends the stream and the feed reconnects. Control: with pings far apart, the same
+    stream stays stuck."""
+    # The collector holds each stream open after three events.
+    collector = ScriptedCollector([play(wire_stream[:3])], then=play(wire_stream[:3]))
+    sink = RecordingSink()
+    timing = {"keepalive_time": 0.2, "keepalive_timeout": 0.3} if keepalive else {}
+    with (
+        serving(collector, options=TOLERATE_PINGS) as target,
+        FreezableProxy(target) as proxy,
+    ):
+        feed = make_feed(fast_settings(proxy.target, **timing), sink)
+        feed.start()
+        assert sink.wait_for(3)
+        # Five ping periods on a healthy, quiet stream: answered pings keep it open (and
+        # pinging goes on: grpclib would stop after two pings without data by default).
+        assert not sink.wait_for(4, timeout=1.0)
+        proxy.freeze()
+        assert collector.wait_calls(2, timeout=WAIT if keepalive else 2.0) is keepalive
+        assert sink.wait_for(6, timeout=WAIT if keepalive else 0.1) is keepalive
+        assert feed.stop()
+    errors = logs.messages(logging.ERROR)
+    if keepalive:
+        assert errors == [
+            "error during the RPC call. Error code (14), error message (Connection lost)"
+        ]
+    else:
+        assert errors == []

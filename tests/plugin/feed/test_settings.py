@@ -1,11 +1,11 @@
-"""Feed settings: consistency checks and the channel arguments."""
+"""Feed settings: consistency checks, the target, the TLS context and keepalive."""
 
 from __future__ import annotations
 
 import pytest
 
 from k8smeta.plugin.feed import FeedSettings
-from k8smeta.plugin.feed.settings import channel_options
+from k8smeta.plugin.feed.settings import client_config, split_target, ssl_context
 
 
 @pytest.mark.parametrize(
@@ -30,14 +30,36 @@ def test_settings_reject_inconsistent_values(changes: dict[str, object], problem
         FeedSettings(**values)  # type: ignore[arg-type]
 
 
-def test_channel_options_keepalive_only_during_calls() -> None:
-    options = dict(channel_options(FeedSettings(target="h:1", node_name="n")))
-    assert options == {
-        "grpc.keepalive_time_ms": 360_000,
-        "grpc.keepalive_timeout_ms": 20_000,
-        "grpc.keepalive_permit_without_calls": 0,
-        "grpc.use_local_subchannel_pool": 1,
-    }
+def test_keepalive_pings_only_during_calls_without_a_cap() -> None:
+    config = client_config(FeedSettings(target="h:1", node_name="n")).__for_client__()
+    assert config._keepalive_time == 360.0
+    assert config._keepalive_timeout == 20.0
+    assert config._keepalive_permit_without_calls is False
+    # grpclib's default (2) would stop pinging a server-streaming call after two pings.
+    assert config._http2_max_pings_without_data == 0
+    assert config._http2_min_sent_ping_interval_without_data < config._keepalive_time
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("127.0.0.1:45000", ("127.0.0.1", 45000)),
+        ("collector.falco.svc:1", ("collector.falco.svc", 1)),
+        ("[::1]:45000", ("::1", 45000)),
+    ],
+)
+def test_targets_split_into_host_and_port(target: str, expected: tuple[str, int]) -> None:
+    assert split_target(target) == expected
+
+
+@pytest.mark.parametrize("target", ["h", ":1", "h:", "h:x"])
+def test_targets_without_a_port_are_refused(target: str) -> None:
+    with pytest.raises(ValueError, match="host:port"):
+        split_target(target)
+
+
+def test_plaintext_has_no_tls_context() -> None:
+    assert ssl_context(FeedSettings(target="h:1", node_name="n")) is None
 
 
 @pytest.mark.parametrize(("roots", "tls"), [(None, False), (b"PEM", True)])

@@ -8,7 +8,7 @@ at the top, where `library_path: libk8smeta.so` finds it, next to the one direct
 
     libk8smeta.so                          RUNPATH $ORIGIN/k8smeta-runtime/lib
     k8smeta-runtime/lib/libpython3.X.so.1.0
-    k8smeta-runtime/lib/<fallback libs>    libstdc++, libgcc_s, libz: used only when the
+    k8smeta-runtime/lib/<fallback libs>    libz, libcrypto, libssl: used only when the
                                            machine has none (see boot.c)
     k8smeta-runtime/lib/python3.X/         the standard library minus what the plugin never
                                            imports, lib-dynload, site-packages

@@ -1,8 +1,9 @@
 """What goes into the plugin bundle: declarative tables and the predicates that apply them.
 
-The plugin runs `k8smeta.plugin` and `k8smeta.wire` on grpcio, protobuf and orjson, through
-cffi's `_cffi_backend`, and checks mutual-TLS files with `cryptography` (its Rust extension
-links OpenSSL statically: no `ssl` module, no libssl). Everything else the build machine's
+The plugin runs `k8smeta.plugin` and `k8smeta.wire` on grpclib (h2, hpack, hyperframe,
+multidict), protobuf and orjson, through cffi's `_cffi_backend`; its TLS, and the check of
+the mutual-TLS files, are the standard `ssl` module's, on OpenSSL 3 (the machine's libssl,
+or the bundle's fallback copy). Everything else the build machine's
 Python has is left out: test suites, GUI and terminal toolkits, installers, build
 configuration, databases, the collector and its dependencies. Extension modules that need a
 shared library beyond glibc and the fallback libraries are left out too; the plugin imports
@@ -15,20 +16,23 @@ import subprocess
 from pathlib import Path
 from typing import Final
 
-#: Distributions whose files the plugin imports at run time (grpcio needs typing_extensions).
+#: Distributions whose files the plugin imports at run time.
 PLUGIN_DISTRIBUTIONS: Final = (
-    "grpcio",
+    "grpclib",
+    "h2",
+    "hpack",
+    "hyperframe",
+    "multidict",
     "protobuf",
     "orjson",
-    "typing_extensions",
     "cffi",
-    "cryptography",
 )
 
-#: Libraries bundled for machines that lack them (grpcio and protobuf's C++ extensions need
-#: libstdc++ and libgcc_s; binascii, which base64 and json need, needs libz). The library
-#: loads them only when the machine's dynamic linker finds none (boot.c).
-FALLBACK_LIBRARIES: Final = ("libgcc_s.so.1", "libstdc++.so.6", "libz.so.1")
+#: Libraries bundled for machines that lack them, dependencies first (binascii, which
+#: base64 and json need, needs libz; `_ssl` needs libssl and libcrypto). The library loads
+#: them only when the machine's dynamic linker finds none (boot.c): a machine with OpenSSL 3
+#: keeps its own, with its security updates.
+FALLBACK_LIBRARIES: Final = ("libz.so.1", "libcrypto.so.3", "libssl.so.3")
 
 #: Libraries every glibc system has (they are glibc).
 GLIBC: Final = frozenset(

@@ -165,11 +165,12 @@ def _file_kind(mode: int) -> str:
 def _read_client_pair(
     config: Mapping[str, Any], ca_pem: bytes | None
 ) -> tuple[bytes, bytes] | None:
-    """The mutual-TLS chain and key (PEM), checked as gRPC would use them, or None.
+    """The mutual-TLS chain and key (PEM), checked as the feed's TLS will load them, or None.
 
     Mutual TLS needs TLS, i.e. a non-empty `caPEMBundle` (the schema only requires the key
-    to be present). gRPC aborts the process on an empty or unparsable key or chain and
-    fails every handshake on a mismatched pair, so all three are refused here.
+    to be present). An empty or unparsable key or chain, or a mismatched pair, would fail
+    every connection attempt of the feed with OpenSSL's terse reason, so all three are
+    refused here, naming the file.
     """
     cert_path: str | None = config.get("clientCertPEM")
     key_path: str | None = config.get("clientKeyPEM")
@@ -182,24 +183,24 @@ def _read_client_pair(
     cert_pem = _read_file("clientCertPEM", cert_path)
     key_pem = _read_file("clientKeyPEM", key_path)
     try:
-        chain = keypair.certificate_chain(cert_pem)
+        keypair.certificate_chain(cert_pem)
     except ImportError as exc:
         raise ConfigError(
-            f"mutual TLS cannot be checked: this Python runtime lacks {exc.name}"
+            f"mutual TLS cannot be checked: OpenSSL cannot be loaded ({exc})"
         ) from None
     except keypair.PemError as exc:
         raise ConfigError(
             f"clientCertPEM '{cert_path}' is no PEM certificate chain: {exc}"
         ) from None
     try:
-        key = keypair.private_key(key_pem)
+        keypair.check_pair(cert_pem, key_pem)
     except keypair.PemError as exc:
         raise ConfigError(f"clientKeyPEM '{key_path}' is no PEM private key: {exc}") from None
-    if not keypair.key_matches(chain[0], key):
+    except keypair.PairError as exc:
         raise ConfigError(
             f"clientKeyPEM '{key_path}' does not match the certificate in"
-            f" clientCertPEM '{cert_path}' (their public keys differ)"
-        )
+            f" clientCertPEM '{cert_path}' ({exc})"
+        ) from None
     return cert_pem, key_pem
 
 

@@ -2,7 +2,7 @@
 
 Owns: the Selector sent on `Watch`, the wire `Event` -> async payload translation, the
 resync bookkeeping (synthetic Deletes after a reconnect), the reconnect backoff and the
-feed thread (docs/plugin-contract.md, "Feed"). May import grpc, protobuf, orjson,
+feed thread (docs/plugin-contract.md, "Feed"). May import grpclib (and h2), ssl, protobuf, orjson,
 `k8smeta.wire` and the core's vocabulary (`k8smeta.plugin.core.payload`: kinds, reasons,
 the payload encoder); never cffi nor `k8smeta.plugin.abi`.
 

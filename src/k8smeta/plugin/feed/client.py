@@ -1,14 +1,14 @@
 """The feed thread: Watch the collector, push payloads to a sink, resync, reconnect.
 
-One background thread per `start()`; each connection attempt opens a new channel, calls
-`Watch` with the feed's Selector and hands every message to the sink (Falco's async
-handler behind the ABI layer) until the stream ends, then waits with the backoff and
-tries again, after an `OK` end too (docs/plugin-contract.md, "Feed"). The feed thread reads
-the call itself (no handoff per message); a small timer thread per stream notices the quiet
-period (gRPC's iterator has no read timeout) and sweeps. Both work under the one push lock,
-which also serializes pushes; the stop flag is checked under it right before each push, so
-none starts after `stop()` returned. Nothing raised in a stream escapes it: it is logged,
-counted and ends only that stream.
+One background thread per `start()`, running its own asyncio event loop; each connection
+attempt opens a new grpclib channel on it, calls `Watch` with the feed's Selector and hands
+every message to the sink (Falco's async handler behind the ABI layer) until the stream
+ends, then waits with the backoff and tries again, after an `OK` end too
+(docs/plugin-contract.md, "Feed"). The feed thread reads the call itself (no handoff per
+message); a small timer thread per stream notices the quiet period and sweeps. Both work
+under the one push lock, which also serializes pushes; the stop flag is checked under it
+right before each push, so none starts after `stop()` returned. Nothing raised in a stream
+escapes it: it is logged, counted and ends only that stream.
 """
 
 from __future__ import annotations
@@ -19,17 +19,17 @@ import threading
 import time
 from collections.abc import Callable
 
-import grpc
+from grpclib.const import Status
 
-from k8smeta.plugin.feed import stream as wire_stream
 from k8smeta.plugin.feed.backoff import Backoff, Uniform
+from k8smeta.plugin.feed.loop import FeedLoop
 from k8smeta.plugin.feed.resync import Key, Resync, SnapshotTracker
 from k8smeta.plugin.feed.selector import NO_SYNC_NOTICE, watch_selector
-from k8smeta.plugin.feed.settings import FeedSettings, open_channel
+from k8smeta.plugin.feed.settings import FeedSettings
 from k8smeta.plugin.feed.stats import Counters, FeedStats
-from k8smeta.plugin.feed.stream import StreamEnd, WatchCall, status_number
+from k8smeta.plugin.feed.stream import CANCELLED_DETAILS, StreamEnd, WatchCall, status_number
 from k8smeta.plugin.feed.translate import delete_payload, event_payload
-from k8smeta.wire import metadata_pb2, metadata_pb2_grpc
+from k8smeta.wire import metadata_pb2
 from k8smeta.wire.vocabulary import DELETE, SYNC
 
 logger = logging.getLogger(__name__)
@@ -175,9 +175,11 @@ class Feed:
         return True
 
     def _main(self, run: _Run) -> None:
+        loop: FeedLoop | None = None
         try:
+            loop = FeedLoop()
             while not run.is_stopping():
-                completed = self._attempt(run)
+                completed = self._attempt(run, loop)
                 if run.is_stopping():
                     break
                 self._backoff.record(completed=completed)
@@ -186,6 +188,8 @@ class Feed:
         except Exception:  # a bug here must not kill the host: log and end the thread
             logger.exception("The metadata feed thread failed")
         finally:
+            if loop is not None:
+                loop.finish()
             logger.info("Async thread terminated")
 
     def _pause(self, run: _Run) -> bool:
@@ -197,21 +201,18 @@ class Feed:
             self._on_wait(wait)
         return run.wake.wait(wait)
 
-    def _attempt(self, run: _Run) -> bool:
+    def _attempt(self, run: _Run, loop: FeedLoop) -> bool:
         """One connection attempt; True when its stream completed a snapshot."""
-        channel: grpc.Channel | None = None
         stream: _Stream | None = None
         timer: threading.Thread | None = None
         try:
-            channel = open_channel(self._settings)
-            call: WatchCall = metadata_pb2_grpc.MetadataStub(channel).Watch(self._selector)
+            call = WatchCall(loop, self._settings, self._selector)
             stream = self._register(run, call)
             timer = _thread(self._watch_quiet, stream, name="k8smeta-feed-timer")
             timer.start()
-            self._log_end(wire_stream.read(call, lambda event: self._handle(stream, event)))
-        except _StoppedError:  # stop() cancelled the call: its end follows at once
-            if stream is not None:
-                self._log_end(wire_stream.read(stream.call, lambda event: None))
+            self._log_end(call.read(lambda event: self._handle(stream, event)))
+        except _StoppedError:  # stop() came during a push: the stream was abandoned
+            self._log_end(StreamEnd(Status.CANCELLED, CANCELLED_DETAILS))
         except Exception as exc:
             logger.exception("Error in the metadata stream, reconnecting: %s", exc)
             self._counters.stream_errors += 1
@@ -219,8 +220,6 @@ class Feed:
             self._unregister(run, stream)
             if timer is not None:
                 timer.join(1.0)
-            if channel is not None:
-                channel.close()
         return stream is not None and stream.tracker.completed
 
     def _register(self, run: _Run, call: WatchCall) -> _Stream:
@@ -304,9 +303,9 @@ class Feed:
         return False
 
     def _log_end(self, end: StreamEnd) -> None:
-        if end.code is grpc.StatusCode.OK:
+        if end.code is Status.OK:
             logger.info("gRPC call correctly terminated.")
-        elif end.code is grpc.StatusCode.CANCELLED:
+        elif end.code is Status.CANCELLED:
             logger.info("gRPC call cancelled. Full message: (%s)", end.details)
         else:
             logger.error(

@@ -1,21 +1,25 @@
-"""The feed's settings value and the gRPC channel it opens per connection attempt.
+"""The feed's settings value, and what each connection attempt derives from it: the
+target's host and port, the TLS context and grpclib's configuration (keepalive).
 
 The feed's behaviour is described in docs/plugin-contract.md ("Feed").
 """
 
 from __future__ import annotations
 
+import ssl
 from dataclasses import dataclass
 
-import grpc
+from grpclib.config import Configuration
+
+from k8smeta.plugin.core.keypair import load_pair
 
 
 @dataclass(frozen=True, slots=True)
 class FeedSettings:
     """Where and how the feed connects, and its timing parameters (seconds).
 
-    TLS is used when `root_certificates` is set (the caPEMBundle, never empty: gRPC would
-    take empty roots for "no TLS"); a client certificate chain and private key add mutual
+    TLS is used when `root_certificates` is set (the caPEMBundle, never empty: empty roots
+    would mean "no TLS" to gRPC clients); a client certificate chain and private key add mutual
     TLS. `quiet_period`, `sync_timeout` and the
     backoff `backoff_unit`/`backoff_cap` are feed parameters, not init keys: tests shorten them.
     """
@@ -52,30 +56,47 @@ class FeedSettings:
         return self.root_certificates is not None
 
 
-def channel_options(settings: FeedSettings) -> list[tuple[str, int]]:
-    """Channel arguments: keepalive, and a fresh connection for every attempt.
+def split_target(target: str) -> tuple[str, int]:
+    """`host:port` (an IPv6 literal in brackets) -> (host, port); ValueError otherwise."""
+    host, colon, port = target.rpartition(":")
+    if not colon or not host or not port.isdigit():
+        raise ValueError(f"feed target must be 'host:port', not {target!r}")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    return host, int(port)
 
-    Keepalive pings only while a call is active: grpc-go servers punish frequent pings.
-    A channel-local subchannel pool keeps a new channel from reusing a connection that
-    gRPC's process-wide pool still holds from the previous attempt (to a server that may
-    be gone), so each attempt really reconnects.
+
+def ssl_context(settings: FeedSettings) -> ssl.SSLContext | None:
+    """The client TLS context of one attempt: the configured roots only (no system store),
+    the server's name checked against the target's host, HTTP/2 negotiated by ALPN, and
+    the client chain and key for mutual TLS; None for plaintext."""
+    if settings.root_certificates is None:
+        return None
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies the peer and its name
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    # Text outside the PEM blocks (comments) may be non-ASCII: OpenSSL skips it anyway.
+    context.load_verify_locations(cadata=settings.root_certificates.decode("ascii", "ignore"))
+    context.set_alpn_protocols(["h2"])
+    if settings.certificate_chain is not None and settings.private_key is not None:
+        load_pair(context, settings.certificate_chain, settings.private_key)
+    return context
+
+
+def client_config(settings: FeedSettings) -> Configuration:
+    """grpclib's settings: HTTP/2 keepalive pings while the Watch call is open.
+
+    A ping every `keepalive_time` seconds; no ACK within `keepalive_timeout` closes the
+    connection (the stream ends, the feed reconnects). Pings only while a call is active,
+    as grpc-go servers punish pings on idle connections; no cap on pings without data (the
+    client never sends data on a server-streaming call, so grpclib's default cap of 2 would
+    end keepalive after two pings), and the minimum gap between them below the period so
+    a timer firing early never skips one. These are grpclib's underscore-named options
+    (docs/adr/0010-plugin-memory.md).
     """
-    return [
-        ("grpc.keepalive_time_ms", round(settings.keepalive_time * 1000)),
-        ("grpc.keepalive_timeout_ms", round(settings.keepalive_timeout * 1000)),
-        ("grpc.keepalive_permit_without_calls", 0),
-        ("grpc.use_local_subchannel_pool", 1),
-    ]
-
-
-def open_channel(settings: FeedSettings) -> grpc.Channel:
-    """A new channel for one connection attempt (re-resolves the target each time)."""
-    options = channel_options(settings)
-    if not settings.uses_tls:
-        return grpc.insecure_channel(settings.target, options=options)
-    credentials = grpc.ssl_channel_credentials(
-        root_certificates=settings.root_certificates,
-        private_key=settings.private_key,
-        certificate_chain=settings.certificate_chain,
+    return Configuration(
+        _keepalive_time=settings.keepalive_time,
+        _keepalive_timeout=settings.keepalive_timeout,
+        _keepalive_permit_without_calls=False,
+        _http2_max_pings_without_data=0,
+        _http2_min_sent_ping_interval_without_data=settings.keepalive_time / 2,
     )
-    return grpc.secure_channel(settings.target, credentials, options=options)
