@@ -3,8 +3,9 @@
  * usage: bench_abi <libk8smeta.so> <setup payloads> <config json> <pod uid> <iterations>
  *                  <burst events>
  * 1. loads the library, inits, parses the setup payloads (one JSON per line) as async events;
- * 2. tags tid 1 with the pod's cgroup, times extract_fields (one field per call, a new event
- *    number per call) for pod.name, ns.labels, svc.name;
+ * 2. tags tid 1 with the pod's cgroup (container BENCH_CONTAINER_ID of the pod), times
+ *    extract_fields (one field per call, a new event number per call) for pod.name,
+ *    ns.labels, svc.name, container.name, container.image, pod.qos;
  * 3. times parse_event for execve and child-side clone exits;
  * 4. sets the async handler (the feed connects to the collector named in the config), then
  *    runs an event loop — deliver queued async events through parse_event, extract
@@ -20,6 +21,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+/* The target pod's container (bench_abi.py lists it in the pod's status) and the field ids
+ * of the container fields measured (bench_abi.py checks them against FIELD_IDS). */
+#define BENCH_CONTAINER_ID "5f2b9c0d7e1a4b3c8d6e0f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e"
+#define FIELD_CONTAINER_NAME 49
+#define FIELD_CONTAINER_IMAGE 50
+#define FIELD_POD_QOS 60
 
 static uint64_t now_ns(void) {
     struct timespec ts;
@@ -163,7 +171,8 @@ int main(int argc, char** argv) {
     printf("rss.loaded_kb=%ld\n", fs_rss_kb());
 
     char cgroup[512];
-    snprintf(cgroup, sizeof cgroup, "cpuset=/kubepods/besteffort/pod%s/0123456789abcdef", argv[4]);
+    snprintf(cgroup, sizeof cgroup, "cpuset=/kubepods/besteffort/pod%s/" BENCH_CONTAINER_ID,
+             argv[4]);
     const char* cgroups[1] = {cgroup};
     fs_set_thread(1, cgroups, 1);
     fs_set_thread(2, cgroups, 1);
@@ -177,6 +186,12 @@ int main(int argc, char** argv) {
     bench_extract(&p, s, &o, &execve, &evtnum, "extract.pod.name", 0, iterations, samples);
     bench_extract(&p, s, &o, &execve, &evtnum, "extract.ns.labels", 8, iterations, samples);
     bench_extract(&p, s, &o, &execve, &evtnum, "extract.svc.name", 13, iterations, samples);
+    bench_extract(&p, s, &o, &execve, &evtnum, "extract.container.name", FIELD_CONTAINER_NAME,
+                  iterations, samples);
+    bench_extract(&p, s, &o, &execve, &evtnum, "extract.container.image", FIELD_CONTAINER_IMAGE,
+                  iterations, samples);
+    bench_extract(&p, s, &o, &execve, &evtnum, "extract.pod.qos", FIELD_POD_QOS, iterations,
+                  samples);
     bench_extract(&p, s, &o, &host_exec, &evtnum, "extract.no_pod", 0, iterations, samples);
     bench_extract_after_update(&p, s, &o, &execve, &evtnum, "extract_uncached.pod.name", 0,
                                iterations / 4, samples);
@@ -184,6 +199,10 @@ int main(int argc, char** argv) {
                                iterations / 4, samples);
     bench_extract_after_update(&p, s, &o, &execve, &evtnum, "extract_uncached.svc.name", 13,
                                iterations / 4, samples);
+    bench_extract_after_update(&p, s, &o, &execve, &evtnum, "extract_uncached.container.name",
+                               FIELD_CONTAINER_NAME, iterations / 4, samples);
+    bench_extract_after_update(&p, s, &o, &execve, &evtnum, "extract_uncached.pod.qos",
+                               FIELD_POD_QOS, iterations / 4, samples);
     bench_parse(&p, s, &o, &execve, &evtnum, "parse.execve", iterations, samples);
     bench_parse(&p, s, &o, &clone, &evtnum, "parse.clone", iterations, samples);
     printf("rss.measured_kb=%ld\n", fs_rss_kb());

@@ -4,10 +4,10 @@ Run: `make plugin && .venv/bin/python benchmarks/bench_abi.py [--iterations N] [
 [--runs R] [--library PATH]` (`--library`: another build, e.g. of an older tree, with its
 virtualenv next to it, to compare before and after on the same host). Compiles
 benchmarks/bench_abi.c with the system compiler against our API header and the C test host
-(tests/host/c/fakesinsp.c), writes the setup payloads (110 pods, 1,000 namespaces, 1,000
-services, as the feed encodes them), starts a loopback gRPC collector that streams B
-events to the library's feed, and runs the C host R times in an empty environment. Prints
-the median over runs of each figure.
+(tests/host/c/fakesinsp.c), writes the setup payloads (110 pods with their details, 1,000
+namespaces, 1,000 services, as the feed encodes them), starts a loopback gRPC collector
+that streams B events to the library's feed, and runs the C host R times in an empty
+environment. Prints the median over runs of each figure.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import grpc
 import orjson
 
 from k8smeta.plugin.abi.cdef import c_header
+from k8smeta.plugin.core.fields import FIELD_IDS
 from k8smeta.plugin.feed.translate import event_payload
 from k8smeta.wire import metadata_pb2, metadata_pb2_grpc
 
@@ -34,6 +35,25 @@ ROOT = Path(__file__).resolve().parents[1]
 LIBRARY = ROOT / "build" / "libk8smeta.so"
 PODS, NAMESPACES, SERVICES = 110, 1000, 1000
 TARGET_POD = "00000000-0000-4000-8000-000000000000"
+#: The target pod's container, and the ids bench_abi.c extracts (checked at start).
+CONTAINER_ID = "5f2b9c0d7e1a4b3c8d6e0f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e"
+C_FIELD_IDS = {"k8smeta.container.name": 49, "k8smeta.container.image": 50, "k8smeta.pod.qos": 60}
+SPEC = orjson.dumps({
+    "containers": [{"image": "registry.example.com/team/web:1.4.2", "name": "web"},
+                   {"image": "registry.example.com/team/proxy:1.4.2", "name": "proxy"}],
+    "serviceAccountName": "web",
+}).decode()  # fmt: skip
+
+
+def _status(container_id: str) -> str:
+    """A pod's status with its details: the target's container ID first."""
+    statuses = [
+        {"containerID": f"containerd://{cid}", "imageID": "registry.example.com/team/x@sha256:"
+         + "0" * 64, "name": name}
+        for name, cid in (("web", container_id), ("proxy", "e" * 64))
+    ]  # fmt: skip
+    status = {"containerStatuses": statuses, "podIP": "10.0.0.1", "qosClass": "Burstable"}
+    return orjson.dumps(status).decode()
 
 
 def _uid(kind: int, index: int) -> str:
@@ -47,7 +67,8 @@ def _event(
         reason="Create", uid=uid, kind=kind, meta=orjson.dumps(meta).decode()
     )
     if kind == "Pod":
-        event.status = '{"podIP":"10.0.0.1"}'
+        event.spec = SPEC
+        event.status = _status(CONTAINER_ID if uid == TARGET_POD else "f" * 64)
         for ref_kind, uids in refs.items():
             event.refs.resources[ref_kind].list.extend(uids)
     return event
@@ -216,6 +237,8 @@ def main() -> int:
     )
     parser.add_argument("--library", type=Path, default=LIBRARY, help="the library to measure")
     args = parser.parse_args()
+    for name, field_id in C_FIELD_IDS.items():
+        assert FIELD_IDS[name] == field_id, f"bench_abi.c: {name} is field {FIELD_IDS[name]}"
     if not args.library.exists():
         raise SystemExit(f"{args.library} is missing: run `make plugin`")
     with tempfile.TemporaryDirectory(prefix="bench-abi-") as tmp:

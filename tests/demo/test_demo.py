@@ -27,13 +27,27 @@ def line(proc: str, pid: int, values: str) -> str:
     return f"Notice Process started (proc.name={proc} pid={pid} {values})"
 
 
-def beyond(kind: str, name: str, team: str, node: str = "node-a", zone: str = "zone-a") -> str:
-    """The fields upstream never had: the workload, the node and the forwarded annotation."""
+def beyond(
+    kind: str,
+    name: str,
+    team: str,
+    container: tuple[str, str] = ("<NA>", "<NA>"),
+    *,
+    node: str = "node-a",
+    zone: str = "zone-a",
+) -> str:
+    """The fields upstream never had: the workload, the node, the forwarded annotation, and
+    the container (name, image) of the process."""
     return (
         f" k8smeta.workload.kind={kind} k8smeta.workload.name={name} k8smeta.node.name={node}"
         f" k8smeta.node.label[topology.kubernetes.io/zone]={zone}"
         f" k8smeta.pod.annotation[example.com/team]={team}"
+        f" k8smeta.container.name={container[0]} k8smeta.container.image={container[1]}"
     )
+
+
+def image(name: str, version: str = "1.0") -> tuple[str, str]:
+    return name, f"registry.example/{name}:{version}"
 
 
 EXPECTED = [
@@ -43,35 +57,36 @@ EXPECTED = [
         "k8smeta.deployment.name=frontend k8smeta.rs.name=frontend-6d4cf56db6 "
         "k8smeta.rc.name=<NA> k8smeta.svc.name=(web,frontend) "
         "k8smeta.pod.labels=(tier:web,pod-template-hash:6d4cf56db6,app:frontend) "
-        f"{PART_OF}=webshop" + beyond("Deployment", "frontend", "storefront"),
+        f"{PART_OF}=webshop" + beyond("Deployment", "frontend", "storefront", image("frontend")),
     ),
     line(
         "cart-server", 4310,
         "k8smeta.pod.name=cart-7c9d8f6b5-qp4lw k8smeta.ns.name=shop "
         "k8smeta.deployment.name=cart k8smeta.rs.name=cart-7c9d8f6b5 k8smeta.rc.name=<NA> "
         "k8smeta.svc.name=(cart) k8smeta.pod.labels=(pod-template-hash:7c9d8f6b5,app:cart) "
-        f"{PART_OF}=webshop" + beyond("Deployment", "cart", "payments"),
+        f"{PART_OF}=webshop" + beyond("Deployment", "cart", "payments", image("cart")),
     ),
     line(
         "redis-server", 4377,
         "k8smeta.pod.name=redis-0 k8smeta.ns.name=shop k8smeta.deployment.name=<NA> "
         "k8smeta.rs.name=<NA> k8smeta.rc.name=<NA> k8smeta.svc.name=(redis) "
         "k8smeta.pod.labels=(statefulset.kubernetes.io/pod-name:redis-0,app:redis) "
-        f"{PART_OF}=webshop" + beyond("StatefulSet", "redis", "payments"),
+        f"{PART_OF}=webshop" + beyond("StatefulSet", "redis", "payments", image("redis")),
     ),
     line(
         "migrate", 4401,
         "k8smeta.pod.name=db-migrate-x7k2p k8smeta.ns.name=shop k8smeta.deployment.name=<NA> "
         "k8smeta.rs.name=<NA> k8smeta.rc.name=<NA> k8smeta.svc.name=<NA> "
         "k8smeta.pod.labels=(batch.kubernetes.io/job-name:db-migrate,app:db-migrate) "
-        f"{PART_OF}=webshop" + beyond("Job", "db-migrate", "<NA>"),
+        f"{PART_OF}=webshop" + beyond("Job", "db-migrate", "<NA>", image("db")),
     ),
     line(
         "nginx", 4455,
         "k8smeta.pod.name=legacy-nginx-h5d2c k8smeta.ns.name=default "
         "k8smeta.deployment.name=<NA> k8smeta.rs.name=<NA> k8smeta.rc.name=legacy-nginx "
         "k8smeta.svc.name=(legacy-nginx) k8smeta.pod.labels=(app:legacy-nginx) "
-        f"{PART_OF}=<NA>" + beyond("ReplicationController", "legacy-nginx", "<NA>"),
+        f"{PART_OF}=<NA>"
+        + beyond("ReplicationController", "legacy-nginx", "<NA>", image("legacy")),
     ),
     line(
         "kube-proxy", 4502,
@@ -80,7 +95,7 @@ EXPECTED = [
         "k8smeta.svc.name=<NA> "
         "k8smeta.pod.labels=(pod-template-generation:1,k8s-app:kube-proxy,"
         "controller-revision-hash:7d4f6c9b8) "
-        f"{PART_OF}=<NA>" + beyond("DaemonSet", "kube-proxy", "<NA>"),
+        f"{PART_OF}=<NA>" + beyond("DaemonSet", "kube-proxy", "<NA>", image("kube")),
     ),
     line(
         "report", 4533,
@@ -90,13 +105,15 @@ EXPECTED = [
         "k8smeta.pod.labels=(batch.kubernetes.io/job-name:nightly-report-29410560,"
         "batch.kubernetes.io/controller-uid:fafbb881-1e80-5b4e-94d0-0c5e2dd7be7e,"
         "app:nightly-report) "
-        f"{PART_OF}=webshop" + beyond("CronJob", "nightly-report", "analytics"),
+        f"{PART_OF}=webshop"
+        + beyond("CronJob", "nightly-report", "analytics", image("report", "2.3")),
     ),
     line(
         "sshd", 4617,
         "k8smeta.pod.name=<NA> k8smeta.ns.name=<NA> k8smeta.deployment.name=<NA> "
         "k8smeta.rs.name=<NA> k8smeta.rc.name=<NA> k8smeta.svc.name=<NA> "
-        f"k8smeta.pod.labels=<NA> {PART_OF}=<NA>" + beyond("<NA>", "<NA>", "<NA>", "<NA>", "<NA>"),
+        f"k8smeta.pod.labels=<NA> {PART_OF}=<NA>"
+        + beyond("<NA>", "<NA>", "<NA>", node="<NA>", zone="<NA>"),
     ),
 ]  # fmt: skip
 

@@ -3,12 +3,14 @@ subprocess, Falco-style rendering."""
 
 from __future__ import annotations
 
+import json
 import re
 import socket
 from pathlib import Path
 
 import pytest
 
+from k8smeta.demo import scenario
 from k8smeta.demo.cgroups import Layout, container_id, event_cgroups, host_path, pod_path
 from k8smeta.demo.cluster import Cluster
 from k8smeta.demo.collector_process import (
@@ -158,3 +160,22 @@ def test_start_collector_reports_a_bad_snapshot_with_its_log(tmp_path: Path) -> 
     bad.write_text("[]")
     with pytest.raises(CollectorError, match=r"exited with 2\n--- collector log ---\n.*bad.json"):
         start_collector([bad], timeout=10.0)
+
+
+def test_scenario_processes_run_in_the_pod_s_started_container(tmp_path: Path) -> None:
+    """The cgroups of a replayed process carry the runtime ID its pod's status lists."""
+    redis = CLUSTER.pod("shop", "redis-0")
+    assert [c[0] for c in redis.containers] == ["redis"]  # the init container is not running
+    entries = [
+        {"pid": 1, "proc": "redis-server", "pod": "shop/redis-0", "layout": "systemd-v2"},
+        {"pid": 2, "proc": "x", "pod": "shop/redis-0", "container": "redis", "qos": "guaranteed"},
+    ]
+    path = tmp_path / "scenario.json"
+    path.write_text(json.dumps(entries))
+    events = scenario.load(path, CLUSTER)
+    runtime_id = redis.containers[0][2]
+    assert [e.container for e in events] == [redis.containers[0]] * 2
+    assert all(runtime_id in e.cgroups[0] for e in events)
+    path.write_text(json.dumps([{**entries[0], "container": "init-config"}]))
+    with pytest.raises(scenario.ScenarioError, match="no started container 'init-config'"):
+        scenario.load(path, CLUSTER)

@@ -76,6 +76,10 @@ class FalcoHost(Protocol):
         """Overwrite the thread's `pod_uid` by hand (as a test may do through the table)."""
         ...
 
+    def container_id(self, tid: int) -> str | None:
+        """The thread's container ID field; None when the thread is not in the table."""
+        ...
+
     # -- events ------------------------------------------------------------------------
     def process_event(
         self, code: int, tid: int, res: int, cgroups: Sequence[str] | None = None

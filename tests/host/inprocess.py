@@ -1,11 +1,12 @@
 """`FalcoHost` over the pure core: an in-memory `threads` table with libsinsp's shape.
 
-The table holds per-thread `(subsystem, path)` cgroup pairs and a dynamic `pod_uid`
-string field ("" for every new thread), and meets the core's narrow host contract the way
-the ABI does over libsinsp's vtables: extraction gets the `pod_uid` the host read, a
-process event a `ThreadView` of its thread, capture open a `ThreadTable` to iterate. Log
-records the core emits on behalf of this host (routed with a context variable, as the ABI
-routes them per state) are kept when they pass the configured verbosity.
+The table holds per-thread `(subsystem, path)` cgroup pairs and the dynamic `pod_uid` and
+container ID string fields ("" for every new thread), and meets the core's narrow host
+contract the way the ABI does over libsinsp's vtables: extraction gets the `pod_uid` and
+container ID the host read, a process event a `ThreadView` of its thread, capture open a
+`ThreadTable` to iterate. Log records the core emits on behalf of this host (routed with
+a context variable, as the ABI routes them per state) are kept when they pass the
+configured verbosity.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ class FakeThread:
 
     cgroups: list[tuple[str, str]] = field(default_factory=list)
     pod_uid: str = ""
+    container_id: str = ""
 
 
 class _View:
@@ -64,6 +66,9 @@ class _View:
 
     def set_pod_uid(self, uid: str) -> None:
         self._thread.pod_uid = uid
+
+    def set_container_id(self, container_id: str) -> None:
+        self._thread.container_id = container_id
 
 
 class FakeThreadTable:
@@ -89,13 +94,15 @@ class FakeThreadTable:
     def extract(
         self, core: PluginCore, evtnum: int, tid: int, field_id: int, arg: str | None
     ) -> Extracted | None:
-        """What the ABI's extract_fields does per field: read the thread's `pod_uid` (none
-        for tid <= 0), then ask the core for the value, or tell it why there is no pod."""
-        uid = self.pod_uid(Tid(tid)) if tid > 0 else None
-        if not uid:
+        """What the ABI's extract_fields does per field: read the thread's `pod_uid` and
+        container ID (none for tid <= 0), then ask the core for the value, or tell it why
+        there is no pod."""
+        thread = self.threads.get(tid) if tid > 0 else None
+        uid = None if thread is None else thread.pod_uid
+        if thread is None or not uid:
             core.no_pod(evtnum, tid, uid is not None)
             return None
-        return core.extract(uid, evtnum, field_id, arg)
+        return core.extract(uid, evtnum, field_id, arg, thread.container_id)
 
 
 def resolve_field(field_name: str) -> tuple[int, str | None]:
@@ -210,6 +217,10 @@ class InProcessHost:
     def set_pod_uid(self, tid: int, uid: str) -> None:
         self._evtnum += 1
         self.table.threads[tid].pod_uid = uid
+
+    def container_id(self, tid: int) -> str | None:
+        thread = self.table.threads.get(tid)
+        return None if thread is None else thread.container_id
 
     # -- events ------------------------------------------------------------------------
     def process_event(

@@ -80,6 +80,11 @@ class SharedLibHost(Host):
     def set_pod_uid(self, tid: int, uid: str) -> None:
         self.write_field(tid, "pod_uid", uid)
 
+    def container_id(self, tid: int) -> str | None:
+        if tid not in self.owner.threads.threads:
+            return None
+        return self.read_field(tid, "k8smeta.container_id") or ""
+
     def parse_only(self, code: int, tid: int, res: int) -> bool:
         return self.parse_raw(events.process_event(code, tid, res, None))
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import hashlib
 from typing import Any
 
 Obj = dict[str, Any]
@@ -91,8 +92,14 @@ def pod(
         "kind": "Pod",
         "metadata": meta,
         "spec": _pod_spec(node),
-        "status": _pod_status(ip, node),
+        "status": _pod_status(ip, node, uid or name),
     }
+
+
+def container_id(pod: str, container: str) -> str:
+    """The runtime ID (64 hex digits) the stand-in gives `container` of pod `pod` (UID or
+    name): distinct per pod and container, stable across runs."""
+    return hashlib.sha256(f"{pod}/{container}".encode()).hexdigest()
 
 
 def _container(name: str) -> Obj:
@@ -139,7 +146,7 @@ def _pod_spec(node: str) -> Obj:
     return spec
 
 
-def _pod_status(ip: str, node: str) -> Obj:
+def _pod_status(ip: str, node: str, pod: str) -> Obj:
     status: Obj = {
         "phase": "Running" if node else "Pending",
         "qosClass": "Burstable",
@@ -155,7 +162,7 @@ def _pod_status(ip: str, node: str) -> Obj:
                 "started": True,
                 "image": f"registry.example.com/team/{n}:1.2.3",
                 "imageID": "registry.example.com/team/app@sha256:" + "0" * 64,
-                "containerID": "containerd://" + "f" * 64,
+                "containerID": "containerd://" + container_id(pod, n),
                 "state": {"running": {"startedAt": CREATED}},
             }
             for n in ("app", "sidecar")

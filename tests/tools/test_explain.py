@@ -10,6 +10,7 @@ from k8smeta.plugin.core.fields import FIELDS
 from k8smeta.plugin.feed import RESOURCE_KINDS
 from k8smeta.wire import metadata_pb2
 from tests.plugin.behaviour.cluster import CLUSTER, NODE, POD_CRON, POD_DS, POD_WEB
+from tests.plugin.behaviour.test_containers import APP, SIDECAR, detailed_web
 from tests.plugin.feed.collector_fakes import ScriptedCollector, play, serving
 
 SYNC = metadata_pb2.Event(reason="Sync")
@@ -43,7 +44,7 @@ def test_reports_the_pod_its_refs_and_every_field(capsys: pytest.CaptureFixture[
     assert f"  k8smeta.workload.name: {unknown} (metric extract_unknown_owner)" in lines
     assert "  k8smeta.ds.name: empty: the pod's refs name no DaemonSet" in lines
     fields = [line for line in lines if line.startswith("  k8smeta.")]
-    assert {line.split(" ")[2].split("[")[0].rstrip(":") for line in fields} == {
+    assert {line.split(" ")[2].split("[")[0].split("{")[0].rstrip(":") for line in fields} == {
         field.name for field in FIELDS
     }
 
@@ -85,3 +86,30 @@ def test_explain_needs_the_plugin_selector(
         main(["watch", "--node", NODE, "--explain", POD_DS, *flag])
     assert exited.value.code == 2
     assert "--explain uses the plugin's selector" in capsys.readouterr().err
+
+
+def test_containers_and_why_a_thread_gets_none(capsys: pytest.CaptureFixture[str]) -> None:
+    detailed = detailed_web()
+    events = [detailed if e.uid == POD_WEB else e for e in CLUSTER]
+    code, lines, _ = explain([*events, SYNC], POD_WEB, capsys)
+    assert code == 0
+    listed = lines[lines.index("fields:") - 1]
+    assert listed.startswith(f"containers: {APP[:12]} app (container), {SIDECAR[:12]} sidecar")
+    assert f"  k8smeta.container.name{{{APP[:12]}}} = app" in lines
+    assert f"  k8smeta.container.privileged{{{SIDECAR[:12]}}} = true" in lines
+    assert (
+        f"  k8smeta.container.privileged{{{APP[:12]}}}: empty: the pod spec sets no"
+        " privileged for it" in lines
+    )
+    assert "  k8smeta.pod.ips = (10.0.0.7,fd00::7)" in lines
+    # The same pod without details (the upstream collector, or no opt-in):
+    code, lines, _ = explain([*CLUSTER, SYNC], POD_WEB, capsys)
+    assert any(
+        line.startswith("  k8smeta.container.name: empty: the pod lists no container")
+        for line in lines
+    )
+    assert any("metric extract_unknown_container" in line for line in lines)
+    assert any(
+        line.startswith("  k8smeta.pod.qos: empty: the collector sent no details of this pod")
+        for line in lines
+    )

@@ -12,7 +12,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import NewType, Protocol
+from typing import NamedTuple, NewType, Protocol
 
 from k8smeta.wire import vocabulary
 
@@ -75,15 +75,51 @@ class ObjectMeta:
         return None
 
 
+class ContainerType(enum.StrEnum):
+    """Which list of the pod spec a container is in (`k8smeta.container.type`)."""
+
+    CONTAINER = "container"
+    INIT = "init"
+    EPHEMERAL = "ephemeral"
+
+
+class Container(NamedTuple):
+    """One container of a pod: from its spec entry and its status entry (by name). A named
+    tuple, not a dataclass: pods are decoded by the hundred thousand."""
+
+    type: ContainerType
+    name: str
+    image: str = ""
+    privileged: bool | None = None  # securityContext.privileged; None when unset
+    container_id: str = ""  # status: `<runtime>://<id>`; "" until the runtime started it
+    image_id: str = ""  # status: the resolved image, `...@sha256:...` on most runtimes
+
+
+class PodDetails(NamedTuple):
+    """What a pod's container and security-context fields need (served on request)."""
+
+    pod_ips: tuple[str, ...] = ()
+    service_account: str = ""
+    host_network: bool = False
+    host_pid: bool = False
+    qos_class: str = ""
+    containers: tuple[Container, ...] = ()
+
+
+NO_DETAILS = PodDetails()
+
+
 @dataclass(frozen=True, slots=True)
 class KubeObject:
-    """One trimmed object. `node_name`/`pod_ip` are for pods, `selector` for services."""
+    """One trimmed object. `node_name`/`pod_ip`/`details` are for pods, `selector` for
+    services."""
 
     kind: Kind
     meta: ObjectMeta
     node_name: str = ""
     pod_ip: str = ""
     selector: Mapping[str, str] | None = None
+    details: PodDetails = NO_DETAILS
 
     @property
     def uid(self) -> Uid:
@@ -102,6 +138,7 @@ class KubeObject:
             and self.node_name == other.node_name
             and self.pod_ip == other.pod_ip
             and self.selector == other.selector
+            and self.details == other.details
             and _meta_without_version(self.meta) == _meta_without_version(other.meta)
         )
 

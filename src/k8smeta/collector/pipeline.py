@@ -120,6 +120,8 @@ class Pipeline:
             return Change(ChangeType.DELETED, obj)
         if fitted.action is Oversize.ENTRIES_TRIMMED:
             message = "object over the size limits, served without what does not fit"
+        elif fitted.action is Oversize.DETAILS_DROPPED:
+            message = "object too large to serve, served without its details"
         elif fitted.action is Oversize.ANNOTATIONS_DROPPED:
             message = "object too large to serve, served without annotations"
         else:

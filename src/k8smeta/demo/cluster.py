@@ -43,6 +43,7 @@ class Resource:
     owner: tuple[str, str] | None  # (kind, uid) of the controller ownerReference
     node: str  # pods only; "" when unscheduled
     selector: Mapping[str, str]  # services only
+    containers: tuple[tuple[str, str, str], ...] = ()  # pods: (name, image, runtime ID)
 
 
 def _controller(metadata: Mapping[str, Any]) -> tuple[str, str] | None:
@@ -50,6 +51,17 @@ def _controller(metadata: Mapping[str, Any]) -> tuple[str, str] | None:
         if ref.get("controller"):
             return str(ref["kind"]), str(ref["uid"])
     return None
+
+
+def _containers(spec: Mapping[str, Any], status: Mapping[str, Any]) -> tuple[Any, ...]:
+    """(name, image, runtime ID without `<runtime>://`) of the pod's started containers."""
+    images = {c["name"]: str(c.get("image", "")) for c in spec.get("containers") or ()}
+    found = []
+    for entry in status.get("containerStatuses") or ():
+        cid = str(entry.get("containerID", "")).partition("://")[2]
+        if cid:
+            found.append((str(entry["name"]), images.get(entry["name"], ""), cid))
+    return tuple(found)
 
 
 def _resource(item: Mapping[str, Any]) -> Resource:
@@ -65,6 +77,7 @@ def _resource(item: Mapping[str, Any]) -> Resource:
         owner=_controller(metadata),
         node=str(spec.get("nodeName") or "") if kind == vocabulary.POD else "",
         selector=dict(spec.get("selector") or {}) if kind == vocabulary.SERVICE else {},
+        containers=_containers(spec, item.get("status") or {}) if kind == vocabulary.POD else (),
     )
 
 

@@ -27,6 +27,8 @@ OUTPUT_FIELDS = (
     "k8smeta.node.name",
     "k8smeta.node.label[topology.kubernetes.io/zone]",
     f"k8smeta.pod.annotation[{DEMO_ANNOTATION}]",
+    "k8smeta.container.name",
+    "k8smeta.container.image",
 )
 NO_VALUE = "<NA>"
 

@@ -1,7 +1,8 @@
 """The demo's run: collector up, plugin synced for one node, events replayed, all shut down.
 
 Every wait is bounded; any failure (collector not ready, sync not complete, a pod event whose
-`k8smeta.pod.name` is not its pod's, a collector exit code other than 0) makes `run` return 1.
+`k8smeta.pod.name` is not its pod's or whose `k8smeta.container.name` is not its container's,
+a collector exit code other than 0) makes `run` return 1.
 """
 
 from __future__ import annotations
@@ -188,4 +189,10 @@ def _replay(host: PluginHost, event: scenario.ProcessEvent) -> str:
     wanted = None if event.pod is None else [event.pod.name]
     if pod_name != wanted:
         raise DemoError(f"pid {event.pid}: k8smeta.pod.name is {pod_name}, expected {wanted}")
+    container = next(f.values for f in fields if f.name == "k8smeta.container.name")
+    wanted = None if event.container is None else [event.container[0]]
+    if container != wanted:
+        raise DemoError(
+            f"pid {event.pid}: k8smeta.container.name is {container}, expected {wanted}"
+        )
     return falco_line(time.time_ns(), event.proc_name, event.pid, fields)

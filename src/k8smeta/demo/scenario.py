@@ -1,8 +1,10 @@
 """The process events the demo replays: a scenario file resolved against the cluster.
 
 A scenario is a JSON list of processes; each names its pod (`namespace/name`, or null for a
-host process), the cgroup layout of its node, the pod's QoS class and the process name.
-Resolution turns each into the `cgroups` parameter of an execve event.
+host process), the cgroup layout of its node, the pod's QoS class and the process name,
+and optionally its container (default: the pod's first started one). Resolution turns each
+into the `cgroups` parameter of an execve event, with the container's runtime ID from the
+pod's status.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ class ProcessEvent:
     cgroups: tuple[str, ...]
     pod: Resource | None
     layout: Layout
+    container: tuple[str, str, str] | None = None  # (name, image, runtime ID) when known
 
 
 def _layout(text: str) -> Layout:
@@ -58,8 +61,21 @@ def _resolve(entry: Mapping[str, Any], cluster: Cluster) -> ProcessEvent:
     qos = str(entry.get("qos", "besteffort"))
     if qos not in QOS_CLASSES:
         raise ScenarioError(f"unknown QoS class {qos!r} for {pod_ref}")
-    path = pod_path(layout, qos, pod.uid, container_id(f"{pod.uid}/{proc_name}"))
-    return ProcessEvent(pid, proc_name, tuple(event_cgroups(layout, path)), pod, layout)
+    container = _container(pod, entry.get("container"))
+    cid = container[2] if container else container_id(f"{pod.uid}/{proc_name}")
+    path = pod_path(layout, qos, pod.uid, cid)
+    cgroups = tuple(event_cgroups(layout, path))
+    return ProcessEvent(pid, proc_name, cgroups, pod, layout, container)
+
+
+def _container(pod: Resource, name: object) -> tuple[str, str, str] | None:
+    """The pod's started container `name` (None: its first), or None when it has none."""
+    if name is None:
+        return pod.containers[0] if pod.containers else None
+    for container in pod.containers:
+        if container[0] == name:
+            return container
+    raise ScenarioError(f"pod {pod.namespace}/{pod.name} has no started container {name!r}")
 
 
 #: The keys of a scenario entry and the JSON types each may have (None: JSON null).
@@ -70,6 +86,7 @@ _ENTRY_KEYS: dict[str, tuple[type, ...]] = {
     "layout": (str,),
     "qos": (str,),
     "unit": (str,),
+    "container": (str,),
 }
 _REQUIRED = ("pid", "proc")
 _JSON_NAMES = {dict: "an object", list: "a list", str: "a string", int: "a number",

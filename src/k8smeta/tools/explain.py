@@ -18,7 +18,7 @@ from k8smeta.plugin.core.kinds import KIND_SPECS
 from k8smeta.plugin.core.payload import Payload, decode_payload
 from k8smeta.plugin.core.store import Store
 from k8smeta.plugin.feed import event_payload
-from k8smeta.tools.explain_fields import field_lines
+from k8smeta.tools.explain_fields import NO_CONTAINERS, container_names, field_lines
 from k8smeta.tools.watch_call import Ending, Outcome, WatchOptions, watch_events
 from k8smeta.wire.vocabulary import POD, SYNC
 
@@ -128,6 +128,12 @@ def report(snapshot: Snapshot, options: WatchOptions, pod_uid: str) -> list[str]
     lines.append(
         f"Node {options.node!r}: "
         + ("MISSING (not sent)" if node is None else f"present, uid {node.key}")
+    )
+    containers = container_names(pod)
+    lines.append(
+        "containers: " + ", ".join(containers)
+        if containers
+        else f"containers: none with a container ID: {NO_CONTAINERS}"
     )
     lines.append("fields:")
     lines.extend(f"  {line}" for line in field_lines(store, pod))

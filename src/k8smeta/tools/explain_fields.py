@@ -3,11 +3,14 @@
 Values come from the fields' own look-ups (`FIELDS`), so they are what the plugin would
 extract; only the reasons are worded here, from the pod's refs and the store, those of the
 owner families from the kind registry (`kinds.KIND_SPECS`). A field that takes a key is
-shown for every key its resource has (`X.labels`; the pod's annotations).
+shown for every key its resource has (`X.labels`; the pod's annotations). The container
+fields are shown for every container the pod lists (`name{id}`): a thread gets the values
+of the container its cgroups name.
 """
 
 from __future__ import annotations
 
+from k8smeta.plugin.core.container_records import NO_CONTEXT, ContainerRecord
 from k8smeta.plugin.core.fields import FIELD_IDS, FIELDS, Arg, Field
 from k8smeta.plugin.core.kinds import KIND_SPECS, Family
 from k8smeta.plugin.core.lookups import Result
@@ -31,7 +34,19 @@ _POD_REASONS = {
     "ip": "the pod's status has no podIP",
     "annotation": "the collector forwarded no annotation of this pod (its --pod-annotations"
     " flag; the plugin keeps only its podAnnotations keys)",
+    "ips": "the pod's status has no podIPs",
+    "serviceaccount": "the pod's spec has no serviceAccountName",
+    "qos": "the pod's status has no qosClass",
 }
+NO_DETAILS = (
+    "the collector sent no details of this pod (ours sends them to the k8smeta/pod-details"
+    " opt-in the plugin asks for; the upstream collector never does)"
+)
+NO_CONTAINERS = (
+    "the pod lists no container with a containerID (not started yet, or no details sent):"
+    " a thread of it gets no value (metric extract_unknown_container; a thread whose cgroups"
+    " name no container: extract_no_container_id)"
+)
 
 
 def _render(field: Field, value: Extracted) -> str:
@@ -86,7 +101,16 @@ def why_empty(store: Store, pod: Record, field: Field, result: Result) -> str:
         if not pod.service_uids:
             return "the pod's refs name no Service"
         return f"the collector sent none of the pod's Services, or they have no {attribute}"
+    if field.name in _CONTEXT_FIELDS and pod.context is NO_CONTEXT:
+        return NO_DETAILS
+    if family_prefix == "container":
+        return f"the pod spec sets no {'.'.join(field.name.split('.')[2:])} for it"
     return _POD_REASONS.get(attribute, "no value")
+
+
+_CONTEXT_FIELDS = frozenset(
+    f"k8smeta.pod.{name}" for name in ("ips", "serviceaccount", "hostnetwork", "hostpid", "qos")
+)
 
 
 def _keys(store: Store, pod: Record, field: Field) -> tuple[list[str], str]:
@@ -109,10 +133,40 @@ def _line(store: Store, pod: Record, field: Field, arg: str | None) -> str:
     return f"{name}: empty: {why_empty(store, pod, field, result)}"
 
 
+def _container_lines(store: Store, pod: Record, field: Field) -> list[str]:
+    lookup = field.of_container
+    assert lookup is not None
+    if not pod.containers:
+        return [f"{field.name}: empty: {NO_CONTAINERS}"]
+    lines: list[str] = []
+    for container_id, container in pod.containers.items():
+        name = f"{field.name}{{{container_id[:12]}}}"
+        value = lookup(container)
+        if isinstance(value, Extracted):
+            lines.append(f"{name} = {_render(field, value)}")
+        else:
+            lines.append(f"{name}: empty: {why_empty(store, pod, field, value)}")
+    return lines
+
+
+def container_names(pod: Record) -> list[str]:
+    """`<12-digit id> <name> (<type>)` of every container the pod lists with an ID."""
+    return [_describe(cid, c) for cid, c in pod.containers.items()]
+
+
+def _describe(container_id: str, container: ContainerRecord) -> str:
+    name = container.info.name or "?"
+    return f"{container_id[:12]} {name} ({container.info.type})"
+
+
 def field_lines(store: Store, pod: Record) -> list[str]:
-    """One line per field (per key for the fields that take one)."""
+    """One line per field (per key for the fields that take one, per container for the
+    container fields)."""
     lines: list[str] = []
     for field in FIELDS:
+        if field.of_container is not None:
+            lines.extend(_container_lines(store, pod, field))
+            continue
         if field.arg is not Arg.KEY:
             lines.append(_line(store, pod, field, None))
             continue

@@ -37,11 +37,21 @@ def string_fits(value: str) -> bool:
     return not any(text in value for text in FORBIDDEN_TEXT)
 
 
-def payload_bytes(uid: str, kind: str, meta: str, status: str | None, refs: Refs | None) -> int:
+def payload_bytes(
+    uid: str,
+    kind: str,
+    meta: str,
+    status: str | None,
+    refs: Refs | None,
+    *,
+    spec: str | None = None,
+) -> int:
     """The size of the payload a Create or Update of this content becomes in the plugin:
-    the event's compact protobuf-JSON form (`reason`, `uid`, `kind`, `meta`, `status`,
-    `refs`), as `google.protobuf.json_format` maps it."""
+    the event's compact protobuf-JSON form (`reason`, `uid`, `kind`, `meta`, `spec` (a
+    pod's details), `status`, `refs`), as `google.protobuf.json_format` maps it."""
     event: dict[str, object] = {"reason": UPDATE, "uid": uid, "kind": kind, "meta": meta}
+    if spec is not None:
+        event["spec"] = spec
     if status is not None:
         event["status"] = status
     if refs is not None:

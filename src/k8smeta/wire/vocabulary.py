@@ -11,6 +11,8 @@ modules import no generated code and neither program"; docs/adr/0013).
   `k8smeta.plugin.core.kinds` for the rest).
 - `REASONS`: the `Event.reason` values.
 - `SYNC_KEY`: the Selector key asking the collector for `Sync` markers (upstream ignores it).
+- `DETAILS_KEY`: the Selector key asking the collector for pods with their containers and
+  security context (`spec`, more `status`; upstream ignores it).
 """
 
 from __future__ import annotations
@@ -50,3 +52,4 @@ SYNC: Final = "Sync"
 REASONS: frozenset[str] = frozenset((CREATE, UPDATE, DELETE, SYNC))
 
 SYNC_KEY: Final = "k8smeta/sync"
+DETAILS_KEY: Final = "k8smeta/pod-details"

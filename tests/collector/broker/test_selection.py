@@ -35,3 +35,19 @@ def test_parse_selection(
     assert selection.sync is sync
     assert selection.unknown_keys == unknown
     assert selection.wants_objects is wants
+
+
+@pytest.mark.parametrize(
+    ("keys", "details"),
+    [
+        ({"Pod": "true", "k8smeta/pod-details": "true"}, True),
+        ({"Pod": "true", "k8smeta/pod-details": "false"}, False),
+        ({"Pod": "true", "k8smeta/pod-details": "yes"}, False),
+        ({"Pod": "true"}, False),
+    ],
+)
+def test_the_pod_details_opt_in(keys: dict[str, str], details: bool) -> None:
+    selection = parse_selection("n", keys)
+    assert selection.details is details
+    assert selection.unknown_keys == ()  # the opt-in key is known whatever its value
+    assert selection.kinds == {Kind.POD}

@@ -9,7 +9,16 @@ import pytest
 
 from k8smeta.collector.kube.errors import TrimError
 from k8smeta.collector.kube.trim import resource_version, trim, uid_of
-from k8smeta.collector.model import Kind, KubeObject, ObjectMeta, OwnerReference, Uid
+from k8smeta.collector.model import (
+    Container,
+    ContainerType,
+    Kind,
+    KubeObject,
+    ObjectMeta,
+    OwnerReference,
+    PodDetails,
+    Uid,
+)
 from tests.kubeapi import objects
 
 UID = "5eaeeca9-2277-460b-a4bf-5a0783f6d49f"
@@ -50,6 +59,22 @@ EXPECTED_POD = KubeObject(
     ),
     node_name="node-1",
     pod_ip="10.16.1.2",
+    details=PodDetails(
+        pod_ips=("10.16.1.2",),
+        service_account="default",
+        qos_class="Burstable",
+        containers=tuple(
+            Container(
+                ContainerType.CONTAINER,
+                name,
+                f"registry.example.com/team/{name}:1.2.3",
+                None,
+                "containerd://" + objects.container_id(UID, name),
+                "registry.example.com/team/app@sha256:" + "0" * 64,
+            )
+            for name in ("app", "sidecar")
+        ),
+    ),
 )
 
 

@@ -12,6 +12,8 @@
 #define F_POD ((ss_plugin_table_field_t*)2)
 #define F_SECOND ((ss_plugin_table_field_t*)3)
 #define F_FIRST ((ss_plugin_table_field_t*)4)
+#define F_CONTAINER ((ss_plugin_table_field_t*)5)
+#define FS_CONTAINER_FIELD "k8smeta.container_id"
 
 int fs_api_minor = 12;   /* the host generation: plugin API 3.<minor> */
 int fs_claims_cgroups = 0;   /* a lying host: lists the cgroups sub-table before 3.9 */
@@ -116,6 +118,8 @@ static ss_plugin_table_field_t* fs_get_field(ss_plugin_table_t* t, const char* n
         return F_CGROUPS;
     if (table->kind == 1 && strcmp(name, "pod_uid") == 0 && type == SS_PLUGIN_ST_STRING_)
         return F_POD;
+    if (table->kind == 1 && strcmp(name, FS_CONTAINER_FIELD) == 0 && type == SS_PLUGIN_ST_STRING_)
+        return F_CONTAINER;
     if (table->kind == 2 && strcmp(name, "second") == 0 && type == SS_PLUGIN_ST_STRING_)
         return F_SECOND;
     if (table->kind == 2 && strcmp(name, "first") == 0 && type == SS_PLUGIN_ST_STRING_)
@@ -130,6 +134,8 @@ static ss_plugin_table_field_t* fs_add_field(ss_plugin_table_t* t, const char* n
         if (fs_current_owner) fs_current_owner->pod_uid_added = 1;
         return F_POD;
     }
+    if (table->kind == 1 && strcmp(name, FS_CONTAINER_FIELD) == 0 && type == SS_PLUGIN_ST_STRING_)
+        return F_CONTAINER;
     fs_error("dynamic fields of this type are not supported");
     return NULL;
 }
@@ -163,6 +169,7 @@ static ss_plugin_rc fs_read(ss_plugin_table_t* t, ss_plugin_table_entry_t* e,
     (void)t;
     if (f == F_CGROUPS) out->table = &((fs_thread*)e)->cgroups_table;
     else if (f == F_POD) out->str = ((fs_thread*)e)->pod_uid;
+    else if (f == F_CONTAINER) out->str = ((fs_thread*)e)->container_id;
     else if (f == F_SECOND) out->str = ((fs_cgroup*)e)->second;
     else if (f == F_FIRST) out->str = ((fs_cgroup*)e)->first;
     else {
@@ -225,11 +232,12 @@ static ss_plugin_table_entry_t* fs_add_entry(ss_plugin_table_t* t, const ss_plug
 static ss_plugin_rc fs_write(ss_plugin_table_t* t, ss_plugin_table_entry_t* e,
                              const ss_plugin_table_field_t* f, const ss_plugin_state_data* in) {
     (void)t;
-    if (f != F_POD) {
+    if (f != F_POD && f != F_CONTAINER) {
         fs_error("field is read-only");
         return 1;
     }
-    snprintf(((fs_thread*)e)->pod_uid, FS_STR, "%s", in->str ? in->str : "");
+    fs_thread* th = e;
+    snprintf(f == F_POD ? th->pod_uid : th->container_id, FS_STR, "%s", in->str ? in->str : "");
     return 0;
 }
 

@@ -50,6 +50,7 @@ struct fs_thread {
     fs_cgroup cgroups[FS_MAX_CGROUPS];
     fs_table cgroups_table;
     char pod_uid[FS_STR];
+    char container_id[FS_STR];
 };
 
 typedef struct {

@@ -199,4 +199,6 @@ def test_absence_counters(host: FalcoHost, verbosity: str) -> None:
         "extract_no_pod_uid": 6,
         "extract_unknown_pod": 6,
         "extract_unknown_owner": 3,
+        "extract_no_container_id": 0,
+        "extract_unknown_container": 0,
     }

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
 
-from k8smeta.plugin.core.cgroup import pod_uid_from_cgroup
+from k8smeta.plugin.core.cgroup import (
+    container_id_from_cgroup,
+    ids_from_cgroup,
+    pod_uid_from_cgroup,
+)
+from tests.plugin.core.cgroup_paths import cgroup_paths, reference_container_id
 
 CID = "691e0ffb65010b2b611f3a15b7f76c48466192e673e156f38bd2f8e25acd6bbc"
 
@@ -70,3 +76,56 @@ CID = "691e0ffb65010b2b611f3a15b7f76c48466192e673e156f38bd2f8e25acd6bbc"
 )
 def test_pod_uid_from_cgroup(path: str, expected: str) -> None:
     assert pod_uid_from_cgroup(path) == expected
+
+
+UID = "05869489-8c7f-45dc-9abd-1b1620787bb1"
+UID_ = UID.replace("-", "_")
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        pytest.param(
+            f"/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod{UID_}.slice/"
+            f"cri-containerd-{CID}.scope",
+            CID,
+            id="containerd-systemd",
+        ),
+        pytest.param(f"/kubepods/besteffort/pod{UID}/{CID}", CID, id="containerd-cgroupfs"),
+        pytest.param(
+            f"/kubepods.slice/kubepods-pod{UID_}.slice/crio-{CID}.scope", CID, id="crio-systemd"
+        ),
+        pytest.param(f"/kubepods/pod{UID}/crio-{CID}", CID, id="crio-cgroupfs"),
+        pytest.param(
+            f"/kubepods.slice/kubepods-pod{UID_}.slice/crio-conmon-{CID}.scope",
+            "",
+            id="crio-conmon-excluded",
+        ),
+        pytest.param(
+            f"/kubepods.slice/kubepods-pod{UID_}.slice/docker-{CID}.scope", CID, id="docker-systemd"
+        ),
+        pytest.param(f"/docker/{CID}", CID, id="docker-plain"),
+        pytest.param(f"/kubepods/burstable/pod{UID}/{CID}/init", CID, id="nested-sub-cgroup"),
+        pytest.param(f"/kubepods/burstable/pod{UID}", "", id="pod-level"),
+        pytest.param(f"/kubepods/burstable/pod{UID}/{CID[:-1]}", "", id="63-digits"),
+        pytest.param(f"/kubepods/burstable/pod{UID}/{CID.upper()}", "", id="uppercase"),
+        pytest.param(f"/kubepods/burstable/{CID}", "", id="bare-id-outside-pod-dir"),
+        pytest.param(f"/system.slice/containerd-{CID}.scope", "", id="unknown-prefix"),
+        pytest.param("/user.slice/user-1000.slice/session-2.scope", "", id="host-process"),
+        pytest.param("", "", id="empty"),
+    ],
+)
+def test_container_id_from_cgroup(path: str, expected: str) -> None:
+    assert container_id_from_cgroup(path) == expected
+
+
+def test_ids_need_a_pod_uid() -> None:
+    assert ids_from_cgroup(f"/docker/{CID}") == ("", "")
+    assert ids_from_cgroup(f"/kubepods/pod{UID}/{CID}") == (UID, CID)
+    assert ids_from_cgroup(f"/kubepods/pod{UID}") == (UID, "")
+
+
+@settings(max_examples=1500, deadline=None)
+@given(cgroup_paths)
+def test_container_id_matches_the_reference(path: str) -> None:
+    assert container_id_from_cgroup(path) == reference_container_id(path)

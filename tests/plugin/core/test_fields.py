@@ -23,6 +23,21 @@ NEW_FIELDS = [
     "k8smeta.workload.kind",
     "k8smeta.workload.name",
     "k8smeta.pod.annotation",
+    *(
+        f"k8smeta.container.{part}"
+        for part in (
+            "id",
+            "full_id",
+            "name",
+            "image",
+            "image.repository",
+            "image.tag",
+            "image.digest",
+            "type",
+            "privileged",
+        )
+    ),
+    *(f"k8smeta.pod.{part}" for part in ("ips", "serviceaccount", "hostnetwork", "hostpid", "qos")),
 ]
 
 
@@ -72,6 +87,7 @@ def test_key_fields_are_the_label_fields() -> None:
 def test_list_fields() -> None:
     lists = {f.name for f in FIELDS if f.is_list}
     assert lists == {
+        "k8smeta.pod.ips",
         "k8smeta.pod.labels",
         "k8smeta.ns.labels",
         "k8smeta.deployment.labels",

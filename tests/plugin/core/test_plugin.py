@@ -41,6 +41,9 @@ class BrokenView:
     def set_pod_uid(self, uid: str) -> None:
         raise AssertionError("unreachable")
 
+    def set_container_id(self, container_id: str) -> None:
+        raise AssertionError("unreachable")
+
 
 @pytest.fixture
 def core() -> PluginCore:
@@ -191,8 +194,10 @@ def test_metric_values_shape(core: PluginCore) -> None:
         "extract_no_pod_uid",
         "extract_unknown_pod",
         "extract_unknown_owner",
+        "extract_no_container_id",
+        "extract_unknown_container",
     ]
-    assert [monotonic for _, monotonic, _ in values] == [False] * 11 + [True] * 8
+    assert [monotonic for _, monotonic, _ in values] == [False] * 11 + [True] * 10
     assert {n: v for n, _, v in values}["reconnects"] == 2
 
 

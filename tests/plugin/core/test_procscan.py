@@ -7,11 +7,19 @@ from pathlib import Path
 
 import pytest
 
-from k8smeta.plugin.core.procscan import pod_uid_of_cgroup_file, scan_pod_uids
+from k8smeta.plugin.core.procscan import (
+    ids_of_cgroup_file,
+    pod_uid_of_cgroup_file,
+    scan_pod_uids,
+)
 
 UID = "05869489-8c7f-45dc-9abd-1b1620787bb1"
 V1 = f"12:cpuset:/kubepods/besteffort/pod{UID}/691e0ffb\n11:memory:/kubepods/besteffort\n"
-V2 = "0::/kubepods.slice/kubepods-besteffort-pod0f90f31c_ebeb_4192_a2b0_92e076c43817.slice/x\n"
+CID = "691e0ffb65010b2b611f3a15b7f76c48466192e673e156f38bd2f8e25acd6bbc"
+V2 = (
+    "0::/kubepods.slice/kubepods-besteffort-pod0f90f31c_ebeb_4192_a2b0_92e076c43817.slice/"
+    f"cri-containerd-{CID}.scope\n"
+)
 
 
 def _thread(root: Path, pid: int, tid: int, text: str) -> None:
@@ -34,6 +42,11 @@ def test_cgroup_file_lines(text: str, uid: str) -> None:
     assert pod_uid_of_cgroup_file(text) == uid
 
 
+def test_the_container_id_comes_from_the_pod_uid_line() -> None:
+    text = f"2:cpu:/docker/{CID}\n1:memory:/kubepods/pod{UID}/{CID}\n"
+    assert ids_of_cgroup_file(text) == (UID, CID)
+
+
 def test_scan_finds_every_thread_of_pods(tmp_path: Path) -> None:
     _thread(tmp_path, 10, 10, V1)
     _thread(tmp_path, 10, 11, V1)
@@ -42,9 +55,9 @@ def test_scan_finds_every_thread_of_pods(tmp_path: Path) -> None:
     (tmp_path / "proc" / "self").mkdir()  # not numeric: skipped
     (tmp_path / "proc" / "40").mkdir()  # no task directory
     assert scan_pod_uids(str(tmp_path)) == {
-        10: UID,
-        11: UID,
-        20: "0f90f31c-ebeb-4192-a2b0-92e076c43817",
+        10: (UID, ""),
+        11: (UID, ""),
+        20: ("0f90f31c-ebeb-4192-a2b0-92e076c43817", CID),
     }
 
 
@@ -73,4 +86,4 @@ def test_threads_vanishing_during_the_scan_are_skipped(
         return real_scandir(path)
 
     monkeypatch.setattr(os, "scandir", vanishing)
-    assert scan_pod_uids(str(tmp_path)) == {1: UID}
+    assert scan_pod_uids(str(tmp_path)) == {1: (UID, "")}

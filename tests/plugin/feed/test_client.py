@@ -41,6 +41,7 @@ EXPECTED_KINDS = {
     "CronJob": "true",
     "Node": "true",
     "k8smeta/sync": "true",
+    "k8smeta/pod-details": "true",
 }
 
 

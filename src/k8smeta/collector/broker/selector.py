@@ -6,8 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from k8smeta.collector.model import Kind, NodeName
-from k8smeta.wire.vocabulary import SYNC_KEY
+from k8smeta.wire.vocabulary import DETAILS_KEY, SYNC_KEY
 
+#: The opt-in keys (value "true"): Sync markers, pods with their details.
+_OPT_INS = frozenset((SYNC_KEY, DETAILS_KEY))
 # Upstream k8smeta <= 0.4.1 asks for "ReplicaController"; we serve it RCs.
 _ALIASES = {"ReplicaController": Kind.REPLICATION_CONTROLLER}
 _KINDS = {kind.value: kind for kind in Kind}
@@ -15,12 +17,14 @@ _KINDS = {kind.value: kind for kind in Kind}
 
 @dataclass(frozen=True, slots=True)
 class Selection:
-    """The node, the selected kinds, the Sync opt-in, and the keys that were ignored."""
+    """The node, the selected kinds, the Sync and pod-details opt-ins, and the keys that
+    were ignored."""
 
     node: NodeName
     kinds: frozenset[Kind]
     sync: bool
     unknown_keys: tuple[str, ...] = ()
+    details: bool = False
 
     @property
     def wants_objects(self) -> bool:
@@ -29,14 +33,16 @@ class Selection:
 
 
 def parse_selection(node_name: str, resource_kinds: Mapping[str, str]) -> Selection:
-    """Kind keys select (values ignored); `k8smeta/sync: "true"` opts in to `Sync`."""
+    """Kind keys select (values ignored); `k8smeta/sync: "true"` opts in to `Sync`,
+    `k8smeta/pod-details: "true"` to pods with their details."""
     kinds: set[Kind] = set()
     unknown: list[str] = []
     for key in sorted(resource_kinds):
         kind = _KINDS.get(key) or _ALIASES.get(key)
         if kind is not None:
             kinds.add(kind)
-        elif key != SYNC_KEY:
+        elif key not in _OPT_INS:
             unknown.append(key)
     sync = resource_kinds.get(SYNC_KEY) == "true"
-    return Selection(NodeName(node_name), frozenset(kinds), sync, tuple(unknown))
+    details = resource_kinds.get(DETAILS_KEY) == "true"
+    return Selection(NodeName(node_name), frozenset(kinds), sync, tuple(unknown), details)

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from k8smeta.collector.broker.selector import Selection
-from k8smeta.collector.views import WireEvent
+from k8smeta.collector.views import Audience, WireEvent
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +60,8 @@ class Subscription:
         self._append(events)
 
     def offer(self, events: Iterable[WireEvent]) -> bool:
-        """Queue live events of the selected kinds; False if the subscriber was too slow."""
+        """Queue live events of the selected kinds and this subscriber's audience; False if
+        the subscriber was too slow."""
         if self._end is not None:
             return True
         if self._bounds and self._pushed - self._bounds[0] > self._max_live:
@@ -71,10 +72,11 @@ class Subscription:
 
     def _append(self, events: Iterable[WireEvent]) -> None:
         kinds = self.selection.kinds
+        other = Audience.PLAIN if self.selection.details else Audience.DETAILED
         queue = self._events
         before = len(queue)
         for event in events:
-            if event.kind is None or event.kind in kinds:
+            if (event.kind is None or event.kind in kinds) and event.audience is not other:
                 queue.append(event)
         added = len(queue) - before
         if added:

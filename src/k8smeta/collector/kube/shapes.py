@@ -26,6 +26,12 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 import msgspec
 
+from k8smeta.collector.kube.containers import (
+    ContainerShape,
+    ContainerStatusShape,
+    PodIPShape,
+    typed_details,
+)
 from k8smeta.collector.kube.errors import TrimError
 from k8smeta.collector.kube.trim import log_unkept_annotation
 from k8smeta.collector.model import Kind, KubeObject, ObjectMeta, OwnerReference, Uid
@@ -137,22 +143,40 @@ def _kept_values(
 
 class PodSpecShape(msgspec.Struct, gc=False, rename="camel"):
     node_name: str | None = None
+    service_account_name: str | None = None
+    host_network: bool | None = None
+    host_pid: bool | None = msgspec.field(default=None, name="hostPID")
+    containers: list[ContainerShape] | None = None
+    init_containers: list[ContainerShape] | None = None
+    ephemeral_containers: list[ContainerShape] | None = None
 
 
-class PodStatusShape(msgspec.Struct, gc=False):
+class PodStatusShape(msgspec.Struct, gc=False, rename="camel"):
     pod_ip: str | None = msgspec.field(default=None, name="podIP")
+    pod_ips: list[PodIPShape] | None = msgspec.field(default=None, name="podIPs")
+    qos_class: str | None = None
+    container_statuses: list[ContainerStatusShape] | None = None
+    init_container_statuses: list[ContainerStatusShape] | None = None
+    ephemeral_container_statuses: list[ContainerStatusShape] | None = None
 
 
 class PodShape(ObjectShape):
-    """A pod: its node (`spec.nodeName`) and IP (`status.podIP`) too."""
+    """A pod: its node (`spec.nodeName`), IP (`status.podIP`) and details (`containers`)."""
 
     spec: PodSpecShape | None = None
     status: PodStatusShape | None = None
 
     def trimmed(self, kind: Kind) -> KubeObject:
-        node = None if self.spec is None else self.spec.node_name
-        ip = None if self.status is None else self.status.pod_ip
-        return KubeObject(kind, self.trimmed_meta(), sys.intern(node or ""), ip or "")
+        spec, status = self.spec, self.status
+        node = None if spec is None else spec.node_name
+        ip = None if status is None else status.pod_ip
+        return KubeObject(
+            kind,
+            self.trimmed_meta(),
+            sys.intern(node or ""),
+            ip or "",
+            details=typed_details(spec, status),
+        )
 
 
 class _AnnotatedPodShape(PodShape):

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
+from k8smeta.collector.kube.containers import dict_details
 from k8smeta.collector.kube.errors import TrimError
 from k8smeta.collector.model import Kind, KubeObject, ObjectMeta, OwnerReference, Uid
 
@@ -28,19 +29,22 @@ def log_unkept_annotation(meta: ObjectMeta, key: str) -> None:
 
 def trim(kind: Kind, raw: object, pod_annotations: frozenset[str] = frozenset()) -> KubeObject:
     """Keep name, generateName, namespace, uid, labels, ownerReferences, resourceVersion,
-    plus `spec.nodeName`/`status.podIP` for pods and `spec.selector` for services, and the
-    annotations of a pod whose keys are in `pod_annotations`."""
+    plus `spec.nodeName`, `status.podIP` and the details (`containers`) for pods and
+    `spec.selector` for services, and the annotations of a pod whose keys are in
+    `pod_annotations`."""
     if not isinstance(raw, dict):
         raise TrimError(f"{kind} object is {type(raw).__name__}, not an object")
     meta = trim_meta(raw.get("metadata"))
     if kind is Kind.POD:
         if pod_annotations:
             meta = _with_annotations(meta, raw["metadata"], pod_annotations)
+        spec, status = _section(raw, "spec"), _section(raw, "status")
         return KubeObject(
             kind,
             meta,
-            node_name=sys.intern(_str(_section(raw, "spec").get("nodeName"), "spec.nodeName")),
-            pod_ip=_str(_section(raw, "status").get("podIP"), "status.podIP"),
+            node_name=sys.intern(_str(spec.get("nodeName"), "spec.nodeName")),
+            pod_ip=_str(status.get("podIP"), "status.podIP"),
+            details=dict_details(spec, status),
         )
     if kind is Kind.SERVICE:
         selector = _labels(_section(raw, "spec").get("selector"), "spec.selector")

@@ -1,7 +1,8 @@
 """Pure per-node views: what node N must hold, and the Create/Update/Delete diffs.
 
-Owns: the views of subscribed nodes, one serialized body per held object, event order,
-and the size limits of a served object (`wire.limits`, shared with the plugin).
+Owns: the views of subscribed nodes, one serialized body per held object (two for a pod
+with details: with and without them), event order, and the size limits of a served object
+(`wire.limits`, shared with the plugin).
 May import: `k8smeta.collector.model`, `k8smeta.collector.index`, `k8smeta.wire.limits`
 (no asyncio, grpc, generated wire code; serialization comes in through the `Encoder`
 protocol).
@@ -10,6 +11,7 @@ protocol).
 from k8smeta.collector.views.messages import (
     CREATE_RANK,
     DELETE_RANK,
+    Audience,
     Encoder,
     Reason,
     WireEvent,
@@ -21,6 +23,7 @@ __all__ = [
     "CREATE_RANK",
     "DELETE_RANK",
     "MAX_EVENT_BYTES",
+    "Audience",
     "Encoder",
     "Fitted",
     "NodeView",

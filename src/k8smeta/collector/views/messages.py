@@ -20,14 +20,25 @@ class Reason(enum.StrEnum):
     SYNC = vocabulary.SYNC
 
 
+class Audience(enum.Enum):
+    """Which subscribers an event is for: a pod with details has one Create or Update for
+    those that ask for pod details and another for the others (upstream's bytes)."""
+
+    ALL = "all"
+    PLAIN = "plain"
+    DETAILED = "detailed"
+
+
 @dataclass(frozen=True, slots=True)
 class WireEvent:
-    """One serialized `metadata.Event`; the same instance is queued to every subscriber."""
+    """One serialized `metadata.Event`; the same instance is queued to every subscriber
+    of its audience."""
 
     reason: Reason
     kind: Kind | None
     uid: Uid
     data: bytes
+    audience: Audience = Audience.ALL
 
 
 class Encoder(Protocol):
@@ -37,10 +48,21 @@ class Encoder(Protocol):
         """Every field of a Create/Update but `reason`; equal bodies = equal messages."""
         ...
 
-    def payload_size(
+    def detailed_body(
         self, obj: KubeObject, refs: Sequence[tuple[str, Sequence[Uid]]] | None
+    ) -> bytes | None:
+        """`body` with the pod's details; None when it has none."""
+        ...
+
+    def payload_size(
+        self,
+        obj: KubeObject,
+        refs: Sequence[tuple[str, Sequence[Uid]]] | None,
+        *,
+        detailed: bool = False,
     ) -> int:
-        """The size of the plugin's payload of a Create/Update (`wire.limits`)."""
+        """The size of the plugin's payload of a Create/Update (`wire.limits`), with the
+        pod's details when `detailed`."""
         ...
 
     def framed(self, reason: str, body: bytes) -> bytes: ...

@@ -11,7 +11,10 @@ does not fit is left out, then all but the first 4,096 in key order; an ownerRef
 kind or UID does not fit is left out (it would be named in refs), a generateName or pod IP
 that does not fit is cleared; an object whose name, namespace or UID does not fit is not
 served. Then, if its payload is over the limit, it is served without its kept annotations,
-else without its labels too; one still over it is not served at all. A pod's
+else without its labels too; one still over it is not served at all. A pod whose payload
+with its details (containers, security context) is over the limit is served without them
+first; the bound counts the detailed payload, the larger of a pod's two (the details'
+strings were fitted when the pod was decoded, `kube.containers`). A pod's
 refs list at most 4,096 services (the index), and a Watch stream never writes an event over
 the limit (a pod whose refs are too large). Each is counted and logged at WARN.
 """
@@ -24,7 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from k8smeta.collector.index import object_refs
-from k8smeta.collector.model import NO_ANNOTATIONS, KubeObject
+from k8smeta.collector.model import NO_ANNOTATIONS, NO_DETAILS, KubeObject
 from k8smeta.collector.views.messages import Encoder
 from k8smeta.wire.limits import MAX_ENTRIES, MAX_PAYLOAD_BYTES, MAX_STRING_BYTES, string_fits
 
@@ -34,13 +37,15 @@ MAX_EVENT_BYTES = MAX_PAYLOAD_BYTES
 _WORST_CHAR = 7
 _SHORT_CHARS = MAX_STRING_BYTES // 4  # characters: at most MAX_STRING_BYTES whatever the text
 _PER_LABEL = 8  # quotes, colon and comma around a label pair
-_FIXED = 512  # field tags, lengths, keys of the meta/status documents
+_FIXED = 1024  # field tags, lengths, keys of the meta/spec/status documents
+_PER_CONTAINER = 16  # a container's keys, in _PER_LABEL units: spec and status entries
 
 
 class Oversize(enum.StrEnum):
     """What was done with an object too large to serve as it is (a metric label)."""
 
     ENTRIES_TRIMMED = "entries_trimmed"  # labels, annotations, owners or fields left out
+    DETAILS_DROPPED = "details_dropped"  # a pod served without its containers
     REFS_TRIMMED = "refs_trimmed"  # services beyond 4,096 left out of a pod's refs
     ANNOTATIONS_DROPPED = "annotations_dropped"  # kept annotations left out (a pod's)
     LABELS_DROPPED = "labels_dropped"
@@ -68,7 +73,20 @@ def message_bound(obj: KubeObject) -> int:
     if meta.annotations:  # pods, with --pod-annotations only
         chars += sum(len(key) + len(value) for key, value in meta.annotations.items())
         pairs += len(meta.annotations)
-    return _WORST_CHAR * chars + _PER_LABEL * pairs + _FIXED
+    return _WORST_CHAR * chars + _PER_LABEL * pairs + _FIXED + details_bound(obj)
+
+
+def details_bound(obj: KubeObject) -> int:
+    """A bound of what a pod's details add to its payload (0 without details)."""
+    details = obj.details
+    if details is NO_DETAILS:
+        return 0
+    chars = len(details.service_account) + len(details.qos_class) + len(obj.pod_ip)
+    chars += sum(len(ip) for ip in details.pod_ips)
+    pairs = len(details.pod_ips) + _PER_CONTAINER * len(details.containers)
+    for c in details.containers:
+        chars += 2 * len(c.name) + len(c.image) + len(c.container_id) + len(c.image_id)
+    return _WORST_CHAR * chars + _PER_LABEL * pairs
 
 
 def _fit_entries(entries: Mapping[str, str]) -> Mapping[str, str]:
@@ -109,7 +127,7 @@ def plain_bound(obj: KubeObject) -> int | None:
     if len(joined) > _SHORT_CHARS or "\0" in joined or "\\" in joined:
         return None
     pairs = len(meta.labels) + len(meta.annotations)
-    return _WORST_CHAR * len(joined) + _PER_LABEL * pairs + _FIXED
+    return _WORST_CHAR * len(joined) + _PER_LABEL * pairs + _FIXED + details_bound(obj)
 
 
 def fit_entries(obj: KubeObject) -> tuple[KubeObject | None, tuple[str, ...]]:
@@ -167,9 +185,14 @@ class SizeLimit:
         action = Oversize.ENTRIES_TRIMMED if left_out else None
         if message_bound(obj) <= self.limit:
             return Fitted(obj, action, 0, left_out)
-        size = self._encoder.payload_size(obj, object_refs(obj))
+        refs = object_refs(obj)
+        size = self._encoder.payload_size(obj, refs, detailed=True)
         if size <= self.limit:
             return Fitted(obj, action, size, left_out)
+        if obj.details != NO_DETAILS:
+            obj = dataclasses.replace(obj, details=NO_DETAILS)
+            if self._encoder.payload_size(obj, refs) <= self.limit:
+                return Fitted(obj, Oversize.DETAILS_DROPPED, size, left_out)
         for action, meta in (
             (
                 Oversize.ANNOTATIONS_DROPPED,

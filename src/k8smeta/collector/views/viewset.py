@@ -10,6 +10,10 @@ that stops holding it a Delete ("Stream"). Only affected pods and objects are to
 Everything held is keyed by (kind, UID), not UID alone: when the index hands a UID from one
 kind to another (a claimant taking it from a deleted holder), the old object and the new
 one are two entries for the length of the batch, and leave and arrive independently.
+
+A pod with details has a second body with them: its Creates and Updates come in two
+audiences (`Audience`), and a change of the details alone is an Update for the subscribers
+that asked for them only ("Pod details").
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from k8smeta.collector.model import Kind, NodeName, Uid
 from k8smeta.collector.views.messages import (
     CREATE_RANK,
     DELETE_RANK,
+    Audience,
     Encoder,
     Reason,
     WireEvent,
@@ -37,9 +42,16 @@ class _Held:
     kind: Kind
     uid: Uid
     body: bytes
+    detail: bytes | None = None  # the body with the pod's details; None: none
     holders: set[NodeName] = field(default_factory=set)
-    create: WireEvent | None = None
-    update: WireEvent | None = None
+    create: tuple[WireEvent, ...] = ()
+    plain_update: WireEvent | None = None
+    detailed_update: WireEvent | None = None
+
+    @property
+    def detailed(self) -> bytes:
+        """What the subscribers asking for details are served."""
+        return self.body if self.detail is None else self.detail
 
 
 @dataclass(slots=True)
@@ -60,7 +72,7 @@ class _Pass:
     """Bookkeeping of one update: first-touch state per (node, uid), bodies before changes."""
 
     touched: dict[NodeName, dict[Key, bool]] = field(default_factory=dict)
-    old_bodies: dict[Key, bytes] = field(default_factory=dict)
+    old_bodies: dict[Key, tuple[bytes, bytes]] = field(default_factory=dict)  # plain, detailed
 
     def touch(self, node: NodeName, key: Key, view: NodeView) -> None:
         records = self.touched.setdefault(node, {})
@@ -122,7 +134,7 @@ class ViewSet:
         held = [self._held[Kind.POD, uid] for uid in view.pods]
         held.extend(self._held[key] for key in view.counts)
         held.sort(key=lambda h: (CREATE_RANK[h.kind], h.uid))
-        return [self._create(h) for h in held]
+        return [event for h in held for event in self._create(h)]
 
     def update(self, affected: Affected) -> dict[NodeName, list[WireEvent]]:
         """Re-evaluate what a batch affected; the events per node, in batch order."""
@@ -143,13 +155,15 @@ class ViewSet:
             return  # a vanished object leaves the views through the pods that needed it
         held = self._held.get((obj.kind, uid))
         if held is not None:
-            self._set_body(held, self._encoder.body(obj, object_refs(obj)), state)
+            self._set_body(held, self._encoder.body(obj, object_refs(obj)), None, state)
 
-    def _set_body(self, held: _Held, body: bytes, state: _Pass) -> None:
-        if held.body != body:
-            state.old_bodies.setdefault((held.kind, held.uid), held.body)
+    def _set_body(self, held: _Held, body: bytes, detail: bytes | None, state: _Pass) -> None:
+        if held.body != body or held.detail != detail:
+            state.old_bodies.setdefault((held.kind, held.uid), (held.body, held.detailed))
             held.body = body
-            held.create = held.update = None
+            held.detail = detail
+            held.create = ()
+            held.plain_update = held.detailed_update = None
 
     def _reevaluate_pod(self, uid: Uid, state: _Pass) -> None:
         old_node = self._pod_nodes.get(uid)
@@ -174,15 +188,16 @@ class ViewSet:
         pod = self._index.get(uid)
         assert pod is not None
         body = self._encoder.body(pod, relations.refs)
+        detail = self._encoder.detailed_body(pod, relations.refs)
         if state is not None:
             state.touch(node, (Kind.POD, uid), view)
             if relations.services_left_out:
                 self._refs_trimmed[uid] = relations.services_left_out
         held = self._held.get((Kind.POD, uid))
         if held is None:
-            held = self._held[Kind.POD, uid] = _Held(Kind.POD, uid, body)
+            held = self._held[Kind.POD, uid] = _Held(Kind.POD, uid, body, detail)
         elif state is not None:
-            self._set_body(held, body, state)
+            self._set_body(held, body, detail, state)
         held.holders.add(node)
         previous = view.pods.get(uid, frozenset())
         needs = self._keys(relations.needs)
@@ -255,15 +270,18 @@ class ViewSet:
             del self._held[key]
 
     def _emit(self, state: _Pass) -> dict[NodeName, list[WireEvent]]:
-        updates: dict[NodeName, list[_Held]] = defaultdict(list)
-        for key, old_body in state.old_bodies.items():
+        updates: dict[NodeName, list[tuple[_Held, tuple[WireEvent, ...]]]] = defaultdict(list)
+        for key, (old_plain, old_detailed) in state.old_bodies.items():
             held = self._held.get(key)
-            if held is None or held.body == old_body:
+            if held is None:
+                continue
+            changed = self._updates(held, held.body != old_plain, held.detailed != old_detailed)
+            if not changed:
                 continue
             for node in held.holders:
                 was_held = state.touched.get(node, {}).get(key)
                 if was_held is None or was_held:
-                    updates[node].append(held)
+                    updates[node].append((held, changed))
         deletes: dict[Key, WireEvent] = {}
         out: dict[NodeName, list[WireEvent]] = {}
         for node in state.touched.keys() | updates.keys():
@@ -276,12 +294,12 @@ class ViewSet:
         self,
         node: NodeName,
         touched: dict[Key, bool],
-        updates: list[_Held],
+        updates: list[tuple[_Held, tuple[WireEvent, ...]]],
         deletes: dict[Key, WireEvent],
     ) -> list[WireEvent]:
         view = self._views[node]
         gone: list[Key] = []
-        ordered = [(CREATE_RANK[h.kind], h.uid, self._update(h)) for h in updates]
+        ordered = [(CREATE_RANK[h.kind], h.uid, events) for h, events in updates]
         for key, was_held in touched.items():
             now_held = view.holds(key)
             if was_held and not now_held:
@@ -291,20 +309,43 @@ class ViewSet:
         gone.sort(key=lambda key: (DELETE_RANK[key[0]], key[1]))
         ordered.sort(key=lambda item: (item[0], item[1]))
         events = [self._delete(kind, uid, deletes) for kind, uid in gone]
-        events.extend(event for _rank, _uid, event in ordered)
+        events.extend(event for _rank, _uid, group in ordered for event in group)
         return events
 
-    def _create(self, held: _Held) -> WireEvent:
-        if held.create is None:
-            data = self._encoder.framed(Reason.CREATE, held.body)
-            held.create = WireEvent(Reason.CREATE, held.kind, held.uid, data)
+    def _event(self, held: _Held, reason: Reason, body: bytes, audience: Audience) -> WireEvent:
+        data = self._encoder.framed(reason, body)
+        return WireEvent(reason, held.kind, held.uid, data, audience)
+
+    def _create(self, held: _Held) -> tuple[WireEvent, ...]:
+        """One Create for everyone, or one per audience for a pod with details."""
+        if not held.create:
+            if held.detail is None:
+                held.create = (self._event(held, Reason.CREATE, held.body, Audience.ALL),)
+            else:
+                held.create = (
+                    self._event(held, Reason.CREATE, held.body, Audience.PLAIN),
+                    self._event(held, Reason.CREATE, held.detail, Audience.DETAILED),
+                )
         return held.create
 
-    def _update(self, held: _Held) -> WireEvent:
-        if held.update is None:
-            data = self._encoder.framed(Reason.UPDATE, held.body)
-            held.update = WireEvent(Reason.UPDATE, held.kind, held.uid, data)
-        return held.update
+    def _updates(self, held: _Held, plain: bool, detailed: bool) -> tuple[WireEvent, ...]:
+        """The Updates of the audiences whose bytes changed (one for both when equal)."""
+        if plain and detailed and held.detail is None:
+            if held.plain_update is None or held.plain_update.audience is not Audience.ALL:
+                held.plain_update = self._event(held, Reason.UPDATE, held.body, Audience.ALL)
+            return (held.plain_update,)
+        events: list[WireEvent] = []
+        if plain:
+            if held.plain_update is None:
+                held.plain_update = self._event(held, Reason.UPDATE, held.body, Audience.PLAIN)
+            events.append(held.plain_update)
+        if detailed:
+            if held.detailed_update is None:
+                held.detailed_update = self._event(
+                    held, Reason.UPDATE, held.detailed, Audience.DETAILED
+                )
+            events.append(held.detailed_update)
+        return tuple(events)
 
     def _delete(self, kind: Kind, uid: Uid, cache: dict[Key, WireEvent]) -> WireEvent:
         event = cache.get((kind, uid))

@@ -34,7 +34,7 @@ from k8smeta.plugin.abi.cdef import (
 from k8smeta.plugin.abi.events import HEADER_SIZE, PROCESS_LEN_SIZE
 from k8smeta.plugin.abi.state import ERROR_SIZE, STATE_CDEF
 from k8smeta.plugin.core.event_codes import ASYNC_EVENT, ASYNC_EVENT_NAME, PROCESS_EVENTS
-from k8smeta.plugin.core.fields import fields_json
+from k8smeta.plugin.core.fields import CONTAINER_FIELDS, fields_json
 from k8smeta.plugin.core.schema import INIT_SCHEMA_JSON
 from k8smeta.plugin.core.tagging import ProcessOutcome
 
@@ -73,6 +73,8 @@ int k8smeta_read_cgroups(ss_plugin_table_reader_vtable_ext* r, ss_plugin_table_t
     ss_plugin_table_field_t* f_second, char* out, int size);
 int k8smeta_write_thread_pod(k8smeta_state* s, ss_plugin_table_reader_vtable_ext* r,
     ss_plugin_table_writer_vtable_ext* w, int64_t tid, const char* value);
+int k8smeta_write_thread_container(k8smeta_state* s, ss_plugin_table_reader_vtable_ext* r,
+    ss_plugin_table_writer_vtable_ext* w, int64_t tid, const char* value);
 """
 
 _INIT_CODE: Final = """
@@ -108,7 +110,14 @@ def venv_python() -> str:
 
 
 #: The C sources, in preamble order: start-up and static symbols, then by job.
-C_SOURCES: Final = ("boot.c", "cache.c", "cgroup_match.c", "tables.c", "wrappers.c")
+C_SOURCES: Final = (
+    "boot.c",
+    "cache.c",
+    "cgroup_match.c",
+    "container_match.c",
+    "tables.c",
+    "wrappers.c",
+)
 
 
 def constants() -> str:
@@ -125,6 +134,9 @@ def constants() -> str:
             f"#define K8SMETA_ERRLEN {ERROR_SIZE}",
             f"#define K8SMETA_HEADER_SIZE {HEADER_SIZE}  /* event header, packed */",
             f"#define K8SMETA_LEN_SIZE {PROCESS_LEN_SIZE}  /* a process event's length slot */",
+            "/* field ids [first, end) of the container fields: cached by container ID too */",
+            f"#define K8SMETA_CONTAINER_FIELDS_FIRST {CONTAINER_FIELDS[0]}",
+            f"#define K8SMETA_CONTAINER_FIELDS_END {CONTAINER_FIELDS[1]}",
             f"static uint16_t K8SMETA_PARSE_EVENT_TYPES[] = {{{parse_types}}};",
             "static int k8smeta_is_process_event(uint16_t code) {",
             f"    switch (code) {{ {cases} return 1; default: return 0; }}",

@@ -1,6 +1,6 @@
 /* The extraction cache of plugin_extract_fields (part of the cffi preamble, after boot.c).
  *
- * Values by (pod UID, field id, arg), valid for one store generation: every async event
+ * Values by (pod UID, container ID for the container fields, field id, arg), valid for one store generation: every async event
  * bumps the generation, so only the first extraction after an update enters Python; the
  * others are answered here without the GIL. Python keeps each cached array alive while
  * its slot holds it (k8smeta.plugin.abi.lifetimes). Used only when the verbosity is above
@@ -10,6 +10,15 @@
 #define K8SMETA_CACHE_SLOTS 4096
 #define K8SMETA_CACHE_UID 48
 #define K8SMETA_CACHE_ARG 80
+#define K8SMETA_CACHE_CID 72
+
+/* FNV-1a of `text` into h; sets *too_long when it is `limit` bytes or longer. */
+static uint32_t k8smeta_cache_mix(uint32_t h, const char* text, size_t limit, int* too_long) {
+    size_t n = 0;
+    for (const char* c = text; *c; c++, n++) h = (h ^ (uint8_t)*c) * 16777619u;
+    if (n >= limit) *too_long = 1;
+    return h;
+}
 
 typedef struct {
     uint64_t generation;   /* 0 = empty (state generations start at 1) */
@@ -17,6 +26,7 @@ typedef struct {
     char uid[K8SMETA_CACHE_UID];
     char arg[K8SMETA_CACHE_ARG];
     int has_arg;
+    char cid[K8SMETA_CACHE_CID];   /* container fields only ("" otherwise) */
     const char** res;
     int why;               /* res NULL: the reason to count at each hit (-1: none) */
 } k8smeta_cache_slot;
@@ -25,38 +35,40 @@ static void* k8smeta_cache_new(void) {
     return calloc(K8SMETA_CACHE_SLOTS, sizeof(k8smeta_cache_slot));
 }
 
-/* The slot for this key, or -1 when the key is too long to cache. */
-static int k8smeta_cache_slot_of(const char* uid, uint32_t field_id, const char* arg) {
-    uint32_t h = 2166136261u;
-    size_t n = 0;
-    for (const char* c = uid; *c; c++, n++) h = (h ^ (uint8_t)*c) * 16777619u;
-    if (n >= K8SMETA_CACHE_UID) return -1;
+/* The slot for this key (`cid`: the thread's container ID for a container field, else
+ * NULL), or -1 when the key is too long to cache. */
+static int k8smeta_cache_slot_of(const char* uid, const char* cid, uint32_t field_id,
+                                 const char* arg) {
+    int too_long = 0;
+    uint32_t h = k8smeta_cache_mix(2166136261u, uid, K8SMETA_CACHE_UID, &too_long);
     h = (h ^ field_id) * 16777619u;
     if (arg != NULL) {
-        n = 0;
-        for (const char* c = arg; *c; c++, n++) h = (h ^ (uint8_t)*c) * 16777619u;
-        if (n >= K8SMETA_CACHE_ARG) return -1;
+        h = k8smeta_cache_mix(h, arg, K8SMETA_CACHE_ARG, &too_long);
         h = (h ^ 0xFFu) * 16777619u;
     }
-    return (int)(h % K8SMETA_CACHE_SLOTS);
+    if (cid != NULL) h = k8smeta_cache_mix(h, cid, K8SMETA_CACHE_CID, &too_long);
+    return too_long ? -1 : (int)(h % K8SMETA_CACHE_SLOTS);
 }
 
 static int k8smeta_cache_matches(const k8smeta_cache_slot* e, uint64_t generation,
-                                 const char* uid, uint32_t field_id, const char* arg) {
+                                 const char* uid, const char* cid, uint32_t field_id,
+                                 const char* arg) {
     return e->generation == generation && e->field_id == field_id &&
            e->has_arg == (arg != NULL) && strcmp(e->uid, uid) == 0 &&
-           (arg == NULL || strcmp(e->arg, arg) == 0);
+           (arg == NULL || strcmp(e->arg, arg) == 0) &&
+           strcmp(e->cid, cid != NULL ? cid : "") == 0;
 }
 
 /* Store a key that k8smeta_cache_slot_of accepted (so it fits). */
 static void k8smeta_cache_store(k8smeta_cache_slot* e, uint64_t generation, const char* uid,
-                                uint32_t field_id, const char* arg, const char** res,
-                                int why) {
+                                const char* cid, uint32_t field_id, const char* arg,
+                                const char** res, int why) {
     e->generation = generation;
     e->field_id = field_id;
     snprintf(e->uid, sizeof e->uid, "%.*s", (int)sizeof e->uid - 1, uid);
     e->has_arg = arg != NULL;
     snprintf(e->arg, sizeof e->arg, "%.*s", (int)sizeof e->arg - 1, arg != NULL ? arg : "");
+    snprintf(e->cid, sizeof e->cid, "%.*s", (int)sizeof e->cid - 1, cid != NULL ? cid : "");
     e->res = res;
     e->why = why;
 }

@@ -1,4 +1,5 @@
-"""The `threads` table at plugin_init: find it, add `pod_uid`, get the field accessors.
+"""The `threads` table at plugin_init: find it, add `pod_uid` and the container ID, get
+the field accessors.
 
 `setup_threads_table` runs the init sequence (docs/plugin-contract.md, "Threads table")
 and returns the accessors kept for the plugin's lifetime; `has_cgroups_table` tells the
@@ -12,6 +13,10 @@ from typing import Any
 
 from k8smeta.plugin.abi.cdef import SS_PLUGIN_ST_INT64, SS_PLUGIN_ST_STRING, SS_PLUGIN_ST_TABLE
 from k8smeta.plugin.abi.marshal import c_text
+
+CONTAINER_ID_FIELD = b"k8smeta.container_id"
+"""The thread's container ID (ours: `container_id` belongs to the host or its container
+plugin)."""
 
 
 class TableSetupError(Exception):
@@ -29,6 +34,7 @@ class Accessors:
     f_cgroups: Any
     f_second: Any
     f_pod: Any
+    f_container: Any
 
     @property
     def sub_table(self) -> bool:
@@ -71,7 +77,7 @@ def has_cgroups_table(ffi: Any, inp: Any) -> bool:
 
 def setup_threads_table(ffi: Any, inp: Any, *, sub_table: bool) -> Accessors:
     """Get `threads`, its `cgroups` sub-table accessors (only when the host has the
-    sub-table) and add the `pod_uid` string field."""
+    sub-table) and add the `pod_uid` and container ID string fields."""
     table = threads_table(ffi, inp)
     fields = inp.tables.fields_ext
     f_cgroups = f_second = ffi.NULL
@@ -80,7 +86,10 @@ def setup_threads_table(ffi: Any, inp: Any, *, sub_table: bool) -> Accessors:
     f_pod = fields.add_table_field(table, b"pod_uid", SS_PLUGIN_ST_STRING)
     if f_pod == ffi.NULL:
         raise TableSetupError(owner_error(ffi, inp))
-    return Accessors(table, f_cgroups, f_second, f_pod)
+    f_container = fields.add_table_field(table, CONTAINER_ID_FIELD, SS_PLUGIN_ST_STRING)
+    if f_container == ffi.NULL:
+        raise TableSetupError(owner_error(ffi, inp))
+    return Accessors(table, f_cgroups, f_second, f_pod, f_container)
 
 
 def _cgroups_accessors(ffi: Any, inp: Any, table: Any) -> tuple[Any, Any]:

@@ -68,6 +68,7 @@ class Session:
         self.pusher = AsyncPusher(ffi, core)
         self.kept = Keeper(ffi)
         self.pod_uid = ""  # the pod_uid of the current extract_fields call
+        self.container_id = ""  # and its thread's container ID
         self.host_proc = core.config.host_proc
         # Old hosts: the /proc scan tags the pre-existing threads once (flag in C: the
         # parse wrapper checks it without Python).
@@ -83,14 +84,16 @@ class Session:
     # -- extract_fields (event thread) -------------------------------------------------
     def extract(self, evtnum: int, field_id: int, arg: Any, call: int, slot: int) -> Any:
         """One field of extract_fields call number `call` for the thread's pod (the C
-        wrapper read its non-empty `pod_uid` into the state): the value's `char*` array,
-        count at [-1], or NULL. `slot` >= 0: the C cache keeps the result there."""
+        wrapper read its non-empty `pod_uid` and container ID into the state): the
+        value's `char*` array, count at [-1], or NULL. `slot` >= 0: the C cache keeps the
+        result there."""
         enter(self.route)
         if self.kept.begin(call):
             self.pod_uid = self.ffi.string(self.cstate.uid).decode("utf-8", "replace")
+            self.container_id = self.ffi.string(self.cstate.container_id).decode("ascii", "replace")
         text = self.ffi.string(arg).decode("utf-8", "replace") if arg else None
         try:
-            value = self.core.extract(self.pod_uid, evtnum, field_id, text)
+            value = self.core.extract(self.pod_uid, evtnum, field_id, text, self.container_id)
         except PluginError as exc:
             self.fail(str(exc))
             return self.ffi.NULL
@@ -148,9 +151,12 @@ class Session:
         the first vtables that can write; once."""
         self.cstate.scan_pending = 0
         tagged = 0
-        for tid, uid in scan_pod_uids(self.host_proc).items():
+        for tid, (uid, container_id) in scan_pod_uids(self.host_proc).items():
             rc = self.lib.k8smeta_write_thread_pod(self.cstate, reader, writer, tid, uid.encode())
-            tagged += rc == 0
+            if rc == 0:
+                tagged += 1
+                cid = container_id.encode()
+                self.lib.k8smeta_write_thread_container(self.cstate, reader, writer, tid, cid)
         self.core.metrics.threads_tagged += tagged
         logger.debug("tagged %d threads found under '%s/proc'", tagged, self.host_proc)
 
@@ -251,6 +257,7 @@ def open_session(ffi: Any, lib: Any, cstate: Any, inp: Any) -> int:
     LIVE.add(session)
     cstate.table = accessors.table
     cstate.f_pod = accessors.f_pod
+    cstate.f_container = accessors.f_container
     cstate.quiet_absent = int(route.level > logging.DEBUG)
     cstate.f_cgroups = accessors.f_cgroups
     cstate.f_second = accessors.f_second

@@ -16,6 +16,8 @@ from k8smeta.plugin.core.metrics import ABSENCE_COUNTERS
 ERROR_SIZE: Final = PLUGIN_MAX_ERRLEN
 #: Bytes of the pod_uid copy read by the extract/parse wrappers (NUL included).
 POD_UID_SIZE: Final = 256
+#: Bytes of the container ID copy (64 hex digits and NUL; longer values are cut).
+CONTAINER_ID_SIZE: Final = 80
 #: Bytes of the cgroups copy (paths, each followed by a NUL; what does not fit is dropped).
 CGROUPS_SIZE: Final = 16384
 #: Reasons an extraction had no value that the C side counts (`absent[]`).
@@ -28,9 +30,11 @@ typedef struct {{
     int failed;                          /* set by Python when the current call failed */
     ss_plugin_table_t* table;            /* the threads table (from init) */
     ss_plugin_table_field_t* f_pod;      /* its pod_uid field (from init) */
+    ss_plugin_table_field_t* f_container; /* its container ID field (from init) */
     ss_plugin_table_field_t* f_cgroups;  /* its cgroups sub-table field (from init) */
     ss_plugin_table_field_t* f_second;   /* the sub-table's `second` field (from init) */
     char uid[{POD_UID_SIZE}];                  /* pod_uid read by the extract wrapper */
+    char container_id[{CONTAINER_ID_SIZE}];     /* its container ID (container fields) */
     char cgroups[{CGROUPS_SIZE}];         /* scratch: a thread's cgroup paths, NUL-separated */
     /* verbosity above debug: "no thread/pod", "no res" and failed syscalls log nothing */
     int quiet_absent;
@@ -41,7 +45,8 @@ typedef struct {{
     uint64_t generation;                 /* bumped by every async event: cache validity */
     uint64_t extract_calls;              /* numbers the extract_fields calls */
     /* extractions without value answered without Python, by reason number
-     * (k8smeta.plugin.core.metrics: no pod_uid, unknown pod, unknown owner) */
+     * (k8smeta.plugin.core.metrics: no pod_uid, unknown pod, unknown owner, no
+     * container ID, unknown container) */
     uint64_t absent[{ABSENCE_REASONS}];
     int why;                             /* set by Python: the reason of its last answer, -1 none */
 }} k8smeta_state;

@@ -4,27 +4,35 @@
 
 /* ---- threads table ------------------------------------------------------------------ */
 
-/* Copy the string field `f` of the entry of `tid` into out (NUL-terminated).
- * Returns its length, -1 when the thread is absent, -2 when the read failed. */
-static int k8smeta_read_thread_string(ss_plugin_table_reader_vtable_ext* r, ss_plugin_table_t* t,
-                                      ss_plugin_table_field_t* f, int64_t tid, char* out,
-                                      int size) {
-    ss_plugin_state_data key;
+/* Copy string field `f` of entry `e` into out (NUL-terminated, cut to size); -1 when the
+ * read failed. */
+static int k8smeta_read_entry_string(ss_plugin_table_reader_vtable_ext* r, ss_plugin_table_t* t,
+                                     ss_plugin_table_entry_t* e, ss_plugin_table_field_t* f,
+                                     char* out, int size) {
     ss_plugin_state_data value;
+    out[0] = '\0';
+    if (r->read_entry_field(t, e, f, &value) != 0) return -1;
+    snprintf(out, (size_t)size, "%s", value.str != NULL ? value.str : "");
+    return (int)strlen(out);
+}
+
+/* Thread `tid`'s pod_uid into st->uid and, when `with_container`, its container ID into
+ * st->container_id, in one entry visit. Returns the pod_uid's length, -1 when the thread
+ * is absent, -2 when the pod_uid read failed (a failed container ID read leaves it empty). */
+static int k8smeta_read_thread_ids(ss_plugin_table_reader_vtable_ext* r, k8smeta_state* st,
+                                   int64_t tid, int with_container) {
+    ss_plugin_state_data key;
     key.s64 = tid;
-    ss_plugin_table_entry_t* e = r->get_table_entry(t, &key);
+    ss_plugin_table_entry_t* e = r->get_table_entry(st->table, &key);
     if (e == NULL) return -1;
-    int n = -2;
-    if (r->read_entry_field(t, e, f, &value) == 0) {
-        const char* str = value.str != NULL ? value.str : "";
-        size_t len = strlen(str);
-        if (len >= (size_t)size) len = (size_t)size - 1;
-        memcpy(out, str, len);
-        out[len] = '\0';
-        n = (int)len;
-    }
-    if (r->release_table_entry != NULL) r->release_table_entry(t, e);
-    return n;
+    int n = k8smeta_read_entry_string(r, st->table, e, st->f_pod, st->uid, (int)sizeof st->uid);
+    if (n > 0 && with_container)
+        k8smeta_read_entry_string(r, st->table, e, st->f_container, st->container_id,
+                                  (int)sizeof st->container_id);
+    else
+        st->container_id[0] = '\0';
+    if (r->release_table_entry != NULL) r->release_table_entry(st->table, e);
+    return n < 0 ? -2 : n;
 }
 
 typedef struct {
@@ -140,17 +148,32 @@ static int k8smeta_event_cgroups(const ss_plugin_event* e, char* out, int size) 
 
 /* ---- the event thread of parse_event ----------------------------------------------- */
 
+/* Write string field `f` of `entry` unless it already holds `value`; 0, or -1 when the
+ * write failed. */
+static int k8smeta_write_if_changed(ss_plugin_table_reader_vtable_ext* r,
+                                    ss_plugin_table_writer_vtable_ext* w, ss_plugin_table_t* t,
+                                    ss_plugin_table_entry_t* entry, ss_plugin_table_field_t* f,
+                                    const char* value) {
+    ss_plugin_state_data data;
+    if (r->read_entry_field(t, entry, f, &data) == 0 && data.str != NULL &&
+        strcmp(data.str, value) == 0)
+        return 0;
+    data.str = value;
+    return w != NULL && w->write_entry_field(t, entry, f, &data) == 0 ? 0 : -1;
+}
+
 /* Tag thread `tid` of a successful process event in one entry visit with this call's
  * vtables: read its cgroups (from the sub-table, or on hosts without it from the event `e`),
- * find the first pod UID in them (cgroup_match.c) and write it into the thread's pod_uid
- * unless the thread already holds it; without a UID the pod_uid is kept. Returns the
- * K8SMETA_OUTCOME_* it came to (TAGGED also when nothing needed writing). */
+ * find the first pod UID in them and the container ID of the same path, and write each into
+ * the thread's pod_uid and k8smeta.container_id unless the thread already holds it; without
+ * a UID both are kept. Returns the K8SMETA_OUTCOME_* it came to (TAGGED also when nothing
+ * needed writing). */
 static int k8smeta_tag_thread(k8smeta_state* st, ss_plugin_table_reader_vtable_ext* r,
                               ss_plugin_table_writer_vtable_ext* w, int64_t tid,
                               const ss_plugin_event* e) {
     ss_plugin_state_data key;
-    ss_plugin_state_data data;
     char uid[K8SMETA_POD_UID_LEN + 1];
+    char cid[K8SMETA_CONTAINER_ID_LEN + 1];
     if (r == NULL) return K8SMETA_OUTCOME_NO_THREAD;
     key.s64 = tid;
     ss_plugin_table_entry_t* entry = r->get_table_entry(st->table, &key);
@@ -162,13 +185,11 @@ static int k8smeta_tag_thread(k8smeta_state* st, ss_plugin_table_reader_vtable_e
     int outcome = K8SMETA_OUTCOME_TAGGED;
     if (n < 0) {
         outcome = K8SMETA_OUTCOME_CGROUPS_UNREADABLE;
-    } else if (!k8smeta_find_pod_uid(st->cgroups, (size_t)n, uid)) {
+    } else if (!k8smeta_find_ids(st->cgroups, (size_t)n, uid, cid)) {
         outcome = K8SMETA_OUTCOME_NO_POD;
-    } else if (r->read_entry_field(st->table, entry, st->f_pod, &data) != 0 ||
-               data.str == NULL || strcmp(data.str, uid) != 0) {
-        data.str = uid;
-        if (w == NULL || w->write_entry_field(st->table, entry, st->f_pod, &data) != 0)
-            outcome = K8SMETA_OUTCOME_WRITE_FAILED;
+    } else if (k8smeta_write_if_changed(r, w, st->table, entry, st->f_pod, uid) != 0 ||
+               k8smeta_write_if_changed(r, w, st->table, entry, st->f_container, cid) != 0) {
+        outcome = K8SMETA_OUTCOME_WRITE_FAILED;
     }
     if (r->release_table_entry != NULL) r->release_table_entry(st->table, entry);
     return outcome;
@@ -181,4 +202,12 @@ static int k8smeta_write_thread_pod(k8smeta_state* st, ss_plugin_table_reader_vt
                                     const char* value) {
     if (r == NULL || w == NULL) return -2;
     return k8smeta_write_thread_string(r, w, st->table, st->f_pod, tid, value);
+}
+
+/* Write thread `tid`'s container ID with the given vtables (the /proc scan's flush). */
+static int k8smeta_write_thread_container(k8smeta_state* st, ss_plugin_table_reader_vtable_ext* r,
+                                          ss_plugin_table_writer_vtable_ext* w, int64_t tid,
+                                          const char* value) {
+    if (r == NULL || w == NULL) return -2;
+    return k8smeta_write_thread_string(r, w, st->table, st->f_container, tid, value);
 }

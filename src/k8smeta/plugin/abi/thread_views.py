@@ -60,6 +60,9 @@ class _Entry:
     def set_pod_uid(self, uid: str) -> None:
         self._table.write_pod_uid(self._entry, uid)
 
+    def set_container_id(self, container_id: str) -> None:
+        self._table.write_container_id(self._entry, container_id)
+
 
 class IteratedTable:
     """The core's ThreadTable during capture_open, over that call's vtables."""
@@ -123,8 +126,14 @@ class IteratedTable:
         return self._paths.split(n)
 
     def write_pod_uid(self, entry: Any, uid: str) -> None:
-        text = self._ffi.new("char[]", uid.encode())
+        self._write(entry, self._acc.f_pod, uid, "pod_uid")
+
+    def write_container_id(self, entry: Any, container_id: str) -> None:
+        self._write(entry, self._acc.f_container, container_id, "the container ID")
+
+    def _write(self, entry: Any, field: Any, value: str, what: str) -> None:
+        text = self._ffi.new("char[]", value.encode())
         self._value.str = text
-        rc = self._writer.write_entry_field(self._acc.table, entry, self._acc.f_pod, self._value)
+        rc = self._writer.write_entry_field(self._acc.table, entry, field, self._value)
         if rc != 0:
-            raise TableError(f"cannot write pod_uid: {owner_error(self._ffi, self._errors_from)}")
+            raise TableError(f"cannot write {what}: {owner_error(self._ffi, self._errors_from)}")

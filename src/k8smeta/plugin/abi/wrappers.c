@@ -44,6 +44,12 @@ static ss_plugin_rc k8smeta_read_failed(k8smeta_state* st,
     return SS_PLUGIN_FAILURE;
 }
 
+/* Whether field `id` is one of the container fields (their value depends on the thread's
+ * container ID, read and cached with them). */
+static int k8smeta_is_container_field(uint32_t id) {
+    return id >= K8SMETA_CONTAINER_FIELDS_FIRST && id < K8SMETA_CONTAINER_FIELDS_END;
+}
+
 /* ---- the symbols ---------------------------------------------------------------------- */
 
 K8SMETA_EXPORT ss_plugin_t* plugin_init(const ss_plugin_init_input* in, ss_plugin_rc* rc) {
@@ -96,7 +102,7 @@ static ss_plugin_rc k8smeta_state_ready(ss_plugin_t* s) {
     K8SMETA_RETURN_UNLESS_READY(s);     \
     return call
 
-/* The thread's pod_uid is read here, once per call; a thread in no pod is answered here
+/* The thread's pod_uid (and container ID) is read here, once per call; a thread in no pod is answered here
  * ("no value", and Python only to log why when the verbosity would show it), and so are
  * cached values. Python gets plain scalars per other field and returns a `char*` array
  * whose slot [-1] holds its length. */
@@ -109,9 +115,11 @@ K8SMETA_EXPORT ss_plugin_rc plugin_extract_fields(
     if (in->num_fields == 0) return SS_PLUGIN_SUCCESS;
     int64_t tid = (int64_t)evt->evt->tid;
     int status = -1;
+    int with_container = 0;   /* the container ID is read only for the container fields */
+    for (uint32_t i = 0; i < in->num_fields; i++)
+        with_container |= k8smeta_is_container_field(in->fields[i].field_id);
     if (tid > 0 && in->table_reader_ext != NULL)
-        status = k8smeta_read_thread_string(in->table_reader_ext, st->table, st->f_pod, tid,
-                                            st->uid, (int)sizeof st->uid);
+        status = k8smeta_read_thread_ids(in->table_reader_ext, st, tid, with_container);
     if (status == -2) return k8smeta_read_failed(st, in);
     if (status <= 0) {   /* no thread id, no such thread (-1), or an empty pod_uid (0) */
         k8smeta_no_values(in, 0);
@@ -126,9 +134,11 @@ K8SMETA_EXPORT ss_plugin_rc plugin_extract_fields(
     int cacheable = cache != NULL && st->quiet_absent;
     for (uint32_t i = 0; i < in->num_fields; i++) {
         ss_plugin_extract_field* f = &in->fields[i];
-        int slot = cacheable ? k8smeta_cache_slot_of(st->uid, f->field_id, f->arg_key) : -1;
+        /* a container field's value depends on the thread's container too */
+        const char* cid = k8smeta_is_container_field(f->field_id) ? st->container_id : NULL;
+        int slot = cacheable ? k8smeta_cache_slot_of(st->uid, cid, f->field_id, f->arg_key) : -1;
         if (slot >= 0 &&
-            k8smeta_cache_matches(&cache[slot], st->generation, st->uid, f->field_id,
+            k8smeta_cache_matches(&cache[slot], st->generation, st->uid, cid, f->field_id,
                                   f->arg_key)) {
             k8smeta_set_result(f, cache[slot].res);
             if (cache[slot].res == NULL && cache[slot].why >= 0) st->absent[cache[slot].why]++;
@@ -142,8 +152,8 @@ K8SMETA_EXPORT ss_plugin_rc plugin_extract_fields(
             k8smeta_no_values(in, i);
             return SS_PLUGIN_FAILURE;
         }
-        if (slot >= 0) k8smeta_cache_store(&cache[slot], st->generation, st->uid, f->field_id,
-                                           f->arg_key, res, st->why);
+        if (slot >= 0) k8smeta_cache_store(&cache[slot], st->generation, st->uid, cid,
+                                           f->field_id, f->arg_key, res, st->why);
         k8smeta_set_result(f, res);
     }
     return SS_PLUGIN_SUCCESS;

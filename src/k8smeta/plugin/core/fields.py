@@ -19,7 +19,7 @@ import orjson
 
 from k8smeta.plugin.core import lookups as lk
 from k8smeta.plugin.core.kinds import KIND_SPECS, Family
-from k8smeta.plugin.core.lookups import Lookup
+from k8smeta.plugin.core.lookups import ContainerLookup, Lookup
 from k8smeta.wire.vocabulary import DEPLOYMENT, NAMESPACE, REPLICA_SET, REPLICATION_CONTROLLER
 
 
@@ -41,6 +41,14 @@ class Field:
     is_list: bool = False
     arg: Arg = Arg.NONE
     add_output: bool = False
+    of_container: ContainerLookup | None = None  # container fields: the value's look-up
+
+
+def _container(suffix: str, display: str, desc: str, lookup: ContainerLookup) -> Field:
+    """`k8smeta.container.<suffix>`: a value of the thread's container, as Falco's
+    `container.<suffix>` gives it."""
+    name = f"k8smeta.container.{suffix}"
+    return Field(name, display, desc, lk.in_container, of_container=lookup)
 
 
 _OF = lk.OWNER_LOOKUPS
@@ -262,11 +270,106 @@ FIELDS: tuple[Field, ...] = (
         lk.pod_annotation,
         arg=Arg.KEY,
     ),
+    # -- the thread's container and the pod's security context (docs/plugin-contract.md,
+    # "Container and security-context fields") -------------------------------------------
+    _container(
+        "id",
+        "Container ID",
+        "Container ID: the first 12 characters of the runtime's ID, as 'container.id'.",
+        lk.container_id,
+    ),
+    _container(
+        "full_id",
+        "Container Full ID",
+        "Container ID: the runtime's full 64-character ID.",
+        lk.container_full_id,
+    ),
+    _container("name", "Container Name", "Container name, as in the pod spec.", lk.container_name),
+    _container(
+        "image",
+        "Container Image",
+        "Container image, as in the pod spec. E.g. 'docker.io/library/nginx:1.27'.",
+        lk.container_image,
+    ),
+    _container(
+        "image.repository",
+        "Container Image Repository",
+        "Container image without tag and digest. E.g. 'docker.io/library/nginx'.",
+        lk.container_repository,
+    ),
+    _container(
+        "image.tag",
+        "Container Image Tag",
+        "Container image tag, when the image names one. E.g. '1.27'.",
+        lk.container_tag,
+    ),
+    _container(
+        "image.digest",
+        "Container Image Digest",
+        "Digest of the image the runtime runs (status imageID), else of the spec's image."
+        " E.g. 'sha256:...'.",
+        lk.container_digest,
+    ),
+    _container(
+        "type",
+        "Container Type",
+        "Which list of the pod spec holds the container: 'container', 'init' or 'ephemeral'.",
+        lk.container_type,
+    ),
+    _container(
+        "privileged",
+        "Container Privileged",
+        "'true' when the container's security context sets privileged, else 'false'"
+        " (no value when unset).",
+        lk.container_privileged,
+    ),
+    Field(
+        "k8smeta.pod.ips",
+        "Pod IPs",
+        "Kubernetes pod IPs, every address family. E.g. '(10.0.0.7,fd00::7)'.",
+        lk.pod_ips,
+        is_list=True,
+    ),
+    Field(
+        "k8smeta.pod.serviceaccount",
+        "Pod Service Account",
+        "Kubernetes pod service account name.",
+        lk.pod_service_account,
+    ),
+    Field(
+        "k8smeta.pod.hostnetwork",
+        "Pod Host Network",
+        "'true' when the pod uses the node's network namespace, else 'false'.",
+        lk.pod_host_network,
+    ),
+    Field(
+        "k8smeta.pod.hostpid",
+        "Pod Host PID",
+        "'true' when the pod uses the node's PID namespace, else 'false'.",
+        lk.pod_host_pid,
+    ),
+    Field(
+        "k8smeta.pod.qos",
+        "Pod QoS Class",
+        "Kubernetes pod QoS class: 'Guaranteed', 'Burstable' or 'BestEffort'.",
+        lk.pod_qos,
+    ),
 )
 
 #: The look-up of each field id (extraction indexes it: an id `get_fields` never
 #: advertised is an error, not a wrong value).
 LOOKUPS: tuple[Lookup, ...] = tuple(field.lookup for field in FIELDS)
+#: The container look-up of each field id (None: a field of the pod).
+CONTAINER_LOOKUPS: tuple[ContainerLookup | None, ...] = tuple(
+    field.of_container for field in FIELDS
+)
+#: Ids of the container fields, first and last + 1 (contiguous: the C cache keys them on
+#: the thread's container ID too).
+CONTAINER_FIELDS = (
+    min(i for i, lookup in enumerate(CONTAINER_LOOKUPS) if lookup is not None),
+    max(i for i, lookup in enumerate(CONTAINER_LOOKUPS) if lookup is not None) + 1,
+)
+assert all(CONTAINER_LOOKUPS[i] is not None for i in range(*CONTAINER_FIELDS))
 #: field name -> field id
 FIELD_IDS: dict[str, int] = {field.name: index for index, field in enumerate(FIELDS)}
 

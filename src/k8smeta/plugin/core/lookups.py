@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from k8smeta.plugin.core.container_records import ContainerRecord
 from k8smeta.plugin.core.kinds import KIND_SPECS, Family
 from k8smeta.plugin.core.records import Controller, Record
 from k8smeta.plugin.core.store import Store
@@ -20,6 +21,7 @@ from k8smeta.wire.vocabulary import CRON_JOB, JOB, POD
 
 Result = Extracted | UnknownOwner | None
 Lookup = Callable[[Store, Record, "str | None"], Result]
+ContainerLookup = Callable[[ContainerRecord], "Extracted | None"]
 
 
 def pod_name(store: Store, pod: Record, arg: str | None) -> Extracted | None:
@@ -201,3 +203,66 @@ def workload_name(store: Store, pod: Record, arg: str | None) -> Result:
     table = store.tables.get(controller.kind)  # a kind the store does not keep: unknown
     record = None if table is None else table.get(controller.uid)
     return controller.unknown if record is None else record.name
+
+
+# -- the pod's security context and the thread's container ----------------------------------
+def pod_ips(store: Store, pod: Record, arg: str | None) -> Extracted | None:
+    return pod.context.ips
+
+
+def pod_service_account(store: Store, pod: Record, arg: str | None) -> Extracted | None:
+    return pod.context.service_account
+
+
+def pod_host_network(store: Store, pod: Record, arg: str | None) -> Extracted | None:
+    return pod.context.host_network
+
+
+def pod_host_pid(store: Store, pod: Record, arg: str | None) -> Extracted | None:
+    return pod.context.host_pid
+
+
+def pod_qos(store: Store, pod: Record, arg: str | None) -> Extracted | None:
+    return pod.context.qos
+
+
+def in_container(store: Store, pod: Record, arg: str | None) -> Extracted | None:
+    """The pod-level look-up of a container field: never called (extraction looks the
+    thread's container up and runs the field's `ContainerLookup` instead)."""
+    return None
+
+
+def container_id(container: ContainerRecord) -> Extracted | None:
+    return container.id
+
+
+def container_full_id(container: ContainerRecord) -> Extracted | None:
+    return container.full_id
+
+
+def container_name(container: ContainerRecord) -> Extracted | None:
+    return container.name
+
+
+def container_image(container: ContainerRecord) -> Extracted | None:
+    return container.image
+
+
+def container_repository(container: ContainerRecord) -> Extracted | None:
+    return container.repository
+
+
+def container_tag(container: ContainerRecord) -> Extracted | None:
+    return container.tag
+
+
+def container_digest(container: ContainerRecord) -> Extracted | None:
+    return container.digest
+
+
+def container_type(container: ContainerRecord) -> Extracted | None:
+    return container.type
+
+
+def container_privileged(container: ContainerRecord) -> Extracted | None:
+    return container.privileged

@@ -22,9 +22,17 @@ from k8smeta.plugin.core.kinds import KIND_SPECS
 NO_POD_UID: Final = 0  # the event's thread has no pod_uid (not in a pod, or no thread)
 UNKNOWN_POD: Final = 1  # a pod_uid the store holds no pod for
 UNKNOWN_OWNER: Final = 2  # the pod's refs (or its Job's) name a resource the store lacks
+NO_CONTAINER_ID: Final = 3  # a container field of a thread whose cgroups named no container
+UNKNOWN_CONTAINER: Final = 4  # a container ID the thread's pod does not list (yet)
 #: A value, or no value for another reason (no such label...): not counted.
 NOT_COUNTED: Final = -1
-ABSENCE_COUNTERS: Final = ("extract_no_pod_uid", "extract_unknown_pod", "extract_unknown_owner")
+ABSENCE_COUNTERS: Final = (
+    "extract_no_pod_uid",
+    "extract_unknown_pod",
+    "extract_unknown_owner",
+    "extract_no_container_id",
+    "extract_unknown_container",
+)
 #: The counters the C boundary keeps too, in the order of its counts (`values`' `native`).
 NATIVE_COUNTERS: Final = (*ABSENCE_COUNTERS, "threads_tagged")
 
@@ -59,6 +67,8 @@ class PluginMetrics:
         self.extract_no_pod_uid = 0
         self.extract_unknown_pod = 0
         self.extract_unknown_owner = 0
+        self.extract_no_container_id = 0
+        self.extract_unknown_container = 0
 
     def count_absent(self, reason: int, fields: int = 1) -> None:
         """`fields` extractions had no value for `reason` (NOT_COUNTED: nothing)."""

@@ -15,10 +15,11 @@ from typing import Any
 
 import orjson
 
+from k8smeta.plugin.core.details import PodDetails, Reader, pod_details
 from k8smeta.plugin.core.errors import PayloadError, UnknownKindError
 from k8smeta.plugin.core.json_types import json_type
 from k8smeta.wire import limits
-from k8smeta.wire.vocabulary import KINDS, REASONS, SYNC
+from k8smeta.wire.vocabulary import KINDS, POD, REASONS, SYNC
 
 # The limits the collector trims to (one copy, in `wire.limits`): anything within them is
 # accepted, so that nothing a collector serves is refused here.
@@ -53,6 +54,7 @@ class Payload:
     labels: Mapping[str, str] = field(default_factory=dict)
     pod_ip: str | None = None
     annotations: Mapping[str, str] = field(default_factory=dict)
+    details: PodDetails | None = None  # pods with `spec` (our collector, on request)
 
 
 def _reject(reason: str) -> PayloadError:
@@ -66,6 +68,9 @@ def _check_string(value: object, what: str) -> str:
     if len(value) > _SHORT and len(value.encode()) > MAX_STRING:
         raise _reject(f"{what} is longer than {MAX_STRING} bytes")
     return value
+
+
+_READER = Reader(_check_string, MAX_ENTRIES)
 
 
 def _optional_string(obj: Mapping[str, Any], key: str, what: str) -> str | None:
@@ -185,8 +190,9 @@ def decode_payload(data: bytes) -> Payload:
     top = _load(data)
     reason, uid, kind = _identity(top, data)
     meta_raw, meta = _json_part(top, "meta", want_object=True)
-    spec_raw, _ = _json_part(top, "spec", want_object=False)
+    spec_raw, spec = _json_part(top, "spec", want_object=False)
     status_raw, status = _json_part(top, "status", want_object=True)
+    details = pod_details(_READER, spec, status) if kind == POD and spec_raw else None
     return Payload(
         reason=reason,
         uid=uid,
@@ -200,6 +206,7 @@ def decode_payload(data: bytes) -> Payload:
         labels=_labels(meta),
         pod_ip=_optional_string(status, "podIP", "'status.podIP'"),
         annotations=_labels(meta, "annotations", "annotation"),
+        details=details,
     )
 
 

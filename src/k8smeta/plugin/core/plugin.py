@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from k8smeta.plugin.core.cgroup import pod_uid_from_cgroup
+from k8smeta.plugin.core.cgroup import ids_from_cgroup
 from k8smeta.plugin.core.config import Config
 from k8smeta.plugin.core.errors import (
     CGROUPS_UNREADABLE,
@@ -20,11 +20,14 @@ from k8smeta.plugin.core.errors import (
     UnknownKindError,
 )
 from k8smeta.plugin.core.event_codes import ASYNC_EVENT_NAME, PROCESS_EVENTS
-from k8smeta.plugin.core.fields import LOOKUPS
+from k8smeta.plugin.core.fields import CONTAINER_LOOKUPS, LOOKUPS
 from k8smeta.plugin.core.levels import TRACE
+from k8smeta.plugin.core.lookups import ContainerLookup
 from k8smeta.plugin.core.metrics import (
+    NO_CONTAINER_ID,
     NO_POD_UID,
     NOT_COUNTED,
+    UNKNOWN_CONTAINER,
     UNKNOWN_OWNER,
     UNKNOWN_POD,
     PluginMetrics,
@@ -42,6 +45,7 @@ logger = logging.getLogger(__name__)
 _CGROUP_CACHE_LIMIT = 4096
 _FIELD_COUNT = len(LOOKUPS)
 _KINDS_KEPT = 64
+_NO_IDS = ("", "")
 
 
 class PluginCore:
@@ -55,7 +59,7 @@ class PluginCore:
         #: `metrics`), for the ABI's cache to count the answers it repeats without Python.
         self.absence = NOT_COUNTED
         self._warned_kinds: set[str] = set()
-        self._uid_of_path: dict[str, str] = {}
+        self._ids_of_path: dict[str, tuple[str, str]] = {}
         # The pod record of the fields of one event: (evtnum, pod_uid, record).
         self._cached: tuple[int, str, Record | None] = (-1, "", None)
         for level, message in config.init_logs:
@@ -135,12 +139,14 @@ class PluginCore:
         table.for_each_thread(self._tag)
 
     def _tag(self, thread: ThreadView) -> None:
-        """Write the first pod UID found in the thread's cgroups; keep the old one if none."""
+        """Write the first pod UID found in the thread's cgroups, with the container ID of
+        the same path ("" when it names none); keep the old ones if no path has a pod."""
         try:
             for path in thread.cgroup_paths():
-                uid = self._pod_uid_of(path) if path else ""
+                uid, container_id = self._ids_of(path) if path else _NO_IDS
                 if uid:
                     thread.set_pod_uid(uid)
+                    thread.set_container_id(container_id)
                     self.process_outcome(ProcessOutcome.TAGGED, 0, 0)
                     return
         except Exception as exc:  # the host table may fail in any way; nothing propagates
@@ -150,25 +156,30 @@ class PluginCore:
         self.metrics.parse_errors += 1
         logger.error("cannot attach pod_uid to process: %s", reason)
 
-    def _pod_uid_of(self, path: str) -> str:
-        uid = self._uid_of_path.get(path)
-        if uid is None:
-            uid = pod_uid_from_cgroup(path)
-            if len(self._uid_of_path) >= _CGROUP_CACHE_LIMIT:
-                self._uid_of_path.clear()
-            self._uid_of_path[path] = uid
-        return uid
+    def _ids_of(self, path: str) -> tuple[str, str]:
+        ids = self._ids_of_path.get(path)
+        if ids is None:
+            ids = ids_from_cgroup(path)
+            if len(self._ids_of_path) >= _CGROUP_CACHE_LIMIT:
+                self._ids_of_path.clear()
+            self._ids_of_path[path] = ids
+        return ids
 
     # -- extraction --------------------------------------------------------------------
     def extract(
-        self, pod_uid: str, evtnum: int, field_id: int, arg_key: str | None
+        self,
+        pod_uid: str,
+        evtnum: int,
+        field_id: int,
+        arg_key: str | None,
+        container_id: str = "",
     ) -> Extracted | None:
         """The value of one field for the event's pod, or None (then `absence` says why).
 
         `pod_uid` is the non-empty `pod_uid` the host read from the event's thread (for
-        a thread outside any pod the host calls `no_pod`). The pod record is looked up
-        once per `(evtnum, pod_uid)`; every parse resets that cache, and only a parse
-        changes the store.
+        a thread outside any pod the host calls `no_pod`), `container_id` its container
+        ID ("" when none). The pod record is looked up once per `(evtnum, pod_uid)`;
+        every parse resets that cache, and only a parse changes the store.
         """
         cached_evtnum, cached_uid, pod = self._cached
         if cached_evtnum != evtnum or cached_uid != pod_uid:
@@ -182,6 +193,9 @@ class PluginCore:
             return None
         if not 0 <= field_id < _FIELD_COUNT:
             raise FieldError(f"unknown field id {field_id}")
+        of_container = CONTAINER_LOOKUPS[field_id]
+        if of_container is not None:
+            return self._in_container(pod, container_id, of_container)
         value = LOOKUPS[field_id](self.store, pod, arg_key)
         if value is None:
             self.absence = NOT_COUNTED
@@ -190,6 +204,18 @@ class PluginCore:
             self.absence = UNKNOWN_OWNER
             return None
         return value
+
+    def _in_container(
+        self, pod: Record, container_id: str, lookup: ContainerLookup
+    ) -> Extracted | None:
+        container = pod.containers.get(container_id) if container_id else None
+        if container is None:
+            reason = UNKNOWN_CONTAINER if container_id else NO_CONTAINER_ID
+            self.metrics.count_absent(reason)
+            self.absence = reason
+            return None
+        self.absence = NOT_COUNTED
+        return lookup(container)
 
     def no_pod(self, evtnum: int, tid: int, thread_found: bool, fields: int = 1) -> None:
         """The event has no pod to extract from: count the `fields` extractions, log why

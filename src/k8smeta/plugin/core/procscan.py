@@ -1,9 +1,10 @@
-"""Pod UIDs of the threads already running, from `<hostProc>/proc/<pid>/task/<tid>/cgroup`.
+"""Pod UIDs and container IDs of the threads already running, from
+`<hostProc>/proc/<pid>/task/<tid>/cgroup`.
 
 Used on hosts whose `threads` table has no `cgroups` sub-table (Falco 0.37-0.39,
 docs/falco-versions.md). Each line is `hierarchy-id:controllers:path` (cgroup v1) or
-`0::path` (v2); `cgroup.pod_uid_from_cgroup` is applied to every path and the first match
-wins. Processes and threads may exit during
+`0::path` (v2); `cgroup.ids_from_cgroup` is applied to every path and the first path
+with a pod UID wins (its container ID with it). Processes and threads may exit during
 the scan: a directory or file that vanishes is skipped.
 """
 
@@ -13,7 +14,7 @@ import logging
 import os
 from collections.abc import Iterator
 
-from k8smeta.plugin.core.cgroup import pod_uid_from_cgroup
+from k8smeta.plugin.core.cgroup import ids_from_cgroup
 
 logger = logging.getLogger(__name__)
 
@@ -28,21 +29,28 @@ def _numeric_entries(directory: str) -> Iterator[int]:
         return
 
 
-def pod_uid_of_cgroup_file(text: str) -> str:
-    """The first pod UID among the paths of a `cgroup` file's lines ("" when none)."""
+def ids_of_cgroup_file(text: str) -> tuple[str, str]:
+    """(pod UID, container ID) of the first path of a `cgroup` file's lines with a pod UID
+    (("", "") when none)."""
     for line in text.splitlines():
         parts = line.split(":", 2)
         if len(parts) == 3:
-            uid = pod_uid_from_cgroup(parts[2])
-            if uid:
-                return uid
-    return ""
+            ids = ids_from_cgroup(parts[2])
+            if ids[0]:
+                return ids
+    return "", ""
 
 
-def scan_pod_uids(host_proc: str) -> dict[int, str]:
-    """tid -> pod UID for every thread under `<host_proc>/proc` that belongs to a pod."""
+def pod_uid_of_cgroup_file(text: str) -> str:
+    """The first pod UID among the paths of a `cgroup` file's lines ("" when none)."""
+    return ids_of_cgroup_file(text)[0]
+
+
+def scan_pod_uids(host_proc: str) -> dict[int, tuple[str, str]]:
+    """tid -> (pod UID, container ID) for every thread under `<host_proc>/proc` that
+    belongs to a pod."""
     root = f"{host_proc}/proc"
-    found: dict[int, str] = {}
+    found: dict[int, tuple[str, str]] = {}
     for pid in _numeric_entries(root):
         for tid in _numeric_entries(f"{root}/{pid}/task"):
             try:
@@ -50,8 +58,8 @@ def scan_pod_uids(host_proc: str) -> dict[int, str]:
                     text = file.read()
             except (OSError, UnicodeDecodeError):
                 continue
-            uid = pod_uid_of_cgroup_file(text)
-            if uid:
-                found[tid] = uid
+            ids = ids_of_cgroup_file(text)
+            if ids[0]:
+                found[tid] = ids
     logger.debug("found %d threads of pods under '%s'", len(found), root)
     return found

@@ -11,6 +11,15 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from k8smeta.plugin.core.container_records import (
+    NO_CONTAINERS,
+    NO_CONTEXT,
+    ContainerRecord,
+    PodContext,
+    SharedValues,
+    container_records,
+    pod_context,
+)
 from k8smeta.plugin.core.kinds import KIND_SPECS
 from k8smeta.plugin.core.payload import Payload
 from k8smeta.plugin.core.values import Extracted, UnknownOwner
@@ -26,6 +35,7 @@ _NOT_CONTROLLERS = frozenset((NAMESPACE, SERVICE, DEPLOYMENT))
 #: every pod (other kinds, verbatim from refs, get their own).
 _KIND_VALUES = {kind: (Extracted((kind.encode(),)), UnknownOwner(kind)) for kind in KINDS}
 _NO_ANNOTATIONS: Mapping[str, Extracted] = MappingProxyType({})
+_SHARED = SharedValues()  # for records built outside a store (tests, tools)
 
 
 def reuse(old: Extracted | None, strings: tuple[bytes, ...]) -> Extracted:
@@ -71,6 +81,8 @@ class Record:
     svc_uid: Extracted | None
     annotations: Mapping[str, Extracted]  # the allow-listed keys only
     controller: Controller | None
+    context: PodContext  # `pod.ips`, `pod.serviceaccount`...: NO_CONTEXT without details
+    containers: Mapping[str, ContainerRecord]  # full container ID -> its values
 
     @property
     def key(self) -> str:
@@ -132,10 +144,14 @@ def _annotations(
 
 
 def build_record(
-    payload: Payload, old: Record | None, annotation_keys: Collection[str] = ()
+    payload: Payload,
+    old: Record | None,
+    annotation_keys: Collection[str] = (),
+    shared: SharedValues | None = None,
 ) -> Record:
-    """The record of a Create/Update payload, reusing `old`'s equal values; annotations
-    other than `annotation_keys` are dropped."""
+    """The record of a Create/Update payload, reusing `old`'s equal values and `shared`'s
+    (the store's); annotations other than `annotation_keys` are dropped."""
+    shared = _SHARED if shared is None else shared
     single, labels_list = _labels(payload.labels, old)
     refs = dict(payload.refs or ())
     service_uids = refs.get(SERVICE, ())
@@ -154,6 +170,10 @@ def build_record(
         ),
         annotations=_annotations(payload, annotation_keys, old),
         controller=_controller(refs, old),
+        context=pod_context(payload.details, NO_CONTEXT if old is None else old.context, shared),
+        containers=container_records(
+            payload.details, NO_CONTAINERS if old is None else old.containers, shared
+        ),
     )
 
 

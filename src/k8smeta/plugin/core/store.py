@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection
 
+from k8smeta.plugin.core.container_records import SharedValues
 from k8smeta.plugin.core.levels import TRACE
 from k8smeta.plugin.core.payload import Payload
 from k8smeta.plugin.core.records import Record, ServiceView, build_record, build_service_view
@@ -36,6 +37,7 @@ class Store:
         self.node_name = node_name
         self.annotation_keys = frozenset(annotation_keys)
         self.own_node: Record | None = None
+        self.shared = SharedValues()  # the pods' repeated container and context values
 
     def counts(self) -> dict[str, int]:
         """Number of records per kind."""
@@ -62,7 +64,8 @@ class Store:
             logger.debug("try to %s %s '%s'", "add" if creating else "update", kind, uid)
         table = self.tables[kind]
         old = table.get(uid)
-        record = build_record(payload, old, self.annotation_keys if kind == POD else ())
+        keys = self.annotation_keys if kind == POD else ()
+        record = build_record(payload, old, keys, self.shared)
         table[uid] = record
         if payload.name is None:
             logger.warning("the %s '%s' has no name: its name fields have no value", kind, uid)

@@ -3,7 +3,8 @@
 The core never reads the host's tables by itself: the host hands it what one callback
 needs, and nothing more (docs/plugin-contract.md, "Threads table"):
 
-- extraction: the event thread's `pod_uid`, already read by the host (a plain `str`);
+- extraction: the event thread's `pod_uid` and container ID, already read by the host
+  (plain `str`s);
 - a process event: a `ThreadView` of the event's thread (None when the table has none);
 - capture open: a `ThreadTable` to visit every thread once.
 
@@ -29,6 +30,10 @@ class ThreadView(Protocol):
 
     def set_pod_uid(self, uid: str) -> None:
         """Write the thread's `pod_uid` field."""
+        ...
+
+    def set_container_id(self, container_id: str) -> None:
+        """Write the thread's container ID field ("": none), after its `pod_uid`."""
         ...
 
 

@@ -5,18 +5,21 @@ from __future__ import annotations
 from typing import Final
 
 from k8smeta.wire import metadata_pb2
-from k8smeta.wire.vocabulary import KINDS, SYNC_KEY
+from k8smeta.wire.vocabulary import DETAILS_KEY, KINDS, SYNC_KEY
 
-RESOURCE_KINDS: Final = (*KINDS, SYNC_KEY)
+RESOURCE_KINDS: Final = (*KINDS, SYNC_KEY, DETAILS_KEY)
 """The kinds the core stores, correctly spelt (upstream asks for `ReplicaController`),
-plus the key opting in to `Sync` snapshot markers (upstream ignores it)."""
+plus the keys opting in to `Sync` snapshot markers and to pods with their containers and
+security context (upstream ignores both)."""
 
 NO_SYNC_NOTICE: Final = (
     "The collector completed its snapshot without a Sync marker, as the upstream"
     " k8s-metacollector does: it sends no StatefulSet, Job, CronJob nor Node and no pod"
     " annotations, so k8smeta.sts.*, k8smeta.job.*, k8smeta.cronjob.*, k8smeta.node.* and"
     " k8smeta.pod.annotation[] will have no value, and k8smeta.workload.name none for"
-    " those controllers (docs/troubleshooting.md)"
+    " those controllers; it sends no pod details, so k8smeta.container.*,"
+    " k8smeta.pod.ips, .serviceaccount, .hostnetwork, .hostpid and .qos will have no value"
+    " (docs/troubleshooting.md)"
 )
 """Logged once at INFO by a feed whose collector never sends `Sync`: our collector does."""
 
