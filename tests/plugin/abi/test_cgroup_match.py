@@ -9,19 +9,16 @@ the first path's match.
 
 from __future__ import annotations
 
-import importlib.util
 import random
-from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import k8smeta.plugin.abi
 from k8smeta.plugin.core.cgroup import pod_uid_from_cgroup
+from tests.plugin.abi.c_matchers import compile_matchers
 
-SOURCE = Path(k8smeta.plugin.abi.__file__).parent / "cgroup_match.c"
 MODULE = "_k8smeta_cgroup_match_test"
 #: Strings compared by the property test: examples x strings drawn x (1 + variants each).
 REQUIRED = 100_000
@@ -38,18 +35,12 @@ NEAR = "ABCDEFXYZ-_./:=p\u00e9\u0131\u212a\uff10\u0660 \t\n"
 @pytest.fixture(scope="module")
 def matcher(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """The compiled matcher as a Python extension module (`ffi`, `lib`)."""
-    from cffi import FFI
-
-    ffi = FFI()
-    ffi.cdef("int k8smeta_find_pod_uid(const char* cgroups, size_t len, char* out);")
-    ffi.set_source(MODULE, SOURCE.read_text(), extra_compile_args=["-O2", "-Wall", "-Werror"])
-    built = ffi.compile(tmpdir=str(tmp_path_factory.mktemp("cgroup_match")), verbose=False)
-    spec = importlib.util.spec_from_file_location(MODULE, built)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return compile_matchers(
+        MODULE,
+        "int k8smeta_find_pod_uid(const char* cgroups, size_t len, char* out);",
+        ("cgroup_match.c",),
+        tmp_path_factory.mktemp("cgroup_match"),
+    )
 
 
 def c_find(matcher: Any, raw: bytes) -> str:

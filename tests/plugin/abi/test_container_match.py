@@ -10,42 +10,29 @@ replacement, as the plugin's Python does with the C side's buffer.
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import k8smeta.plugin.abi
 from k8smeta.plugin.core.cgroup import container_id_from_cgroup, ids_from_cgroup
+from tests.plugin.abi.c_matchers import compile_matchers
 from tests.plugin.core.cgroup_paths import cgroup_paths, hex_ids, pod_dirs
 
-HERE = Path(k8smeta.plugin.abi.__file__).parent
-SOURCES = (HERE / "cgroup_match.c", HERE / "container_match.c")
 MODULE = "_k8smeta_container_match_test"
 
 
 @pytest.fixture(scope="module")
 def matcher(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    """The compiled matcher as a Python extension module (`ffi`, `lib`)."""
-    from cffi import FFI
-
-    ffi = FFI()
-    ffi.cdef(
+    """The compiled matchers as a Python extension module (`ffi`, `lib`)."""
+    return compile_matchers(
+        MODULE,
         "int k8smeta_find_container_id(const char* path, size_t len, char* out);"
-        "int k8smeta_find_ids(const char* cgroups, size_t len, char* uid, char* cid);"
+        "int k8smeta_find_ids(const char* cgroups, size_t len, char* uid, char* cid);",
+        ("cgroup_match.c", "container_match.c"),
+        tmp_path_factory.mktemp("container_match"),
     )
-    source = "\n".join(path.read_text() for path in SOURCES)
-    ffi.set_source(MODULE, source, extra_compile_args=["-O2", "-Wall", "-Werror"])
-    built = ffi.compile(tmpdir=str(tmp_path_factory.mktemp("container_match")), verbose=False)
-    spec = importlib.util.spec_from_file_location(MODULE, built)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def c_find(matcher: Any, raw: bytes) -> str:
