@@ -29,8 +29,11 @@ Public API:
 * `event_payload(event) -> bytes`, `delete_payload(kind, uid) -> bytes`: async payloads.
 * `watch_selector(node_name)`, `RESOURCE_KINDS`: the Selector the feed sends.
 * `Backoff`, `Resync`, `SnapshotTracker`: the pure policies the thread runs.
+
+`feed.aio` is imported first: asyncio and grpclib load without `ssl` until a feed needs TLS.
 """
 
+import k8smeta.plugin.feed.aio  # noqa: F401 - first, before any module imports asyncio
 from k8smeta.plugin.feed.backoff import Backoff
 from k8smeta.plugin.feed.client import Feed, Sink
 from k8smeta.plugin.feed.resync import Resync, SnapshotTracker

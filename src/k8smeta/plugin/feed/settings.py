@@ -6,12 +6,16 @@ The feed's behaviour is described in docs/plugin-contract.md ("Feed").
 
 from __future__ import annotations
 
-import ssl
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from grpclib.config import Configuration
 
 from k8smeta.plugin.core.keypair import load_pair
+from k8smeta.plugin.feed.aio import ssl_module
+
+if TYPE_CHECKING:
+    import ssl
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,8 +76,9 @@ def ssl_context(settings: FeedSettings) -> ssl.SSLContext | None:
     the client chain and key for mutual TLS; None for plaintext."""
     if settings.root_certificates is None:
         return None
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies the peer and its name
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    tls = ssl_module()  # loaded here: a plaintext feed never needs OpenSSL
+    context: ssl.SSLContext = tls.SSLContext(tls.PROTOCOL_TLS_CLIENT)  # verifies the peer, name
+    context.minimum_version = tls.TLSVersion.TLSv1_2
     # Text outside the PEM blocks (comments) may be non-ASCII: OpenSSL skips it anyway.
     context.load_verify_locations(cadata=settings.root_certificates.decode("ascii", "ignore"))
     context.set_alpn_protocols(["h2"])
