@@ -7,7 +7,7 @@ The feed's behaviour is described in docs/plugin-contract.md ("Feed").
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from grpclib.config import Configuration
 
@@ -17,6 +17,10 @@ from k8smeta.plugin.feed.aio import ssl_module
 if TYPE_CHECKING:
     import ssl
 
+MAX_MESSAGE_SIZE: Final = 4 * 1024 * 1024
+"""The largest message the feed reads: gRPC's default receive limit, which upstream's
+plugin has; our collector never sends a message over 1 MiB (`wire.limits`)."""
+
 
 @dataclass(frozen=True, slots=True)
 class FeedSettings:
@@ -24,8 +28,8 @@ class FeedSettings:
 
     TLS is used when `root_certificates` is set (the caPEMBundle, never empty: empty roots
     would mean "no TLS" to gRPC clients); a client certificate chain and private key add mutual
-    TLS. `quiet_period`, `sync_timeout` and the
-    backoff `backoff_unit`/`backoff_cap` are feed parameters, not init keys: tests shorten them.
+    TLS. `quiet_period`, `sync_timeout`, the backoff `backoff_unit`/`backoff_cap` and
+    `max_message_size` (bytes) are feed parameters, not init keys: tests shorten them.
     """
 
     target: str
@@ -39,6 +43,7 @@ class FeedSettings:
     keepalive_timeout: float = 20.0
     backoff_unit: float = 1.0
     backoff_cap: float = 120.0
+    max_message_size: int = MAX_MESSAGE_SIZE
 
     def __post_init__(self) -> None:
         if not self.target:
@@ -53,6 +58,8 @@ class FeedSettings:
             raise ValueError("a client certificate needs TLS, i.e. root certificates")
         if min(self.quiet_period, self.sync_timeout, self.keepalive_time) <= 0:
             raise ValueError("feed periods must be positive")
+        if self.max_message_size < 1:
+            raise ValueError("the maximum message size must be positive")
 
     @property
     def uses_tls(self) -> bool:
