@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from k8smeta.plugin.abi.cdef import SS_PLUGIN_SUCCESS
 from k8smeta.plugin.abi.host_tables import Accessors, owner_error
 from k8smeta.plugin.abi.protocol import CgroupsRead
 from k8smeta.plugin.abi.state import CGROUPS_SIZE
@@ -136,5 +137,5 @@ class IteratedTable:
         text = self._ffi.new("char[]", value.encode())
         self._value.str = text
         rc = self._writer.write_entry_field(self._acc.table, entry, field, self._value)
-        if rc != 0:
+        if rc != SS_PLUGIN_SUCCESS:
             raise TableError(f"cannot write {what}: {owner_error(self._ffi, self._errors_from)}")

@@ -45,6 +45,23 @@ static int k8smeta_is_container_field(uint32_t id) {
     return id >= K8SMETA_CONTAINER_FIELDS_FIRST && id < K8SMETA_CONTAINER_FIELDS_END;
 }
 
+/* Field `f` of `call` from Python (its value not cached): into its result, and into cache
+ * slot `slot` unless K8SMETA_CACHE_NONE (`field_cid`: its cache key's container ID). SUCCESS,
+ * or FAILURE with the last error set by Python. Out of line: the cached path stays small. */
+static __attribute__((noinline)) ss_plugin_rc k8smeta_extract_from_python(
+    k8smeta_state* st, k8smeta_call call, ss_plugin_extract_field* f, const char* field_cid,
+    int slot) {
+    k8smeta_value* value = NULL;
+    int why = K8SMETA_REASON_NOT_COUNTED;
+    ss_plugin_rc rc = k8smeta_py_extract_one(st, &call, f->field_id, f->arg_key, slot, &value, &why);
+    if (rc != SS_PLUGIN_SUCCESS) return rc;
+    if (slot != K8SMETA_CACHE_NONE)
+        k8smeta_cache_store(&((k8smeta_cache_slot*)st->cache)[slot], st->generation,
+                            call.pod_uid, field_cid, f->field_id, f->arg_key, value, why);
+    k8smeta_set_result(f, value);
+    return SS_PLUGIN_SUCCESS;
+}
+
 K8SMETA_EXPORT ss_plugin_rc plugin_extract_fields(
     ss_plugin_t* s, const ss_plugin_event_input* evt, const ss_plugin_field_extract_input* in) {
     K8SMETA_RETURN_UNLESS_READY(s);
@@ -61,14 +78,14 @@ K8SMETA_EXPORT ss_plugin_rc plugin_extract_fields(
         with_container |= k8smeta_is_container_field(in->fields[i].field_id);
     if (tid > 0 && in->table_reader_ext != NULL)
         read = k8smeta_read_thread_ids(in->table_reader_ext, st, tid, uid, cid, with_container);
-    if (read == K8SMETA_POD_FAILED) return k8smeta_read_failed(st, in);
-    if (read == K8SMETA_POD_NO_THREAD || read == K8SMETA_POD_EMPTY) {
+    if (read <= K8SMETA_POD_EMPTY) {   /* no pod: K8SMETA_POD_EMPTY, _NO_THREAD or _FAILED */
+        if (read == K8SMETA_POD_FAILED) return k8smeta_read_failed(st, in);
         k8smeta_no_values(in, 0);
         st->absent[K8SMETA_REASON_NO_POD_UID] += in->num_fields;   /* Python counts none */
         if (st->quiet_absent) return SS_PLUGIN_SUCCESS;
         return k8smeta_py_no_pod(st, evt->evtnum, tid, read);
     }
-    k8smeta_call call = {++st->extract_calls, evt->evtnum, uid, cid};
+    uint64_t number = ++st->extract_calls;
     k8smeta_cache_slot* cache = (k8smeta_cache_slot*)st->cache;
     int cacheable = cache != NULL && st->quiet_absent;
     for (uint32_t i = 0; i < in->num_fields; i++) {
@@ -85,17 +102,11 @@ K8SMETA_EXPORT ss_plugin_rc plugin_extract_fields(
                 st->absent[cache[slot].why]++;
             continue;
         }
-        k8smeta_value* value = NULL;
-        int why = K8SMETA_REASON_NOT_COUNTED;
-        if (k8smeta_py_extract_one(st, &call, f->field_id, f->arg_key, slot, &value, &why) !=
-            SS_PLUGIN_SUCCESS) {
+        k8smeta_call call = {number, evt->evtnum, uid, cid};
+        if (k8smeta_extract_from_python(st, call, f, field_cid, slot) != SS_PLUGIN_SUCCESS) {
             k8smeta_no_values(in, i);
             return SS_PLUGIN_FAILURE;
         }
-        if (slot != K8SMETA_CACHE_NONE)
-            k8smeta_cache_store(&cache[slot], st->generation, uid, field_cid, f->field_id,
-                                f->arg_key, value, why);
-        k8smeta_set_result(f, value);
     }
     return SS_PLUGIN_SUCCESS;
 }
