@@ -66,8 +66,7 @@ def all_values(core: PluginCore) -> dict[tuple[str, str, str | None], tuple[byte
         for field_id, field in enumerate(FIELDS):
             for arg in LABEL_KEYS if field.arg is Arg.KEY else [None]:
                 found = core.extract(pod, evtnum, field_id, arg)
-                absent = isinstance(found, Absent)
-                values[pod, field.name, arg] = None if absent else found.strings
+                values[pod, field.name, arg] = None if isinstance(found, Absent) else found.strings
     return values
 
 
