@@ -5,7 +5,8 @@ behind a returned pointer referenced for as long as the API lets Falco use it. O
 `Keeper` per state does that for the pointers of the calls that return them::
 
     plugin_extract_fields (event thread), call N
-      begin(N) ..................... drops the values returned by call N-1
+      begin() ...................... (its first field answered by Python) drops the
+                                     values returned by call N-1
       hand_over(value, slot) ....... value -> its `k8smeta_value` (built once per value,
                                      kept on it as `Extracted.abi_cache`), referenced
                                      by `extracted` until begin(N+1);
@@ -38,23 +39,17 @@ _NO_SLOT = int(CacheSlot.NONE)
 class Keeper:
     """The objects behind the pointers one plugin state has handed to Falco."""
 
-    __slots__ = ("_call", "_ffi", "cached", "extracted", "kept_metrics")
+    __slots__ = ("_ffi", "cached", "extracted", "kept_metrics")
 
     def __init__(self, ffi: Any) -> None:
         self._ffi = ffi
-        self._call = 0  # the number of the latest extract_fields call
-        self.extracted: list[object] = []  # arrays returned by that call
+        self.extracted: list[object] = []  # values returned by the latest extract_fields call
         self.cached: dict[int, object] = {}  # arrays held by the C extraction cache, by slot
         self.kept_metrics: list[object] = []  # the latest get_metrics arrays
 
-    def begin(self, call: int) -> bool:
-        """Enter extract_fields call number `call`; True when it is a new call (the
-        previous call's results are released)."""
-        if call == self._call:
-            return False
-        self._call = call
+    def begin(self) -> None:
+        """Enter a new extract_fields call: the previous call's results are released."""
         self.extracted = []
-        return True
 
     def hand_over(self, value: Extracted | None, slot: int) -> Any:
         """The `k8smeta_value*` of `value` (NULL for None), kept until the next call, and

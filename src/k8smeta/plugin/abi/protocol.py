@@ -14,10 +14,11 @@ is written as a bare number on either side:
   outcomes of a process event (`core.tagging.ProcessOutcome`, C: `K8SMETA_OUTCOME_<NAME>`),
   which the core owns.
 
-Per-call data travels as arguments, never through the long-lived state: `k8smeta_call` is
-what the extract wrapper read for one `extract_fields` call (on its stack), and a value
-is handed back as a `k8smeta_value` (its count, then its strings) through an
-out-parameter, its absence reason through another (docs/architecture.md, "The C boundary").
+Per-call data travels as arguments, never through the long-lived state: a `k8smeta_call`
+on the extract wrapper's stack holds what it read for one `extract_fields` call (the IDs)
+and, as out-parameters, Python's answer for one field: a `k8smeta_value` (its count, then
+its strings) or, without value, the absence reason (docs/architecture.md, "The C
+boundary"). Numbers (call and event numbers, field id, cache slot) are plain arguments.
 """
 
 from __future__ import annotations
@@ -76,10 +77,10 @@ typedef struct {
 } k8smeta_value;
 
 typedef struct {
-    uint64_t number;                     /* numbers the extract_fields calls of a state */
-    uint64_t evtnum;                     /* the event's number */
-    const char* pod_uid;                 /* the event's thread's pod_uid (not empty) */
-    const char* container_id;            /* its container ID ("" when none) */
+    const char* pod_uid;                 /* in: the event's thread's pod_uid (not empty) */
+    const char* container_id;            /* in: its container ID ("" when none) */
+    k8smeta_value* value;                /* out: the field's value (NULL: none) */
+    int why;                             /* out: without value, its K8SMETA_REASON_* */
 } k8smeta_call;
 """
 

@@ -85,27 +85,29 @@ class Session:
 
     # -- extract_fields (event thread) -------------------------------------------------
     def extract(  # noqa: PLR0917 - mirrors the C signature
-        self, call: Any, field_id: int, arg: Any, slot: int, value_out: Any, why_out: Any
+        self, call: Any, first: int, evtnum: int, field_id: int, arg: Any, slot: int
     ) -> int:
-        """One field of an extract_fields call (`call`: a `k8smeta_call`, the non-empty
-        `pod_uid` and the container ID the C wrapper read): the value's `k8smeta_value*`
-        into `value_out[0]`, or, without value, its reason into `why_out[0]` (both are
-        preset to "none"); SUCCESS, or FAILURE with the last error. A cache `slot`
-        (unless CacheSlot.NONE): the C cache keeps the answer there."""
+        """One field of an extract_fields call on event `evtnum` (`call`: a `k8smeta_call`,
+        with the non-empty `pod_uid` and the container ID the C wrapper read; `first`: the
+        call's first field answered here): the value's `k8smeta_value*` into
+        `call.value`, or, without value, its
+        reason into `call.why` (both preset to "none"); SUCCESS, or FAILURE with the last
+        error. A cache `slot` (unless CacheSlot.NONE): the C cache keeps the answer."""
         enter(self.route)
-        if self.kept.begin(call.number):
+        if first:
+            self.kept.begin()
             self.pod_uid = self.ffi.string(call.pod_uid).decode("utf-8", "replace")
             self.container_id = self.ffi.string(call.container_id).decode("ascii", "replace")
         text = self.ffi.string(arg).decode("utf-8", "replace") if arg else None
         try:
-            value = self.core.extract(self.pod_uid, call.evtnum, field_id, text, self.container_id)
+            value = self.core.extract(self.pod_uid, evtnum, field_id, text, self.container_id)
         except PluginError as exc:
             return self.fail(str(exc))
-        if isinstance(value, Absent):
-            why_out[0] = value.reason  # the C cache counts it at each repeat
+        if type(value) is Absent:
+            call.why = value.reason  # the C cache counts it at each repeat
             self.kept.hand_over(None, slot)
         else:
-            value_out[0] = self.kept.hand_over(value, slot)
+            call.value = self.kept.hand_over(value, slot)
         return SS_PLUGIN_SUCCESS
 
     def no_pod(self, evtnum: int, tid: int, read: int) -> int:

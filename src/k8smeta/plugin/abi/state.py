@@ -41,7 +41,6 @@ typedef struct {{
     uint64_t tagged;                     /* threads tagged by the parse wrapper (C only) */
     void* cache;                         /* extraction cache (C only) */
     uint64_t generation;                 /* bumped by every async event: cache validity */
-    uint64_t extract_calls;              /* numbers the extract_fields calls */
     /* extractions without value answered without Python, by K8SMETA_REASON_* */
     uint64_t absent[{ABSENCE_REASONS}];
 }} k8smeta_state;

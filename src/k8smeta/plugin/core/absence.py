@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, final
 
 
 class AbsenceReason(enum.IntEnum):
@@ -29,6 +29,7 @@ class AbsenceReason(enum.IntEnum):
 COUNTED_REASONS: Final = tuple(r for r in AbsenceReason if r is not AbsenceReason.NOT_COUNTED)
 
 
+@final
 @dataclass(frozen=True, slots=True)
 class Absent:
     """No value, and why. One instance per reason (`ABSENT`): extraction allocates none."""

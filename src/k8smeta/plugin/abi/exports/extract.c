@@ -3,12 +3,14 @@
  * The thread's pod_uid (and container ID) is read here, once per call, into this call's
  * stack; a thread in no pod is answered here ("no value", and Python only to log why when
  * the verbosity would show it), and so are cached values (cache.c). Python gets the call's
- * data (`k8smeta_call`) and one field, and answers through out-parameters: the value (a
- * `k8smeta_value`, NULL for none) and, without value, its K8SMETA_REASON_*. */
+ * data (a `k8smeta_call`; whether it is the call's first field Python answers; the event
+ * number) and one field, and answers through
+ * the `k8smeta_call`'s out-parameters: the value (a `k8smeta_value`, NULL for none) and,
+ * without value, its K8SMETA_REASON_*. */
 
 #ifdef K8SMETA_CFFI_DECLARATIONS
-extern "Python" ss_plugin_rc k8smeta_py_extract_one(k8smeta_state* s, const k8smeta_call* call,
-    uint32_t field_id, const char* arg, int slot, k8smeta_value** value, int* why);
+extern "Python" ss_plugin_rc k8smeta_py_extract_one(k8smeta_state* s, k8smeta_call* call,
+    int first, uint64_t evtnum, uint32_t field_id, const char* arg, int slot);
 extern "Python" ss_plugin_rc k8smeta_py_no_pod(k8smeta_state* s, uint64_t evtnum, int64_t tid,
     int read);
 #endif /* K8SMETA_CFFI_DECLARATIONS */
@@ -45,20 +47,22 @@ static int k8smeta_is_container_field(uint32_t id) {
     return id >= K8SMETA_CONTAINER_FIELDS_FIRST && id < K8SMETA_CONTAINER_FIELDS_END;
 }
 
-/* Field `f` of `call` from Python (its value not cached): into its result, and into cache
- * slot `slot` unless K8SMETA_CACHE_NONE (`field_cid`: its cache key's container ID). SUCCESS,
- * or FAILURE with the last error set by Python. Out of line: the cached path stays small. */
+/* Field `f` from Python (its value not cached; `first`: the first of this extract_fields
+ * call) on event `evtnum` of the thread with `uid` and `cid`: into its result, and into
+ * cache slot `slot`
+ * unless K8SMETA_CACHE_NONE (`field_cid`: its cache key's container ID). SUCCESS, or FAILURE
+ * with the last error set by Python. Out of line: the cached path stays small. */
 static __attribute__((noinline)) ss_plugin_rc k8smeta_extract_from_python(
-    k8smeta_state* st, k8smeta_call call, ss_plugin_extract_field* f, const char* field_cid,
-    int slot) {
-    k8smeta_value* value = NULL;
-    int why = K8SMETA_REASON_NOT_COUNTED;
-    ss_plugin_rc rc = k8smeta_py_extract_one(st, &call, f->field_id, f->arg_key, slot, &value, &why);
+    k8smeta_state* st, int first, uint64_t evtnum, const char* uid, const char* cid,
+    ss_plugin_extract_field* f, const char* field_cid, int slot) {
+    k8smeta_call call = {uid, cid, NULL, K8SMETA_REASON_NOT_COUNTED};
+    ss_plugin_rc rc =
+        k8smeta_py_extract_one(st, &call, first, evtnum, f->field_id, f->arg_key, slot);
     if (rc != SS_PLUGIN_SUCCESS) return rc;
     if (slot != K8SMETA_CACHE_NONE)
-        k8smeta_cache_store(&((k8smeta_cache_slot*)st->cache)[slot], st->generation,
-                            call.pod_uid, field_cid, f->field_id, f->arg_key, value, why);
-    k8smeta_set_result(f, value);
+        k8smeta_cache_store(&((k8smeta_cache_slot*)st->cache)[slot], st->generation, uid,
+                            field_cid, f->field_id, f->arg_key, call.value, call.why);
+    k8smeta_set_result(f, call.value);
     return SS_PLUGIN_SUCCESS;
 }
 
@@ -85,7 +89,7 @@ K8SMETA_EXPORT ss_plugin_rc plugin_extract_fields(
         if (st->quiet_absent) return SS_PLUGIN_SUCCESS;
         return k8smeta_py_no_pod(st, evt->evtnum, tid, read);
     }
-    uint64_t number = ++st->extract_calls;
+    int first = 1;   /* no field of this call has gone to Python yet */
     k8smeta_cache_slot* cache = (k8smeta_cache_slot*)st->cache;
     int cacheable = cache != NULL && st->quiet_absent;
     for (uint32_t i = 0; i < in->num_fields; i++) {
@@ -102,11 +106,12 @@ K8SMETA_EXPORT ss_plugin_rc plugin_extract_fields(
                 st->absent[cache[slot].why]++;
             continue;
         }
-        k8smeta_call call = {number, evt->evtnum, uid, cid};
-        if (k8smeta_extract_from_python(st, call, f, field_cid, slot) != SS_PLUGIN_SUCCESS) {
+        if (k8smeta_extract_from_python(st, first, evt->evtnum, uid, cid, f, field_cid, slot) !=
+            SS_PLUGIN_SUCCESS) {
             k8smeta_no_values(in, i);
             return SS_PLUGIN_FAILURE;
         }
+        first = 0;
     }
     return SS_PLUGIN_SUCCESS;
 }

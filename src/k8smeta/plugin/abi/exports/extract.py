@@ -14,15 +14,15 @@ def register(ffi: Any, lib: Any) -> None:
     """Attach the bodies to the embedded module."""
 
     def extract_one(  # noqa: PLR0917 - mirrors the C signature
-        cstate: Any, call: Any, field_id: int, arg: Any, slot: int, value: Any, why: Any
+        cstate: Any, call: Any, first: int, evtnum: int, field_id: int, arg: Any, slot: int
     ) -> int:
-        """Event thread, once per field not answered by the C cache. Sets `value[0]` to the
-        value's plugin-owned `k8smeta_value*`, valid until the next extract_fields on this
-        state (`lifetimes`), or `why[0]` to its absence reason; FAILURE with the last
-        error."""
+        """Event thread, once per field not answered by the C cache. Sets `call.value` to
+        the value's plugin-owned `k8smeta_value*`, valid until the next extract_fields on
+        this state (`lifetimes`), or `call.why` to its absence reason; FAILURE with the
+        last error."""
         try:
             session: Session = ffi.from_handle(cstate.handle)
-            return session.extract(call, field_id, arg, slot, value, why)
+            return session.extract(call, first, evtnum, field_id, arg, slot)
         except BaseException as exc:
             report(ffi, cstate, "extract_fields", exc)
             return SS_PLUGIN_FAILURE
