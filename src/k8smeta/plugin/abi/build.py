@@ -95,6 +95,7 @@ EXPORT_UNITS: Final = ("lifecycle", "extract", "parse", "async_events", "capture
 #: Python, the C half of the exports' guard, then the export units.
 C_SOURCES: Final = (
     "boot.c",
+    "strings.c",
     "cache.c",
     "cgroup_match.c",
     "container_match.c",

@@ -65,10 +65,10 @@ static void k8smeta_cache_store(k8smeta_cache_slot* e, uint64_t generation, cons
                                 k8smeta_value* value, int why) {
     e->generation = generation;
     e->field_id = field_id;
-    snprintf(e->uid, sizeof e->uid, "%.*s", (int)sizeof e->uid - 1, uid);
+    k8smeta_copy_cut(e->uid, sizeof e->uid, uid);
     e->has_arg = arg != NULL;
-    snprintf(e->arg, sizeof e->arg, "%.*s", (int)sizeof e->arg - 1, arg != NULL ? arg : "");
-    snprintf(e->cid, sizeof e->cid, "%.*s", (int)sizeof e->cid - 1, cid != NULL ? cid : "");
+    k8smeta_copy_cut(e->arg, sizeof e->arg, arg != NULL ? arg : "");
+    k8smeta_copy_cut(e->cid, sizeof e->cid, cid != NULL ? cid : "");
     e->value = value;
     e->why = why;
 }

@@ -18,16 +18,15 @@ int k8smeta_write_thread_container(k8smeta_state* s, ss_plugin_table_reader_vtab
 
 /* ---- threads table ------------------------------------------------------------------ */
 
-/* Copy string field `f` of entry `e` into out (NUL-terminated, cut to size); 0 when the
- * read failed (out is then ""), else 1. */
+/* Copy string field `f` of entry `e` into out (NUL-terminated, cut to size): its length,
+ * or `failed` when the read failed (out is then ""). */
 static int k8smeta_read_entry_string(ss_plugin_table_reader_vtable_ext* r, ss_plugin_table_t* t,
                                      ss_plugin_table_entry_t* e, ss_plugin_table_field_t* f,
-                                     char* out, int size) {
+                                     char* out, int size, int failed) {
     ss_plugin_state_data value;
     out[0] = '\0';
-    if (r->read_entry_field(t, e, f, &value) != SS_PLUGIN_SUCCESS) return 0;
-    snprintf(out, (size_t)size, "%s", value.str != NULL ? value.str : "");
-    return 1;
+    if (r->read_entry_field(t, e, f, &value) != SS_PLUGIN_SUCCESS) return failed;
+    return (int)k8smeta_copy_cut(out, (size_t)size, value.str != NULL ? value.str : "");
 }
 
 /* Thread `tid`'s pod_uid into `uid` and, when `with_container`, its container ID into `cid`
@@ -41,11 +40,11 @@ static int k8smeta_read_thread_ids(ss_plugin_table_reader_vtable_ext* r, k8smeta
     cid[0] = '\0';
     ss_plugin_table_entry_t* e = r->get_table_entry(st->table, &key);
     if (e == NULL) return K8SMETA_POD_NO_THREAD;
-    int read = k8smeta_read_entry_string(r, st->table, e, st->f_pod, uid, K8SMETA_POD_UID_SIZE);
-    int n = read ? (int)strlen(uid) : K8SMETA_POD_FAILED;
+    int n = k8smeta_read_entry_string(r, st->table, e, st->f_pod, uid, K8SMETA_POD_UID_SIZE,
+                                      K8SMETA_POD_FAILED);
     if (n > 0 && with_container)
         k8smeta_read_entry_string(r, st->table, e, st->f_container, cid,
-                                  K8SMETA_CONTAINER_ID_SIZE);
+                                  K8SMETA_CONTAINER_ID_SIZE, K8SMETA_POD_FAILED);
     if (r->release_table_entry != NULL) r->release_table_entry(st->table, e);
     return n;
 }
