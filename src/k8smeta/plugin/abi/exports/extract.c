@@ -4,9 +4,8 @@
  * stack; a thread in no pod is answered here ("no value", and Python only to log why when
  * the verbosity would show it), and so are cached values (cache.c). Python gets the call's
  * data (a `k8smeta_call`; whether it is the call's first field Python answers; the event
- * number) and one field, and answers through
- * the `k8smeta_call`'s out-parameters: the value (a `k8smeta_value`, NULL for none) and,
- * without value, its K8SMETA_REASON_*. */
+ * number) and one field, and answers through the `k8smeta_call`'s out-parameters: the
+ * value (a `k8smeta_value`, NULL for none) and, without value, its K8SMETA_REASON_*. */
 
 #ifdef K8SMETA_CFFI_DECLARATIONS
 extern "Python" ss_plugin_rc k8smeta_py_extract_one(k8smeta_state* s, k8smeta_call* call,
@@ -49,9 +48,9 @@ static int k8smeta_is_container_field(uint32_t id) {
 
 /* Field `f` from Python (its value not cached; `first`: the first of this extract_fields
  * call) on event `evtnum` of the thread with `uid` and `cid`: into its result, and into
- * cache slot `slot`
- * unless K8SMETA_CACHE_NONE (`field_cid`: its cache key's container ID). SUCCESS, or FAILURE
- * with the last error set by Python. Out of line: the cached path stays small. */
+ * cache slot `slot` unless K8SMETA_CACHE_NONE (`field_cid`: its cache key's container ID).
+ * SUCCESS, or FAILURE with the last error set by Python. Out of line: the cached path
+ * stays small. */
 static __attribute__((noinline)) ss_plugin_rc k8smeta_extract_from_python(
     k8smeta_state* st, int first, uint64_t evtnum, const char* uid, const char* cid,
     ss_plugin_extract_field* f, const char* field_cid, int slot) {
