@@ -76,9 +76,11 @@ wire: venv
 wire-check: venv
 	$(PY) scripts/gen_wire.py --check
 
-## plugin: build/libk8smeta.so, the Falco plugin, from the virtualenv's Python (cffi embedding)
+## plugin: build/libk8smeta.so, the Falco plugin, from the virtualenv's Python (cffi embedding),
+## and the optimized bytecode (.opt-2.pyc) its interpreter loads (ADR 0010)
 plugin: venv
 	$(PY) -m k8smeta.plugin.abi.build build
+	$(PY) -m compileall -q -o 2 src/k8smeta "$$($(PY) -c 'import sysconfig; print(sysconfig.get_path("purelib"))')"
 
 ## bundle: dist/k8smeta-plugin-<version>-linux-<arch>.tar.gz, the self-contained plugin
 ## artifact (libk8smeta.so, libpython, the stdlib subset, site-packages; docs/install-bundle.md),

@@ -3,7 +3,8 @@
 Run: `.venv/bin/python -m benchmarks.bench_memory [--runs R] [--events N] [--python PATH]
 [--alone]`. Each run starts a fresh interpreter (of the project's virtualenv, or
 `--python`: another one; the child runs with `PYTHONPATH=src`) that reads its RSS
-(`/proc/self/statm`) after each step, in the order the library loads them: the
+(`/proc/self/statm`) after each step, in the order the library loads them and at its
+optimization level (`-OO`: the `.opt-2.pyc` files `make plugin` writes): the
 interpreter, the plugin core (with orjson), the ABI layer (with cffi's backend), the wire
 stubs with protobuf, asyncio and grpclib with h2 (through `feed.aio`: without `ssl`, as a
 plaintext feed loads them), the rest of the feed, then the real `Feed` streaming from a
@@ -133,7 +134,7 @@ STEPS_ALONE = {
 def run_child(python: str, client: str, port: int, wanted: int) -> dict[str, int]:
     """RSS per step, then per mapping (keys "maps: <part>"), KiB."""
     proc = subprocess.run(
-        [python, "-c", PROLOGUE + CLIENTS[client], str(port), str(wanted)],
+        [python, "-OO", "-c", PROLOGUE + CLIENTS[client], str(port), str(wanted)],
         capture_output=True,
         text=True,
         timeout=300,
@@ -176,7 +177,7 @@ def alone(python: str, statement: str) -> int | None:
         f"before = rss()\n{statement}\nprint(rss() - before)\n"
     )
     proc = subprocess.run(
-        [python, "-c", code],
+        [python, "-OO", "-c", code],
         capture_output=True,
         text=True,
         check=False,

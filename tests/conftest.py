@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from k8smeta.plugin.core.records import Record
+
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
@@ -20,3 +22,9 @@ def load_collector_stream() -> list[dict[str, Any]]:
 @pytest.fixture(scope="session")
 def collector_stream() -> list[dict[str, Any]]:
     return load_collector_stream()
+
+
+def stored_meta(record: Record) -> dict[str, Any]:
+    """The `meta` a store record keeps (as received: the plugin replays it in dump_state)."""
+    meta: dict[str, Any] = json.loads(record.payload.meta or "{}")
+    return meta

@@ -37,6 +37,7 @@ from k8smeta.plugin.core.store import Store
 from k8smeta.plugin.feed.translate import event_payload
 from k8smeta.wire import metadata_pb2
 from k8smeta.wire.limits import MAX_ENTRIES, MAX_STRING_BYTES, string_fits
+from tests.conftest import stored_meta
 
 NODE = NodeName("node-a")
 COUNTS = st.sampled_from([0, 1, MAX_ENTRIES - 1, MAX_ENTRIES, MAX_ENTRIES + 1])
@@ -177,8 +178,8 @@ def test_whatever_the_collector_serves_the_plugin_stores(cluster: Cluster) -> No
     assert set(stored) == {event.uid for event in events}
     for uid, record in stored.items():
         original = originals[uid]
-        assert subset(record.payload.labels, original.meta.labels)
-        assert subset(record.payload.annotations, original.meta.annotations)
+        assert subset(stored_meta(record).get("labels", {}), original.meta.labels)
+        assert subset(stored_meta(record).get("annotations", {}), original.meta.annotations)
     # Nothing good lost: the node, and a pod whose identity fits with its namespace and the
     # Services selecting it (as far as its labels were served) are served.
     assert "node-1" in stored
@@ -186,5 +187,6 @@ def test_whatever_the_collector_serves_the_plugin_stores(cluster: Cluster) -> No
     if "pod-1" in stored:
         pod = stored["pod-1"]
         selecting = sum(1 for obj in cluster.objects if obj.kind is Kind.SERVICE)
-        expected = min(selecting, MAX_ENTRIES) if pod.payload.labels.get("app") == "web" else 0
+        web = stored_meta(pod).get("labels", {}).get("app") == "web"
+        expected = min(selecting, MAX_ENTRIES) if web else 0
         assert len(pod.service_uids) == expected

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 import sysconfig
 import tarfile
 import uuid
@@ -231,8 +232,19 @@ def test_library_finds_libpython_only_next_to_itself(tarball: Path, tmp_path: Pa
     runpath = [line for line in dynamic.splitlines() if "(RUNPATH)" in line or "(RPATH)" in line]
     assert len(runpath) == 1
     assert runpath[0].endswith(f"[$ORIGIN/{BUNDLE_DIR}/lib]")
-    pyc = list((library.parent / BUNDLE_DIR).rglob("*.pyc"))
+    home = library.parent / BUNDLE_DIR
+    pyc = {p.relative_to(home).as_posix() for p in home.rglob("*.pyc")}
     assert pyc, "the bundle ships bytecode: nothing is compiled or written at load"
+    # Only the level the library starts its interpreter with (ADR 0010), for every module.
+    tag = sys.implementation.cache_tag
+    assert {name for name in pyc if not name.endswith(f".{tag}.opt-2.pyc")} == set()
+    sources = {p.relative_to(home) for p in home.rglob("*.py")}
+    missing = [
+        s.as_posix()
+        for s in sources
+        if (s.parent / "__pycache__" / f"{s.stem}.{tag}.opt-2.pyc").as_posix() not in pyc
+    ]
+    assert missing == []
 
 
 @pytest.fixture(scope="module")

@@ -83,7 +83,7 @@ def test_no_build_path_is_in_any_file(
 
 def test_bytecode_names_its_source_relative_to_the_plugins_directory(tarball: Path) -> None:
     tag = sys.implementation.cache_tag
-    name = f"{BUNDLE_DIR}/lib/{PYVER}/json/__pycache__/__init__.{tag}.pyc"
+    name = f"{BUNDLE_DIR}/lib/{PYVER}/json/__pycache__/__init__.{tag}.opt-2.pyc"
     with tarfile.open(tarball) as tar:
         data = tar.extractfile(name)
         assert data is not None

@@ -13,6 +13,7 @@ from k8smeta.plugin.core.store import Store
 from k8smeta.plugin.feed.translate import event_payload
 from tests.collector.e2e.harness import running
 from tests.collector.index.objects import namespace, pod, service
+from tests.conftest import stored_meta
 
 MANY = {f"k{n:04}": "v" for n in range(4097)}
 BIG = "x" * 70_000
@@ -51,10 +52,10 @@ async def test_what_the_collector_serves_the_plugin_stores() -> None:
         store.apply(decode_payload(event_payload(event)))  # PayloadError: refused
     pods = {record.key: record for record in store.records("Pod")}
     assert set(pods) == {"p-ann", "p-labels", "p-value"}
-    assert dict(pods["p-ann"].payload.annotations) == {"small": "s"}
-    assert len(pods["p-labels"].payload.labels) == 4096
-    assert dict(pods["p-value"].payload.labels) == {"app": "web"}
+    assert stored_meta(pods["p-ann"])["annotations"] == {"small": "s"}
+    assert len(stored_meta(pods["p-labels"])["labels"]) == 4096
+    assert stored_meta(pods["p-value"])["labels"] == {"app": "web"}
     assert all(len(record.service_uids) == 4096 for record in pods.values())
     (node,) = store.records("Node")
-    assert len(node.payload.labels) == 4096
+    assert len(stored_meta(node)["labels"]) == 4096
     assert len(store.records("Service")) == 4096

@@ -3,7 +3,8 @@
 It speaks HTTP/2 through h2 (server side) on a plain socket, one thread per connection:
 it answers each Watch call with response headers, the given good `Event`s, then a message
 prefix declaring `declared` bytes followed by as much of that body as HTTP/2 flow control
-lets it send, up to `body` bytes. `sent_body` records, per call, how many body bytes the
+lets it send, up to `body` bytes (with `end`, then trailers with status OK: the stream
+ends inside that message). `sent_body` records, per call, how many body bytes the
 client's flow-control window let through: a client that never reads the body never
 acknowledges it, so this stays at its initial window.
 """
@@ -33,10 +34,13 @@ def grpc_message(payload: bytes, declared: int | None = None) -> bytes:
 class HostileServer:
     """Serves on 127.0.0.1 until closed; `target` is 'host:port'."""
 
-    def __init__(self, good: Sequence[metadata_pb2.Event], *, declared: int, body: int) -> None:
+    def __init__(
+        self, good: Sequence[metadata_pb2.Event], *, declared: int, body: int, end: bool = False
+    ) -> None:
         self._prefix = b"".join(grpc_message(e.SerializeToString()) for e in good)
         self._declared = declared
         self._body = body
+        self._end = end
         self._listener = socket.create_server(("127.0.0.1", 0))
         self._listener.settimeout(0.2)
         self._closed = threading.Event()
@@ -115,6 +119,10 @@ class HostileServer:
                     with self._lock:
                         self.sent_body[-1] += chunk
                     window = min(conn.local_flow_control_window(sid), conn.max_outbound_frame_size)
+                if not remaining and self._end:
+                    conn.send_headers(sid, [("grpc-status", "0")], end_stream=True)
+                    del streams[sid]
+                    continue
             except h2.exceptions.H2Error:  # the client reset the stream meanwhile
                 del streams[sid]
             else:
@@ -123,9 +131,9 @@ class HostileServer:
 
 @contextlib.contextmanager
 def hostile(
-    good: Sequence[metadata_pb2.Event], *, declared: int, body: int
+    good: Sequence[metadata_pb2.Event], *, declared: int, body: int, end: bool = False
 ) -> Iterator[HostileServer]:
-    server = HostileServer(good, declared=declared, body=body)
+    server = HostileServer(good, declared=declared, body=body, end=end)
     try:
         yield server
     finally:

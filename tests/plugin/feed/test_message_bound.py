@@ -14,6 +14,8 @@ import threading
 import time
 import tracemalloc
 
+import pytest
+
 from k8smeta.plugin.feed import MAX_MESSAGE_SIZE
 from k8smeta.wire import metadata_pb2
 from tests.plugin.feed.collector_fakes import ScriptedCollector, play, serving
@@ -115,3 +117,32 @@ def test_a_message_at_the_bound_is_read(
         assert feed.stop()
     assert [d["uid"] for d in sink.docs()] == ["at-bound"]
     assert feed.stats.stream_errors == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        (0, "the stream ended inside a message (0 of 100 bytes)"),
+        (40, "Received less data than expected"),
+    ],
+)
+def test_a_stream_ending_inside_a_message_delivers_nothing_of_it(
+    make_feed: FeedFactory,
+    logs: LogRecorder,
+    wire_stream: list[metadata_pb2.Event],
+    body: int,
+    error: str,
+) -> None:
+    """The check holds without asserts: the library's interpreter runs at optimization
+    level 2, where grpclib's own `assert` on the body length is skipped (ADR 0010)."""
+    good = wire_stream[:3]
+    sink = RecordingSink()
+    with hostile(good, declared=100, body=body, end=True) as server:
+        feed = make_feed(fast_settings(server.target), sink)
+        feed.start()
+        assert logs.wait_for(f"Error in the metadata stream, reconnecting: {error}", count=2)
+        assert sink.wait_for(2 * len(good))
+        assert feed.stop()
+    assert server.calls >= 2
+    assert feed.stats.stream_errors >= 2
+    assert {d["uid"] for d in sink.docs()} == {e.uid for e in good}  # nothing of the rest

@@ -185,6 +185,7 @@ static int k8smeta_start_python(void) {
     PyConfig_InitIsolatedConfig(&config);
     config.install_signal_handlers = 0;
     config.site_import = 1;
+    config.optimization_level = 2;   /* .opt-2.pyc: no docstrings, no asserts */
     status = PyConfig_SetBytesString(&config, &config.executable, python);
     if (!PyStatus_Exception(status)) status = k8smeta_bundle_home(&config, python, sizeof python);
     if (!PyStatus_Exception(status)) status = Py_InitializeFromConfig(&config);

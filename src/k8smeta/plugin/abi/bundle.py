@@ -155,7 +155,9 @@ def copy_site_packages(target: Path) -> None:
 
 
 def compile_bytecode(root: Path, shown_as: str) -> None:
-    """Bytecode next to every module, `unchecked-hash`: the interpreter uses it as shipped
+    """Bytecode next to every module, at the optimization level the library starts its
+    interpreter with (2: `.opt-2.pyc`, without docstrings and asserts; ADR 0010), and only
+    that level, `unchecked-hash`: the interpreter uses it as shipped
     (falcoctl does not keep file times, which a timestamp check compares) and, started with
     write_bytecode off, writes nothing next to the library. Compiled in a child with a fixed
     hash seed (set constants are written in hash order) and `shown_as` as the recorded
@@ -167,6 +169,8 @@ def compile_bytecode(root: Path, shown_as: str) -> None:
             "-m",
             "compileall",
             "-q",
+            "-o",
+            "2",
             "--invalidation-mode",
             "unchecked-hash",
             "-d",

@@ -23,10 +23,10 @@ _SHARED_LIMIT = 16384
 
 
 class SharedValues:
-    """One `Extracted` per distinct text among the values pods repeat (container names,
-    images, repositories, tags, digests, service accounts, QoS classes): the replicas of a
-    workload hold one object each, not one per pod. Bounded: cleared when full (values
-    in use stay referenced by their records)."""
+    """One `Extracted` per distinct text among the values records repeat (label values,
+    container names, images, repositories, tags, digests, service accounts, QoS classes):
+    the replicas of a workload hold one object each, not one per pod. Bounded: cleared
+    when full (values in use stay referenced by their records)."""
 
     __slots__ = ("_values",)
 

@@ -369,7 +369,10 @@ CONTAINER_FIELDS = (
     min(i for i, lookup in enumerate(CONTAINER_LOOKUPS) if lookup is not None),
     max(i for i, lookup in enumerate(CONTAINER_LOOKUPS) if lookup is not None) + 1,
 )
-assert all(CONTAINER_LOOKUPS[i] is not None for i in range(*CONTAINER_FIELDS))
+if any(CONTAINER_LOOKUPS[i] is None for i in range(*CONTAINER_FIELDS)):
+    # Checked when the table is loaded, at every optimization level (the library runs
+    # without asserts): the C cache keys the whole range on the thread's container ID.
+    raise RuntimeError("the container fields of FIELDS must be contiguous")
 #: field name -> field id
 FIELD_IDS: dict[str, int] = {field.name: index for index, field in enumerate(FIELDS)}
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from sys import intern
 from types import MappingProxyType
 
 from k8smeta.plugin.core.container_records import (
@@ -21,7 +22,7 @@ from k8smeta.plugin.core.container_records import (
     pod_context,
 )
 from k8smeta.plugin.core.kinds import KIND_SPECS
-from k8smeta.plugin.core.payload import Payload
+from k8smeta.plugin.core.payload import Payload, Refs
 from k8smeta.plugin.core.values import Extracted, UnknownOwner
 from k8smeta.wire.vocabulary import DEPLOYMENT, KINDS, NAMESPACE, SERVICE
 
@@ -35,6 +36,10 @@ _NOT_CONTROLLERS = frozenset((NAMESPACE, SERVICE, DEPLOYMENT))
 #: every pod (other kinds, verbatim from refs, get their own).
 _KIND_VALUES = {kind: (Extracted((kind.encode(),)), UnknownOwner(kind)) for kind in KINDS}
 _NO_ANNOTATIONS: Mapping[str, Extracted] = MappingProxyType({})
+_EMPTY_VALUE = Extracted((b"",))
+_NO_OWNERS: Mapping[str, tuple[str, Extracted]] = MappingProxyType({})
+#: One copy of each kind name, whatever payload it came from.
+_KIND_NAMES = {kind: kind for kind in KINDS}
 _SHARED = SharedValues()  # for records built outside a store (tests, tools)
 
 
@@ -65,10 +70,39 @@ class Controller:
 
 
 @dataclass(frozen=True, slots=True)
-class Record:
-    """One resource as last received, plus the values extraction returns for it."""
+class Received:
+    """The raw parts of a record's last payload that `dump_state` replays and the tools
+    name (built on demand from the record)."""
 
-    payload: Payload  # raw parts, for dump_state
+    uid: str
+    kind: str
+    name: str | None
+    namespace: str | None
+    meta: str | None
+    spec: str | None
+    status: str | None
+    refs: Refs | None
+
+
+def _text(value: Extracted | None) -> str | None:
+    return None if value is None else value.strings[0].decode()
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One resource as last received, plus the values extraction returns for it.
+
+    Of its payload it keeps the raw parts `dump_state` replays (`meta`, `spec`, `status`,
+    `refs`) besides the values; the decoded labels, annotations and pod details are not
+    kept, and the name and namespace only as values.
+    """
+
+    key: str  # the resource UID the store files it under
+    kind: str
+    meta: str | None
+    spec: str | None
+    status: str | None
+    refs: Refs | None
     uid: Extracted
     name: Extracted | None
     labels: Mapping[str, Extracted]  # key -> single value (`X.label[key]`)
@@ -84,18 +118,32 @@ class Record:
     context: PodContext  # `pod.ips`, `pod.serviceaccount`...: NO_CONTEXT without details
     containers: Mapping[str, ContainerRecord]  # full container ID -> its values
 
+    def name_is(self, name: str) -> bool:
+        """Whether the resource is named `name`."""
+        return self.name is not None and self.name.strings[0] == name.encode()
+
     @property
-    def key(self) -> str:
-        """The resource UID the store files it under."""
-        return self.payload.uid
+    def payload(self) -> Received:
+        """The raw parts of the last payload (for `dump_state` and the tools)."""
+        name, namespace = _text(self.name), _text(self.namespace)
+        return Received(
+            self.key, self.kind, name, namespace, self.meta, self.spec, self.status, self.refs
+        )
 
 
 def _labels(
-    labels: Mapping[str, str], old: Record | None
+    labels: Mapping[str, str], old: Record | None, shared: SharedValues
 ) -> tuple[dict[str, Extracted], Extracted | None]:
-    """`X.label[key]` values and the `X.labels` list, reusing `old`'s equal values."""
+    """`X.label[key]` values and the `X.labels` list, reusing `old`'s equal values, else
+    `shared`'s; keys interned (each record would hold its own copy of `app`...)."""
     old_single: Mapping[str, Extracted] = {} if old is None else old.labels
-    single = {key: reuse(old_single.get(key), (value.encode(),)) for key, value in labels.items()}
+    single: dict[str, Extracted] = {}
+    for key, value in labels.items():
+        new = shared.get(value) or _EMPTY_VALUE
+        previous = old_single.get(key)
+        if previous is None or previous.strings != new.strings:
+            previous = new
+        single[intern(key)] = previous
     order = sorted(labels, key=str.encode, reverse=True)
     pairs = tuple(f"{key}:{labels[key]}".encode() for key in order)
     return single, _maybe_list(None if old is None else old.labels_list, pairs)
@@ -103,7 +151,9 @@ def _labels(
 
 def _owners(
     refs: Mapping[str, tuple[str, ...]], old: Record | None
-) -> dict[str, tuple[str, Extracted]]:
+) -> Mapping[str, tuple[str, Extracted]]:
+    if not refs:
+        return _NO_OWNERS
     owners: dict[str, tuple[str, Extracted]] = {}
     for kind in OWNER_KINDS:
         uids = refs.get(kind)
@@ -111,7 +161,7 @@ def _owners(
             previous = None if old is None else old.owners.get(kind)
             value = reuse(None if previous is None else previous[1], (uids[0].encode(),))
             owners[kind] = (uids[0], value)
-    return owners
+    return owners or _NO_OWNERS
 
 
 def _controller(refs: Mapping[str, tuple[str, ...]], old: Record | None) -> Controller | None:
@@ -152,11 +202,16 @@ def build_record(
     """The record of a Create/Update payload, reusing `old`'s equal values and `shared`'s
     (the store's); annotations other than `annotation_keys` are dropped."""
     shared = _SHARED if shared is None else shared
-    single, labels_list = _labels(payload.labels, old)
+    single, labels_list = _labels(payload.labels, old, shared)
     refs = dict(payload.refs or ())
     service_uids = refs.get(SERVICE, ())
     return Record(
-        payload=payload,
+        key=payload.uid,
+        kind=_KIND_NAMES.get(payload.kind, payload.kind),
+        meta=payload.meta,
+        spec=payload.spec,
+        status=payload.status,
+        refs=payload.refs,
         uid=reuse(None if old is None else old.uid, (payload.uid.encode(),)),
         name=_maybe(None if old is None else old.name, payload.name),
         labels=single,

@@ -118,10 +118,10 @@ class Store:
 
     def _refresh_own_node(self, uid: str, record: Record | None) -> None:
         """Node `uid` became `record` (None: deleted): keep `own_node` in step."""
-        if record is not None and record.payload.name == self.node_name:
+        if record is not None and record.name_is(self.node_name):
             self.own_node = record
         elif self.own_node is not None and self.own_node.key == uid:
             # It left (or was renamed): another record of that name, if any, takes over.
             # The collector sends one Node, so this scan is over one or two records.
-            named = (r for r in self.tables[NODE].values() if r.payload.name == self.node_name)
+            named = (r for r in self.tables[NODE].values() if r.name_is(self.node_name))
             self.own_node = next(named, None)

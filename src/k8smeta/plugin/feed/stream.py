@@ -68,19 +68,35 @@ class MessageTooLargeError(Exception):
         self.bound = bound
 
 
+class TruncatedMessageError(Exception):
+    """The stream ended before a message's declared length was received."""
+
+    def __init__(self, size: int, received: int) -> None:
+        super().__init__(f"the stream ended inside a message ({received} of {size} bytes)")
+
+
 def _bound_reads(call: Any, bound: int) -> None:
     """Make the call's HTTP/2 stream refuse reads longer than `bound` (after send_request).
 
     grpclib's message reader asks the stream for 5 bytes, then for the message's declared
-    length: the second read is refused before any of the body is consumed.
+    length: the second read is refused before any of the body is consumed. A body read
+    that comes back short (the stream ended after the prefix) raises too: grpclib checks
+    that with an `assert`, which the library's interpreter (optimization level 2) skips,
+    so the empty rest would be decoded as a message.
     """
     stream = call._stream  # grpclib.protocol.Stream of this call (grpclib 0.4.x)
     read: Callable[[int], Awaitable[bytes]] = stream.recv_data
+    body = False  # reads alternate: a prefix, then the body it declares
 
     async def recv_data(size: int) -> bytes:
+        nonlocal body
+        reading_body, body = body, not body
         if size > bound:
             raise MessageTooLargeError(size, bound)
-        return await read(size)
+        data = await read(size)
+        if reading_body and len(data) != size:
+            raise TruncatedMessageError(size, len(data))
+        return data
 
     stream.recv_data = recv_data
 
