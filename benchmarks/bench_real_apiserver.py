@@ -33,7 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,7 @@ from benchmarks.bench_ingest import _cpu_s, _read_json, _until_ready
 
 Results = dict[str, Any]
 Obj = dict[str, Any]
+RETRIES = 5
 
 # For the load only (the API server is restarted without them before the collector runs):
 # admission plugins that have nothing to act on in this cluster (no quotas, limit ranges,
@@ -69,7 +70,9 @@ class _Loader:
         self.gate = asyncio.Semaphore(concurrency)  # requests in flight
         self.pods_gate = asyncio.Semaphore(concurrency)  # pods in flight (one request each)
         self.uids: dict[str, str] = {}
-        self.done = 0
+        self.done = 0  # pods created and their status written
+        self.retries = 0
+        self.stopping = False
 
     async def create(self, obj: Obj) -> None:
         async with self.gate:
@@ -80,23 +83,43 @@ class _Loader:
 
         body = _body(obj, self.uids)
         meta = body["metadata"]
+        path = path_of(body["kind"], meta.get("namespace", ""))
         try:
-            created = await self.admin.call(
-                "POST", path_of(body["kind"], meta.get("namespace", "")), body
-            )
+            created = await self._retried(lambda: self.admin.call("POST", path, body))
         except ApiException as exc:  # kube-system is there already
             if exc.status != 409:
                 raise
             created = await self.admin.get(body["kind"], meta.get("namespace", ""), meta["name"])
         self.uids[obj["metadata"]["uid"]] = created["metadata"]["uid"]
 
+    async def _retried(self, call: Callable[[], Awaitable[Any]]) -> Any:
+        """A write retried on a dropped connection or the server's 429/5xx (a loaded API
+        server may shed a request); a create already done answers 409 on its retry."""
+        import aiohttp
+        from kubernetes_asyncio.client.exceptions import ApiException
+
+        for attempt in range(RETRIES):
+            try:
+                return await call()
+            except ApiException as exc:
+                if (exc.status != 429 and exc.status < 500) or attempt == RETRIES - 1:
+                    raise
+            except (TimeoutError, aiohttp.ClientError):
+                if attempt == RETRIES - 1:
+                    raise
+            self.retries += 1
+            await asyncio.sleep(0.5 * (attempt + 1))
+        raise AssertionError("unreachable")
+
     async def pod(self, obj: Obj) -> None:
         """A pod created, then its status written through the status subresource (as a
         kubelet does): two writes, one after the other, `concurrency` pods in flight (so
         that a pod's status follows its creation closely, as in a cluster)."""
         async with self.pods_gate:
+            if self.stopping:  # asked to stop: the pods created so far are the cluster
+                return
             await self._create(obj)
-            await self.admin.set_status(obj, obj["status"])
+            await self._retried(lambda: self.admin.set_status(obj, obj["status"]))
         self.done += 1
 
     @staticmethod
@@ -125,13 +148,16 @@ def _body(obj: Obj, uids: dict[str, str]) -> Obj:
 _SERVER_META = ("uid", "resourceVersion", "creationTimestamp", "managedFields", "generation")
 
 
-async def _progress(loader: _Loader, total: int, began: float) -> None:
-    """Pods done and the rate so far, on stderr every 30 s (a long load can be followed)."""
+async def _progress(loader: _Loader, total: int, began: float, stop: Path | None) -> None:
+    """Pods done and the rate so far, on stderr every 30 s (a long load can be followed);
+    once the file `stop` exists, no further pod is started."""
     while True:
         await asyncio.sleep(30)
         spent = time.perf_counter() - began
-        print(f"pods {loader.done}/{total} in {spent:.0f} s: {loader.done / spent:.1f}/s",
-              file=sys.stderr, flush=True)  # fmt: skip
+        print(f"pods {loader.done}/{total} in {spent:.0f} s: {loader.done / spent:.1f}/s, "
+              f"{loader.retries} retries", file=sys.stderr, flush=True)  # fmt: skip
+        if stop is not None and stop.exists():
+            loader.stopping = True
 
 
 def _accounts_and_nodes(namespaces: list[Obj], nodes: int) -> list[Obj]:
@@ -146,7 +172,7 @@ def _accounts_and_nodes(namespaces: list[Obj], nodes: int) -> list[Obj]:
     return [*accounts, *(node(f"node-{n:05d}", uid=f"node-{n:05d}") for n in range(nodes))]
 
 
-async def _load(plane: Any, shape: Any, concurrency: int) -> Results:
+async def _load(plane: Any, shape: Any, concurrency: int, stop: Path | None = None) -> Results:
     from tests.kubeapi.real.admin import Admin
     from tests.kubeapi.scale import cluster
 
@@ -163,17 +189,19 @@ async def _load(plane: Any, shape: Any, concurrency: int) -> Results:
         for kind in ("Deployment", "ReplicaSet", "Service", "DaemonSet"):
             timings[f"{kind.lower()}s_s"] = await loader.timed(map(loader.create, by_kind[kind]))
         began = time.perf_counter()
-        progress = asyncio.create_task(_progress(loader, len(pod_objects), began))
+        progress = asyncio.create_task(_progress(loader, len(pod_objects), began, stop))
         try:
             timings["pods_s"] = await loader.timed(map(loader.pod, pod_objects))
         finally:
             progress.cancel()
-        timings["pods_per_s"] = len(pod_objects) / timings["pods_s"]
+        timings["pods_per_s"] = loader.done / timings["pods_s"]
         timings["writes_per_s"] = 2 * timings["pods_per_s"]
     finally:
         await loader.admin.close()
     total = len(namespaces) + len(extra) + len(pod_objects) + sum(map(len, by_kind.values()))
-    return {"objects": total, "pods": len(pod_objects), "concurrency": concurrency,
+    total -= len(pod_objects) - loader.done
+    return {"objects": total, "pods": loader.done, "pods_asked": len(pod_objects),
+            "concurrency": concurrency, "retries": loader.retries,
             **{k: round(v, 1) for k, v in timings.items()}}  # fmt: skip
 
 
@@ -197,7 +225,11 @@ def orchestrate(args: argparse.Namespace) -> Results:
         server.argv += LOAD_FLAGS
         plane.start(controllers=False)
         try:
-            results: Results = {"load": asyncio.run(_load(plane, shape, args.concurrency))}
+            results: Results = {
+                "load": asyncio.run(
+                    _load(plane, shape, args.concurrency, args.keep and folder / "stop-loading")
+                )
+            }
             results["etcd_revision"] = plane.etcd_revision()
             results["etcd_db_mib"] = round(plane.etcd_db_bytes() / 2**20)
             server.argv = flags  # the collector meets the API server the tests run
