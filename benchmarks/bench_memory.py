@@ -5,12 +5,14 @@ Run: `.venv/bin/python -m benchmarks.bench_memory [--runs R] [--events N] [--pyt
 `--python`: another one; the child runs with `PYTHONPATH=src`) that reads its RSS
 (`/proc/self/statm`) after each step, in the order the library loads them: the
 interpreter, the plugin core (with orjson), the ABI layer (with cffi's backend), the wire
-stubs with protobuf, asyncio with `ssl`, grpclib with h2, the rest of the feed, then the
-real `Feed` streaming from a loopback collector (a `grpcio` server in this process) the
-set-up objects of `bench_abi` and N updates into a real `PluginCore` (the store). The
-increments of the steps are what each part adds on top of the previous ones; `--alone`
-also measures each third-party import alone in a fresh interpreter.
-Prints the median over runs, in KiB.
+stubs with protobuf, asyncio and grpclib with h2 (through `feed.aio`: without `ssl`, as a
+plaintext feed loads them), the rest of the feed, then the real `Feed` streaming from a
+loopback collector (a `grpcio` server in this process) the set-up objects of `bench_abi`
+and N updates into a real `PluginCore` (the store). The increments of the steps are what
+each part adds on top of the previous ones; at the end the child's RSS is split by mapping
+(`/proc/self/smaps`: libraries, the main heap, glibc's per-thread arenas, other anonymous
+memory such as Python's object arenas); `--alone` also measures each third-party import
+alone in a fresh interpreter. Prints the median over runs, in KiB.
 """
 
 from __future__ import annotations
@@ -33,13 +35,37 @@ ROOT = Path(__file__).resolve().parents[1]
 
 #: The child's common start: one RSS reading per step, printed as JSON lines.
 PROLOGUE = """
-import json, os, sys, threading, time
+import json, os, re, sys, threading, time
 PAGE = os.sysconf("SC_PAGE_SIZE") // 1024
+ARENA = 64 << 20  # a glibc thread arena's heap: 64 MiB aligned and reserved
 
 def mark(step):
     with open("/proc/self/statm") as f:
         rss = int(f.read().split()[1]) * PAGE
     print(json.dumps({"step": step, "rss_kb": rss}), flush=True)
+
+def maps():
+    regions = []
+    with open("/proc/self/smaps") as f:
+        for line in f:
+            if re.match(r"[0-9a-f]+-[0-9a-f]+ ", line):
+                span, perms, *rest = line.split()
+                start, end = (int(x, 16) for x in span.split("-"))
+                regions.append([start, end, perms, rest[3] if len(rest) > 3 else "", 0])
+            elif line.startswith("Rss:"):
+                regions[-1][4] = int(line.split()[1])
+    parts = {}
+    for start, end, perms, name, rss in regions:
+        if name.startswith("/"):
+            part = "file: " + re.sub(r"[.]so.*|[.]cpython.*|-[0-9].*", "", os.path.basename(name))
+        elif name:
+            part = name
+        elif start % ARENA == 0 and perms.startswith("rw") and end - start <= ARENA:
+            part = "glibc thread arenas"
+        else:
+            part = "anonymous (Python arenas, large blocks)"
+        parts[part] = parts.get(part, 0) + rss
+    print(json.dumps({"maps": parts}), flush=True)
 
 mark("interpreter")
 import k8smeta.plugin.core.plugin, k8smeta.plugin.core.config
@@ -70,12 +96,8 @@ mark("store")
 #: The plugin's feed: grpclib on h2, on an asyncio loop in the feed thread.
 FEED = (
     """
-import asyncio, ssl
-mark("asyncio + ssl")
-import grpclib.client
-mark("grpclib + h2")
 from k8smeta.plugin.feed import Feed, FeedSettings
-mark("feed modules")
+mark("feed: asyncio, grpclib, h2")
 
 def sink(payload):
     pending.append(payload)
@@ -90,6 +112,7 @@ mark("channel + stream")
 """
     + EPILOGUE
     + """
+maps()
 feed.stop()
 """
 )
@@ -103,10 +126,12 @@ STEPS_ALONE = {
     "cffi backend": "import _cffi_backend",
     "orjson": "import orjson",
     "grpclib client + ssl": "import ssl, grpclib.client",
+    "asyncio + grpclib, no ssl": "import sys; sys.modules['ssl'] = None; import grpclib.client",
 }
 
 
 def run_child(python: str, client: str, port: int, wanted: int) -> dict[str, int]:
+    """RSS per step, then per mapping (keys "maps: <part>"), KiB."""
     proc = subprocess.run(
         [python, "-c", PROLOGUE + CLIENTS[client], str(port), str(wanted)],
         capture_output=True,
@@ -119,7 +144,10 @@ def run_child(python: str, client: str, port: int, wanted: int) -> dict[str, int
     if proc.returncode != 0:
         raise SystemExit(f"child failed: {proc.stderr[-3000:]}")
     readings = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
-    return {r["step"]: r["rss_kb"] for r in readings}
+    steps = {r["step"]: r["rss_kb"] for r in readings if "step" in r}
+    for reading in readings:
+        steps |= {f"maps: {part}": kb for part, kb in reading.get("maps", {}).items()}
+    return steps
 
 
 def run_once(python: str, client: str, events: int) -> dict[str, int]:
@@ -171,11 +199,17 @@ def main() -> int:
     runs = [run_once(args.python, args.client, args.events) for _ in range(args.runs)]
     previous = 0
     print(f"{'step':<28}{'RSS KiB':>10}{'+ KiB':>10}  runs")
-    for step in runs[0]:
+    for step in (s for s in runs[0] if not s.startswith("maps: ")):
         values = [run[step] for run in runs]
         median = int(statistics.median(values))
         print(f"{step:<28}{median:>10,}{median - previous:>+10,}  {values}")
         previous = median
+    print("by mapping at the end (KiB, median of runs; parts under 100 KiB left out):")
+    parts = {key for run in runs for key in run if key.startswith("maps: ")}
+    medians = {p: int(statistics.median(run.get(p, 0) for run in runs)) for p in parts}
+    for part, median in sorted(medians.items(), key=lambda item: -item[1]):
+        if median >= 100:
+            print(f"  {part[6:]:<44}{median:>10,}")
     if args.alone:
         print("alone (fresh interpreter, median of runs):")
         for name, statement in STEPS_ALONE.items():

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from prometheus_client import CollectorRegistry
 
-from k8smeta.collector.app import Collector, CollectorConfig
+from k8smeta.collector.app import Collector, CollectorConfig, ListenError
 from k8smeta.collector.kube.policy import ReflectorPolicy
 from k8smeta.collector.kube.source import KubeSource
 from k8smeta.collector.model import Kind
@@ -57,12 +57,23 @@ async def collector_over(
     config = CollectorConfig(
         broker_bind=f"127.0.0.1:{port}", metrics_bind=loopback, health_bind=loopback, tls=tls
     )
-    metrics = CollectorMetrics(CollectorRegistry())
-    client = api.client()
-    source = KubeSource(client, metrics, policy=POLICY, pod_annotations=pod_annotations)
-    collector = Collector(config, [source], metrics)
-    watches_before = _watch_requests(api)
-    await collector.start()
+    deadline = asyncio.get_running_loop().time() + TIMEOUT
+    while True:
+        metrics = CollectorMetrics(CollectorRegistry())
+        client = api.client()
+        source = KubeSource(client, metrics, policy=POLICY, pod_annotations=pod_annotations)
+        collector = Collector(config, [source], metrics)
+        watches_before = _watch_requests(api)
+        try:
+            await collector.start()
+            break
+        except ListenError:
+            await client.close()
+            # A restart on the port just released: the kernel may still hand it to a
+            # reconnecting client as its own source port for a moment; retry, bounded.
+            if port == 0 or asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.1)
     try:  # listed when each kind's watch has started, and the lists are applied
         await api.wait_for(lambda: _watch_requests(api) - watches_before >= len(Kind), TIMEOUT)
         await asyncio.wait_for(collector.wait_idle(), TIMEOUT)

@@ -16,7 +16,7 @@ import pytest
 
 from k8smeta.collector.cli import build_parser, main, options_from, parse_duration
 from k8smeta.wire import metadata_pb2, metadata_pb2_grpc
-from tests.collector.e2e.process import LOOPBACK, collector_process
+from tests.collector.e2e.process import LOOPBACK, TIMEOUT, collector_process
 from tests.kubeapi import objects as full
 
 
@@ -154,7 +154,7 @@ async def test_process_serves_the_kept_pod_annotations(tmp_path: Path) -> None:
             )
             metas = {}
             for _ in range(2):
-                event = await asyncio.wait_for(call.read(), 10)
+                event = await asyncio.wait_for(call.read(), TIMEOUT)
                 assert isinstance(event, metadata_pb2.Event)
                 metas[event.uid] = event.meta
             call.cancel()
@@ -186,7 +186,7 @@ async def sync_streams(channel: grpc.aio.Channel, count: int) -> list[Call]:
         for n in range(count)
     ]
     for call in calls:
-        event = await asyncio.wait_for(call.read(), 10)
+        event = await asyncio.wait_for(call.read(), TIMEOUT)
         assert isinstance(event, metadata_pb2.Event)
         assert event.reason == "Sync"
     return calls
@@ -209,7 +209,7 @@ async def test_process_serves_snapshot_and_exits_0_on_sigterm(tmp_path: Path) ->
                 call = metadata_pb2_grpc.MetadataStub(channel).Watch(
                     metadata_pb2.Selector(nodeName="node-a", resourceKinds={"Pod": "true"})
                 )
-                event = await asyncio.wait_for(call.read(), 10)
+                event = await asyncio.wait_for(call.read(), TIMEOUT)
                 assert isinstance(event, metadata_pb2.Event)
                 assert (event.reason, event.uid, event.status) == (
                     "Create",
@@ -219,7 +219,7 @@ async def test_process_serves_snapshot_and_exits_0_on_sigterm(tmp_path: Path) ->
                 await collector.until("received watch request")
                 write_snapshot(snapshot, extra=full.pod("web-2", node="node-a", uid="pod-2"))
                 collector.process.send_signal(signal.SIGHUP)  # reload, diffed like a relist
-                event = await asyncio.wait_for(call.read(), 10)
+                event = await asyncio.wait_for(call.read(), TIMEOUT)
                 assert isinstance(event, metadata_pb2.Event)
                 assert (event.reason, event.uid) == ("Create", "pod-2")
                 others = await sync_streams(channel, 99)  # upstream's lifecycle test: 100
@@ -228,7 +228,7 @@ async def test_process_serves_snapshot_and_exits_0_on_sigterm(tmp_path: Path) ->
                 collector.process.send_signal(signal.SIGTERM)
                 for stream in (call, *others):
                     with pytest.raises(grpc.aio.AioRpcError) as ended:
-                        await asyncio.wait_for(stream.read(), 10)
+                        await asyncio.wait_for(stream.read(), TIMEOUT)
                     assert ended.value.code() is grpc.StatusCode.UNAVAILABLE
         assert await collector.finish(signalled=True) == 0
     lines = collector.records

@@ -10,9 +10,10 @@ Public API:
 
 * `FeedSettings(target, node_name, root_certificates=None, certificate_chain=None,
   private_key=None, quiet_period=5.0, sync_timeout=60.0, keepalive_time=360.0,
-  keepalive_timeout=20.0, backoff_unit=1.0, backoff_cap=120.0)`:
-  frozen value; TLS when `root_certificates` is set (empty roots are refused: gRPC would
-  take them for "no TLS"), mutual TLS with a client chain and key.
+  keepalive_timeout=20.0, backoff_unit=1.0, backoff_cap=120.0,
+  max_message_size=MAX_MESSAGE_SIZE)`: frozen value; TLS when `root_certificates` is set
+  (empty roots are refused: gRPC would take them for "no TLS"), mutual TLS with a client
+  chain and key.
 * `Feed(settings, sink, *, uniform=None, clock=time.monotonic, on_wait=None)`: the feed of
   one plugin state. `sink(payload: bytes) -> str | None` pushes one NUL-terminated payload
   and returns None when accepted, else the host's error text (logged, counted, skipped).
@@ -29,17 +30,21 @@ Public API:
 * `event_payload(event) -> bytes`, `delete_payload(kind, uid) -> bytes`: async payloads.
 * `watch_selector(node_name)`, `RESOURCE_KINDS`: the Selector the feed sends.
 * `Backoff`, `Resync`, `SnapshotTracker`: the pure policies the thread runs.
+
+`feed.aio` is imported first: asyncio and grpclib load without `ssl` until a feed needs TLS.
 """
 
+import k8smeta.plugin.feed.aio  # noqa: F401 - first, before any module imports asyncio
 from k8smeta.plugin.feed.backoff import Backoff
 from k8smeta.plugin.feed.client import Feed, Sink
 from k8smeta.plugin.feed.resync import Resync, SnapshotTracker
 from k8smeta.plugin.feed.selector import RESOURCE_KINDS, watch_selector
-from k8smeta.plugin.feed.settings import FeedSettings
+from k8smeta.plugin.feed.settings import MAX_MESSAGE_SIZE, FeedSettings
 from k8smeta.plugin.feed.stats import FeedStats
 from k8smeta.plugin.feed.translate import delete_payload, event_payload
 
 __all__ = [
+    "MAX_MESSAGE_SIZE",
     "RESOURCE_KINDS",
     "Backoff",
     "Feed",

@@ -6,12 +6,20 @@ The feed's behaviour is described in docs/plugin-contract.md ("Feed").
 
 from __future__ import annotations
 
-import ssl
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final
 
 from grpclib.config import Configuration
 
 from k8smeta.plugin.core.keypair import load_pair
+from k8smeta.plugin.feed.aio import ssl_module
+
+if TYPE_CHECKING:
+    import ssl
+
+MAX_MESSAGE_SIZE: Final = 4 * 1024 * 1024
+"""The largest message the feed reads: gRPC's default receive limit, which upstream's
+plugin has; our collector never sends a message over 1 MiB (`wire.limits`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,8 +28,8 @@ class FeedSettings:
 
     TLS is used when `root_certificates` is set (the caPEMBundle, never empty: empty roots
     would mean "no TLS" to gRPC clients); a client certificate chain and private key add mutual
-    TLS. `quiet_period`, `sync_timeout` and the
-    backoff `backoff_unit`/`backoff_cap` are feed parameters, not init keys: tests shorten them.
+    TLS. `quiet_period`, `sync_timeout`, the backoff `backoff_unit`/`backoff_cap` and
+    `max_message_size` (bytes) are feed parameters, not init keys: tests shorten them.
     """
 
     target: str
@@ -35,6 +43,7 @@ class FeedSettings:
     keepalive_timeout: float = 20.0
     backoff_unit: float = 1.0
     backoff_cap: float = 120.0
+    max_message_size: int = MAX_MESSAGE_SIZE
 
     def __post_init__(self) -> None:
         if not self.target:
@@ -49,6 +58,8 @@ class FeedSettings:
             raise ValueError("a client certificate needs TLS, i.e. root certificates")
         if min(self.quiet_period, self.sync_timeout, self.keepalive_time) <= 0:
             raise ValueError("feed periods must be positive")
+        if self.max_message_size < 1:
+            raise ValueError("the maximum message size must be positive")
 
     @property
     def uses_tls(self) -> bool:
@@ -72,8 +83,9 @@ def ssl_context(settings: FeedSettings) -> ssl.SSLContext | None:
     the client chain and key for mutual TLS; None for plaintext."""
     if settings.root_certificates is None:
         return None
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies the peer and its name
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    tls = ssl_module()  # loaded here: a plaintext feed never needs OpenSSL
+    context: ssl.SSLContext = tls.SSLContext(tls.PROTOCOL_TLS_CLIENT)  # verifies the peer, name
+    context.minimum_version = tls.TLSVersion.TLSv1_2
     # Text outside the PEM blocks (comments) may be non-ASCII: OpenSSL skips it anyway.
     context.load_verify_locations(cadata=settings.root_certificates.decode("ascii", "ignore"))
     context.set_alpn_protocols(["h2"])

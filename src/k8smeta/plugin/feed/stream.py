@@ -5,15 +5,23 @@ ends; `cancel` may come from any thread (stop, the timer thread) and ends the re
 next await. Connection, TLS and HTTP/2 failures end a stream as gRPC's `UNAVAILABLE` would,
 a status sent by the server ends it with that status, and an exception raised by the
 message handler propagates unchanged (the caller decides what it ends).
+
+A message longer than `FeedSettings.max_message_size` ends the stream as gRPC's receive limit
+does (`RESOURCE_EXHAUSTED`), before its body is read: grpclib has no such limit and reads a
+whole message of any declared length. Its reader asks the call's HTTP/2 stream for the
+5-byte prefix, then for the declared length; `_bound_reads` wraps that stream's `recv_data`
+(grpclib 0.4, pinned) so that a read beyond the bound raises instead. The unread body then
+waits in the HTTP/2 flow-control window (never acknowledged, so at most the window is
+received) until the connection is aborted.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import h2.exceptions
 from google.protobuf.message import DecodeError
@@ -49,6 +57,32 @@ class StreamEnd:
 
     code: Status
     details: str
+
+
+class MessageTooLargeError(Exception):
+    """A message declared longer than the feed's bound; its body was not read."""
+
+    def __init__(self, size: int, bound: int) -> None:
+        super().__init__(f"Received message larger than max ({size} vs. {bound})")
+        self.size = size
+        self.bound = bound
+
+
+def _bound_reads(call: Any, bound: int) -> None:
+    """Make the call's HTTP/2 stream refuse reads longer than `bound` (after send_request).
+
+    grpclib's message reader asks the stream for 5 bytes, then for the message's declared
+    length: the second read is refused before any of the body is consumed.
+    """
+    stream = call._stream  # grpclib.protocol.Stream of this call (grpclib 0.4.x)
+    read: Callable[[int], Awaitable[bytes]] = stream.recv_data
+
+    async def recv_data(size: int) -> bytes:
+        if size > bound:
+            raise MessageTooLargeError(size, bound)
+        return await read(size)
+
+    stream.recv_data = recv_data
 
 
 class _HandlerError(Exception):
@@ -114,6 +148,7 @@ class WatchCall:
             ) as call:
                 async with asyncio.timeout(CONNECT_TIMEOUT):
                     await call.send_request()
+                _bound_reads(call, self._settings.max_message_size)
                 await call.send_message(self._selector, end=True)
                 async for event in call:
                     try:
@@ -122,6 +157,8 @@ class WatchCall:
                         raise _HandlerError(exc) from exc
         except GRPCError as exc:
             return StreamEnd(exc.status, exc.message or "")
+        except MessageTooLargeError as exc:
+            return StreamEnd(Status.RESOURCE_EXHAUSTED, str(exc))
         except DecodeError:
             return StreamEnd(Status.INTERNAL, "Exception deserializing response!")
         except _TRANSPORT_ERRORS as exc:
