@@ -11,13 +11,15 @@ loaded, through the API as the cluster admin, with `tests/kubeapi/scale.cluster`
 objects bench_ingest serves from the stand-in (namespaces with their `default`
 ServiceAccount, nodes, Deployments, ReplicaSets, Services, DaemonSets, then the pods with
 their owner references mapped to the UIDs the server gave the owners), `--concurrency`
-requests in flight. Creation rate = objects created per second of wall time, reported for
-the pods alone; each pod's status (IP, conditions, container statuses) is then written
-through the status subresource, as a kubelet does, and that rate is reported too. Each run is
-then bench_ingest's collector role (a fresh process: kubeconfig -> KubeSource -> Collector)
-with the token of deploy/'s ServiceAccount, timed the same way: wall from loading the
-kubeconfig to the first `GET /readyz` 200, the collector's CPU, its peak RSS, the API server's
-and etcd's CPU over the same span.
+requests in flight. Each pod is created, then its status (IP, conditions, container
+statuses) written through the status subresource, as a kubelet does, `--concurrency` pods
+in flight; creation rate = pods with both writes done per second. For the load alone the API
+server runs with LOAD_FLAGS (below); it is then restarted as the tests run it, and each run
+is bench_ingest's collector role (a fresh process: kubeconfig -> KubeSource -> Collector)
+with the token of deploy/'s ServiceAccount: wall from loading the kubeconfig to the first
+`GET /readyz` 200, the collector's CPU, its peak RSS (VmHWM), the API server's and etcd's CPU
+over the same span. docs/benchmarks.md has the figures and `--keep`/`--attach` for long
+loads.
 """
 
 from __future__ import annotations
