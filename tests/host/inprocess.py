@@ -22,6 +22,7 @@ from cffi import FFI
 
 from k8smeta.falcosim.events import split_cgroups
 from k8smeta.plugin.abi.environ import LiveEnviron
+from k8smeta.plugin.core.absence import Absent
 from k8smeta.plugin.core.config import parse_config
 from k8smeta.plugin.core.errors import PluginError
 from k8smeta.plugin.core.fields import FIELD_IDS, FIELDS, Arg
@@ -96,13 +97,14 @@ class FakeThreadTable:
     ) -> Extracted | None:
         """What the ABI's extract_fields does per field: read the thread's `pod_uid` and
         container ID (none for tid <= 0), then ask the core for the value, or tell it why
-        there is no pod."""
+        there is no pod; None for no value (the ABI counts the reason of an `Absent`)."""
         thread = self.threads.get(tid) if tid > 0 else None
         uid = None if thread is None else thread.pod_uid
         if thread is None or not uid:
             core.no_pod(evtnum, tid, uid is not None)
             return None
-        return core.extract(uid, evtnum, field_id, arg, thread.container_id)
+        found = core.extract(uid, evtnum, field_id, arg, thread.container_id)
+        return None if isinstance(found, Absent) else found
 
 
 def resolve_field(field_name: str) -> tuple[int, str | None]:

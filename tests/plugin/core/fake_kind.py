@@ -25,6 +25,7 @@ kinds.KIND_SPECS = (
 )
 
 from k8smeta.cli import main  # noqa: E402 - imported after the registries were edited
+from k8smeta.plugin.core.absence import Absent  # noqa: E402
 from k8smeta.plugin.core.config import parse_config  # noqa: E402
 from k8smeta.plugin.core.fields import FIELD_IDS, fields_json  # noqa: E402
 from k8smeta.plugin.core.plugin import PluginCore  # noqa: E402
@@ -45,7 +46,7 @@ EVENTS = [
 
 def _strings(core: PluginCore, pod: str, field: str, arg: str | None = None) -> list[str] | None:
     value = core.extract(pod, 1, FIELD_IDS[field], arg)
-    return None if value is None else [s.decode() for s in value.strings]
+    return None if isinstance(value, Absent) else [s.decode() for s in value.strings]
 
 
 def _explain(pod: str) -> list[str]:

@@ -10,13 +10,14 @@ from typing import Any
 import orjson
 import pytest
 
+from k8smeta.plugin.core.absence import AbsenceReason, Absent
 from k8smeta.plugin.core.config import parse_config
 from k8smeta.plugin.core.container_records import image_digest, split_image
 from k8smeta.plugin.core.errors import PayloadError
 from k8smeta.plugin.core.fields import FIELD_IDS, FIELDS
-from k8smeta.plugin.core.metrics import NO_CONTAINER_ID, NOT_COUNTED, UNKNOWN_CONTAINER
 from k8smeta.plugin.core.payload import MAX_ENTRIES, decode_payload
 from k8smeta.plugin.core.plugin import PluginCore
+from k8smeta.plugin.core.values import Extracted
 from k8smeta.plugin.feed import event_payload
 from tests.plugin.behaviour.cluster import CLUSTER, NODE, POD_WEB
 from tests.plugin.behaviour.test_containers import APP, SIDECAR, detailed_web
@@ -80,14 +81,12 @@ def test_extraction_is_a_look_up_that_reuses_objects(core: PluginCore) -> None:
 
 def test_absence_reasons(core: PluginCore) -> None:
     name = FIELD_IDS["k8smeta.container.name"]
-    assert core.extract(POD_WEB, 1, name, None, "") is None
-    assert core.absence == NO_CONTAINER_ID
-    assert core.extract(POD_WEB, 1, name, None, "f" * 64) is None
-    assert core.absence == UNKNOWN_CONTAINER
+    assert core.extract(POD_WEB, 1, name, None, "") == Absent(AbsenceReason.NO_CONTAINER_ID)
+    unknown = core.extract(POD_WEB, 1, name, None, "f" * 64)
+    assert unknown == Absent(AbsenceReason.UNKNOWN_CONTAINER)
     value = core.extract(POD_WEB, 1, name, None, SIDECAR)
-    assert value is not None
+    assert isinstance(value, Extracted)
     assert value.strings == (b"sidecar",)
-    assert core.absence == NOT_COUNTED
     assert (core.metrics.extract_no_container_id, core.metrics.extract_unknown_container) == (1, 1)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from k8smeta.plugin.core.absence import Absent
 from k8smeta.plugin.core.config import parse_config
 from k8smeta.plugin.core.fields import FIELDS, Arg
 from k8smeta.plugin.core.plugin import PluginCore
@@ -65,7 +66,7 @@ def all_values(core: PluginCore) -> dict[tuple[str, str, str | None], tuple[byte
         for field_id, field in enumerate(FIELDS):
             for arg in LABEL_KEYS if field.arg is Arg.KEY else [None]:
                 found = core.extract(pod, evtnum, field_id, arg)
-                values[pod, field.name, arg] = None if found is None else found.strings
+                values[pod, field.name, arg] = None if isinstance(found, Absent) else found.strings
     return values
 
 

@@ -11,12 +11,14 @@ import pytest
 
 from k8smeta.plugin.core import payload as payload_module
 from k8smeta.plugin.core import plugin as plugin_module
+from k8smeta.plugin.core.absence import AbsenceReason, Absent
 from k8smeta.plugin.core.config import parse_config
 from k8smeta.plugin.core.errors import FieldError, PayloadError, TableError
 from k8smeta.plugin.core.fields import FIELD_IDS, FIELDS
 from k8smeta.plugin.core.plugin import PluginCore
 from k8smeta.plugin.core.records import Record
 from k8smeta.plugin.core.threads import Tid
+from k8smeta.plugin.core.values import Extracted
 from tests.conftest import load_collector_stream
 from tests.host.inprocess import FakeThread, FakeThreadTable
 
@@ -72,9 +74,10 @@ def test_pod_lookup_is_cached_per_event(core: PluginCore) -> None:
 
 
 def test_parsing_invalidates_the_cache(core: PluginCore) -> None:
-    assert core.extract(POD, 10, FIELD_IDS["k8smeta.pod.name"], None) is not None
+    assert isinstance(core.extract(POD, 10, FIELD_IDS["k8smeta.pod.name"], None), Extracted)
     core.parse_async("k8s", orjson.dumps({"reason": "Delete", "uid": POD, "kind": "Pod"}))
-    assert core.extract(POD, 10, FIELD_IDS["k8smeta.pod.name"], None) is None
+    answer = core.extract(POD, 10, FIELD_IDS["k8smeta.pod.name"], None)
+    assert answer == Absent(AbsenceReason.UNKNOWN_POD)
 
 
 def test_extraction_returns_the_same_objects(core: PluginCore) -> None:
@@ -96,7 +99,7 @@ def test_extraction_decodes_no_json(core: PluginCore, monkeypatch: pytest.Monkey
     values = [core.extract(POD, 3, i, "k8s-app") for i in range(len(FIELDS))]
     assert values == expected
     # rc.* and ns.label[k8s-app] have none; of ours, workload.kind and workload.name have
-    assert sum(v is not None for v in values) == 22
+    assert sum(isinstance(v, Extracted) for v in values) == 22
 
 
 class NoScanDict(dict[str, object]):

@@ -10,6 +10,7 @@ import itertools
 
 import pytest
 
+from k8smeta.plugin.core.absence import Absent
 from k8smeta.plugin.core.config import parse_config
 from k8smeta.plugin.core.fields import FIELD_IDS
 from k8smeta.plugin.core.plugin import PluginCore
@@ -32,7 +33,8 @@ def apply(core: PluginCore, *payloads: bytes) -> None:
 
 def value(core: PluginCore, field: str, arg: str | None = None, uid: str = POD) -> Extracted | None:
     name = field if field.startswith("k8smeta.") else f"k8smeta.{field}"
-    return core.extract(uid, next(_EVENTS), FIELD_IDS[name], arg)
+    found = core.extract(uid, next(_EVENTS), FIELD_IDS[name], arg)
+    return None if isinstance(found, Absent) else found
 
 
 def strings(core: PluginCore, field: str, arg: str | None = None) -> list[str] | None:

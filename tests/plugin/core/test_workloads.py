@@ -8,12 +8,13 @@ import json
 import orjson
 import pytest
 
+from k8smeta.plugin.core.absence import AbsenceReason, Absent
 from k8smeta.plugin.core.config import parse_config
 from k8smeta.plugin.core.errors import ConfigError, PayloadError
 from k8smeta.plugin.core.fields import FIELD_IDS, FIELDS
-from k8smeta.plugin.core.metrics import NOT_COUNTED, UNKNOWN_OWNER, UNKNOWN_POD
 from k8smeta.plugin.core.payload import decode_payload
 from k8smeta.plugin.core.plugin import PluginCore
+from k8smeta.plugin.core.values import Extracted
 from k8smeta.plugin.feed import event_payload
 from k8smeta.wire import metadata_pb2
 from tests.plugin.behaviour.cluster import CLUSTER, NODE, POD_BARE, POD_CRON, POD_WEB, delete, event
@@ -65,24 +66,24 @@ def test_updates_with_equal_values_keep_the_objects(core: PluginCore) -> None:
 
 
 @pytest.mark.parametrize(
-    ("pod", "field", "absence"),
+    ("pod", "field", "reason"),
     [
-        (POD_CRON, "k8smeta.cronjob.name", NOT_COUNTED),  # a value
-        (POD_BARE, "k8smeta.ds.name", NOT_COUNTED),  # refs name no DaemonSet
-        ("no-such-pod", "k8smeta.pod.name", UNKNOWN_POD),
+        (POD_BARE, "k8smeta.ds.name", AbsenceReason.NOT_COUNTED),  # refs name no DaemonSet
+        ("no-such-pod", "k8smeta.pod.name", AbsenceReason.UNKNOWN_POD),
     ],
 )
-def test_absence_reason_of_the_last_extraction(
-    core: PluginCore, pod: str, field: str, absence: int
+def test_an_extraction_without_value_returns_its_reason(
+    core: PluginCore, pod: str, field: str, reason: AbsenceReason
 ) -> None:
-    core.extract(pod, 1, FIELD_IDS[field], None)
-    assert core.absence == absence
+    assert core.extract(pod, 1, FIELD_IDS[field], None) == Absent(reason)
+    value = core.extract(POD_CRON, 1, FIELD_IDS["k8smeta.cronjob.name"], None)
+    assert isinstance(value, Extracted)  # a value, after an absence: no reason left over
 
 
 def test_unknown_owner_reason(core: PluginCore) -> None:
     core.parse_async("k8s", event_payload(delete("CronJob", "cj-1")))
-    assert core.extract(POD_CRON, 1, FIELD_IDS["k8smeta.workload.name"], None) is None
-    assert core.absence == UNKNOWN_OWNER
+    answer = core.extract(POD_CRON, 1, FIELD_IDS["k8smeta.workload.name"], None)
+    assert answer == Absent(AbsenceReason.UNKNOWN_OWNER)
     assert core.metrics.extract_unknown_owner == 1
 
 
@@ -91,9 +92,10 @@ def test_a_controller_kind_the_store_does_not_keep(core: PluginCore) -> None:
     refs = {"Namespace": ["ns-1"], "Service": ["svc-1"], "Rollout": ["ro-1"]}
     core.parse_async("k8s", event_payload(event("Pod", POD_BARE, "p", refs=refs)))
     kind = core.extract(POD_BARE, 1, FIELD_IDS["k8smeta.workload.kind"], None)
-    assert (None if kind is None else kind.strings) == (b"Rollout",)
-    assert core.extract(POD_BARE, 1, FIELD_IDS["k8smeta.workload.name"], None) is None
-    assert core.absence == UNKNOWN_OWNER
+    assert isinstance(kind, Extracted)
+    assert kind.strings == (b"Rollout",)
+    answer = core.extract(POD_BARE, 1, FIELD_IDS["k8smeta.workload.name"], None)
+    assert answer == Absent(AbsenceReason.UNKNOWN_OWNER)
 
 
 def own_node(core: PluginCore) -> str | None:

@@ -1,7 +1,7 @@
 /* The C side of libk8smeta.so, compiled into the cffi module (docs/architecture.md,
  * "The C boundary"): start-up and static symbols here; then, by job, the extraction cache
  * (cache.c), the table and event reads done before Python runs (tables.c) and the
- * wrappers into Python (wrappers.c).
+ * wrappers into Python (one unit per capability, exports/<capability>.c).
  *
  * - an ELF constructor makes libpython's symbols global (extension modules need them) and
  *   starts CPython with an isolated configuration pointing at the project's virtualenv;

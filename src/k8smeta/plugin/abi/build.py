@@ -5,15 +5,21 @@ the library is tied to that interpreter (libpython's directory goes into its RUN
 to that virtualenv (found next to the library at run time, else at its build-time path).
 Every value the C side shares with Python is generated here into the preamble, so none
 is written twice: the static strings (`get_fields`, `get_init_schema`, the async event
-name), the event codes and layout sizes, the error length, the outcomes of a process
-event (`K8SMETA_OUTCOME_*`), and the prototypes of the
-`extern "Python"` functions (from `MODULE_CDEF`).
+name), the event codes and layout sizes, the error length and buffer sizes, the protocol's
+statuses, absence reasons and process outcomes (`protocol`), and the prototypes of the
+`extern "Python"` functions.
+
+Each exported symbol is one unit, `exports/<capability>.c` (its C wrapper and, in a
+`K8SMETA_CFFI_DECLARATIONS` block, its `extern "Python"` declarations) with
+`exports/<capability>.py` (the Python bodies): `EXPORT_UNITS` lists them, and the blocks
+become cffi's declarations (`module_cdef`).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sys
 import sysconfig
@@ -32,49 +38,20 @@ from k8smeta.plugin.abi.cdef import (
     c_header,
 )
 from k8smeta.plugin.abi.events import HEADER_SIZE, PROCESS_LEN_SIZE
-from k8smeta.plugin.abi.state import ERROR_SIZE, STATE_CDEF
+from k8smeta.plugin.abi.protocol import PROTOCOL_CDEF, c_definitions, cffi_constants
+from k8smeta.plugin.abi.state import ERROR_SIZE, STATE_CDEF, c_sizes
 from k8smeta.plugin.core.event_codes import ASYNC_EVENT, ASYNC_EVENT_NAME, PROCESS_EVENTS
 from k8smeta.plugin.core.fields import CONTAINER_FIELDS, fields_json
 from k8smeta.plugin.core.schema import INIT_SCHEMA_JSON
-from k8smeta.plugin.core.tagging import ProcessOutcome
 
 MODULE_NAME: Final = "_k8smeta_abi"
 LIBRARY_NAME: Final = "libk8smeta.so"
 
-#: Python functions called by the C wrappers, and C helpers called by Python.
-MODULE_CDEF: Final = """
-extern "Python" ss_plugin_rc k8smeta_py_init(k8smeta_state* s, const ss_plugin_init_input* in);
-extern "Python" void k8smeta_py_destroy(k8smeta_state* s);
-extern "Python" const char** k8smeta_py_extract_one(k8smeta_state* s, uint64_t evtnum,
-    uint32_t field_id, const char* arg, uint64_t call, int slot);
-extern "Python" void k8smeta_py_no_pod(k8smeta_state* s, uint64_t evtnum, int64_t tid,
-    int status);
-extern "Python" ss_plugin_rc k8smeta_py_parse_process(k8smeta_state* s,
-    const ss_plugin_event_parse_input* in, uint16_t code, int64_t tid, int outcome);
-extern "Python" ss_plugin_rc k8smeta_py_scan_threads(k8smeta_state* s,
-    const ss_plugin_event_parse_input* in);
-extern "Python" ss_plugin_rc k8smeta_py_parse(k8smeta_state* s,
-    const ss_plugin_event_input* evt, const ss_plugin_event_parse_input* in);
-extern "Python" ss_plugin_rc k8smeta_py_set_async(k8smeta_state* s,
-    ss_plugin_owner_t* owner, ss_plugin_async_event_handler_t handler);
-extern "Python" ss_plugin_rc k8smeta_py_dump_state(k8smeta_state* s,
-    ss_plugin_owner_t* owner, ss_plugin_async_event_handler_t handler);
-extern "Python" ss_plugin_rc k8smeta_py_capture_open(k8smeta_state* s,
-    const ss_plugin_capture_listen_input* in);
-extern "Python" ss_plugin_metric* k8smeta_py_get_metrics(k8smeta_state* s, uint32_t* num);
-extern "Python" ss_plugin_bool k8smeta_py_visit_thread(ss_plugin_table_iterator_state_t* s,
-    ss_plugin_table_entry_t* e);
-
+#: The C helpers of boot.c that Python calls (the others are declared next to their code).
+BOOT_CDEF: Final = """
 void k8smeta_set_ready(void);
 char* getenv(const char* name);
 char** k8smeta_environ(void);
-int k8smeta_read_cgroups(ss_plugin_table_reader_vtable_ext* r, ss_plugin_table_t* t,
-    ss_plugin_table_entry_t* e, ss_plugin_table_field_t* f_cgroups,
-    ss_plugin_table_field_t* f_second, char* out, int size);
-int k8smeta_write_thread_pod(k8smeta_state* s, ss_plugin_table_reader_vtable_ext* r,
-    ss_plugin_table_writer_vtable_ext* w, int64_t tid, const char* value);
-int k8smeta_write_thread_container(k8smeta_state* s, ss_plugin_table_reader_vtable_ext* r,
-    ss_plugin_table_writer_vtable_ext* w, int64_t tid, const char* value);
 """
 
 _INIT_CODE: Final = """
@@ -109,25 +86,50 @@ def venv_python() -> str:
     return str(Path(sys.prefix) / "bin" / "python3")
 
 
-#: The C sources, in preamble order: start-up and static symbols, then by job.
+HERE: Final = Path(__file__).parent
+
+#: One unit per capability: `exports/<name>.c` and `exports/<name>.py`, in preamble order.
+EXPORT_UNITS: Final = ("lifecycle", "extract", "parse", "async_events", "capture", "metrics")
+
+#: The C sources, in preamble order: start-up and static symbols, the jobs done without
+#: Python, the C half of the exports' guard, then the export units.
 C_SOURCES: Final = (
     "boot.c",
+    "strings.c",
     "cache.c",
     "cgroup_match.c",
     "container_match.c",
     "tables.c",
-    "wrappers.c",
+    "exports/guard.c",
+    *(f"exports/{unit}.c" for unit in EXPORT_UNITS),
 )
+
+_DECLARATIONS: Final = re.compile(
+    r"^#ifdef K8SMETA_CFFI_DECLARATIONS\n(.*?)^#endif /\* K8SMETA_CFFI_DECLARATIONS \*/$",
+    re.MULTILINE | re.DOTALL,
+)
+
+
+def declarations(source: str) -> str:
+    """The cffi declarations of one C source (its `K8SMETA_CFFI_DECLARATIONS` blocks)."""
+    return "".join(_DECLARATIONS.findall((HERE / source).read_text()))
+
+
+def module_cdef() -> str:
+    """cffi's declarations of the module: the `extern "Python"` functions of the export
+    units, the C helpers Python calls, and the protocol's constants."""
+    parts = (BOOT_CDEF, *(declarations(source) for source in C_SOURCES), cffi_constants())
+    return "\n".join(parts)
 
 
 def constants() -> str:
     """The numbers and codes the C side shares with Python, as C definitions."""
     parse_types = ", ".join(str(code) for code in (ASYNC_EVENT, *PROCESS_EVENTS))
     cases = " ".join(f"case {code}:" for code in PROCESS_EVENTS)
-    outcomes = (f"#define K8SMETA_OUTCOME_{o.name} {o.value}" for o in ProcessOutcome)
     return "\n".join(
         (
-            *outcomes,
+            c_definitions(),
+            c_sizes(),
             f"#define SS_PLUGIN_SUCCESS {SS_PLUGIN_SUCCESS}",
             f"#define SS_PLUGIN_FAILURE {SS_PLUGIN_FAILURE}",
             f"#define SS_PLUGIN_SCHEMA_JSON {SS_PLUGIN_SCHEMA_JSON}",
@@ -146,9 +148,11 @@ def constants() -> str:
 
 
 def python_prototypes() -> str:
-    """The C prototypes of the `extern "Python"` functions of MODULE_CDEF (cffi defines
-    them after the preamble, which calls them)."""
-    return MODULE_CDEF.split("\n\n")[0].replace('extern "Python" ', "static ")
+    """The C prototypes of the `extern "Python"` functions (cffi defines them after the
+    preamble, which calls them)."""
+    cdef = "".join(declarations(source) for source in C_SOURCES)
+    functions = re.findall(r'^extern "Python" .*?;', cdef, re.MULTILINE | re.DOTALL)
+    return "\n".join(f.replace('extern "Python" ', "static ") for f in functions)
 
 
 def preamble(venv: str | None = None) -> str:
@@ -166,9 +170,8 @@ def preamble(venv: str | None = None) -> str:
             constants(),
         )
     )
-    here = Path(__file__).parent
-    code = "\n".join((here / name).read_text() for name in C_SOURCES)
-    return "\n".join((header, STATE_CDEF, defines, python_prototypes(), code))
+    code = "\n".join((HERE / name).read_text() for name in C_SOURCES)
+    return "\n".join((header, STATE_CDEF, PROTOCOL_CDEF, defines, python_prototypes(), code))
 
 
 def make_ffi(bundle_dir: str | None = None, build_dir: str | None = None) -> Any:
@@ -180,8 +183,9 @@ def make_ffi(bundle_dir: str | None = None, build_dir: str | None = None) -> Any
     ffi.cdef(PLUGIN_API_CDEF, packed=True)
     ffi.cdef(PLUGIN_API_CDEF_ALIGNED)
     ffi.cdef(STATE_CDEF)
+    ffi.cdef(PROTOCOL_CDEF)
     ffi.embedding_api("")
-    ffi.cdef(MODULE_CDEF)
+    ffi.cdef(module_cdef())
     libdir = sysconfig.get_config_var("LIBDIR") or str(Path(sys.base_prefix) / "lib")
     prefix_map = [f"-ffile-prefix-map={build_dir}=."] if build_dir and bundle_dir else []
     ffi.set_source(

@@ -27,8 +27,8 @@ typedef struct {
     char arg[K8SMETA_CACHE_ARG];
     int has_arg;
     char cid[K8SMETA_CACHE_CID];   /* container fields only ("" otherwise) */
-    const char** res;
-    int why;               /* res NULL: the reason to count at each hit (-1: none) */
+    k8smeta_value* value;
+    int why;               /* value NULL: the K8SMETA_REASON_* to count at each hit */
 } k8smeta_cache_slot;
 
 static void* k8smeta_cache_new(void) {
@@ -36,7 +36,7 @@ static void* k8smeta_cache_new(void) {
 }
 
 /* The slot for this key (`cid`: the thread's container ID for a container field, else
- * NULL), or -1 when the key is too long to cache. */
+ * NULL), or K8SMETA_CACHE_NONE when the key is too long to cache. */
 static int k8smeta_cache_slot_of(const char* uid, const char* cid, uint32_t field_id,
                                  const char* arg) {
     int too_long = 0;
@@ -47,7 +47,7 @@ static int k8smeta_cache_slot_of(const char* uid, const char* cid, uint32_t fiel
         h = (h ^ 0xFFu) * 16777619u;
     }
     if (cid != NULL) h = k8smeta_cache_mix(h, cid, K8SMETA_CACHE_CID, &too_long);
-    return too_long ? -1 : (int)(h % K8SMETA_CACHE_SLOTS);
+    return too_long ? K8SMETA_CACHE_NONE : (int)(h % K8SMETA_CACHE_SLOTS);
 }
 
 static int k8smeta_cache_matches(const k8smeta_cache_slot* e, uint64_t generation,
@@ -62,13 +62,13 @@ static int k8smeta_cache_matches(const k8smeta_cache_slot* e, uint64_t generatio
 /* Store a key that k8smeta_cache_slot_of accepted (so it fits). */
 static void k8smeta_cache_store(k8smeta_cache_slot* e, uint64_t generation, const char* uid,
                                 const char* cid, uint32_t field_id, const char* arg,
-                                const char** res, int why) {
+                                k8smeta_value* value, int why) {
     e->generation = generation;
     e->field_id = field_id;
-    snprintf(e->uid, sizeof e->uid, "%.*s", (int)sizeof e->uid - 1, uid);
+    k8smeta_copy_cut(e->uid, sizeof e->uid, uid);
     e->has_arg = arg != NULL;
-    snprintf(e->arg, sizeof e->arg, "%.*s", (int)sizeof e->arg - 1, arg != NULL ? arg : "");
-    snprintf(e->cid, sizeof e->cid, "%.*s", (int)sizeof e->cid - 1, cid != NULL ? cid : "");
-    e->res = res;
+    k8smeta_copy_cut(e->arg, sizeof e->arg, arg != NULL ? arg : "");
+    k8smeta_copy_cut(e->cid, sizeof e->cid, cid != NULL ? cid : "");
+    e->value = value;
     e->why = why;
 }

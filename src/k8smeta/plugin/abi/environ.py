@@ -49,5 +49,5 @@ class LiveEnviron(Mapping[str, str]):
 
 
 def plugin_environ(ffi: Any, lib: Any) -> LiveEnviron:
-    """The live environment through the embedded module's C helpers (`MODULE_CDEF`)."""
+    """The live environment through the embedded module's C helpers (`build.BOOT_CDEF`)."""
     return LiveEnviron(ffi, lib.getenv, lib.k8smeta_environ)

@@ -11,7 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from k8smeta.plugin.abi.cdef import SS_PLUGIN_ST_INT64, SS_PLUGIN_ST_STRING, SS_PLUGIN_ST_TABLE
+from k8smeta.plugin.abi.cdef import (
+    SS_PLUGIN_ST_INT64,
+    SS_PLUGIN_ST_STRING,
+    SS_PLUGIN_ST_TABLE,
+    SS_PLUGIN_SUCCESS,
+)
 from k8smeta.plugin.abi.marshal import c_text
 
 CONTAINER_ID_FIELD = b"k8smeta.container_id"
@@ -105,7 +110,7 @@ def _cgroups_accessors(ffi: Any, inp: Any, table: Any) -> tuple[Any, Any]:
         raise TableSetupError(f"can't create a thread entry: {owner_error(ffi, inp)}")
     try:
         out = ffi.new("ss_plugin_state_data*")
-        if reader.read_entry_field(table, entry, f_cgroups, out) != 0:
+        if reader.read_entry_field(table, entry, f_cgroups, out) != SS_PLUGIN_SUCCESS:
             raise TableSetupError(f"can't read the cgroups table: {owner_error(ffi, inp)}")
         f_second = fields.get_table_field(out.table, b"second", SS_PLUGIN_ST_STRING)
     finally:

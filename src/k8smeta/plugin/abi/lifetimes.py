@@ -5,14 +5,16 @@ behind a returned pointer referenced for as long as the API lets Falco use it. O
 `Keeper` per state does that for the pointers of the calls that return them::
 
     plugin_extract_fields (event thread), call N
-      begin(N) ..................... drops the arrays returned by call N-1
-      hand_over(value, slot) ....... value -> its `char*` array (built once per value,
+      begin() ...................... (its first field answered by Python) drops the
+                                     values returned by call N-1
+      hand_over(value, slot) ....... value -> its `k8smeta_value` (built once per value,
                                      kept on it as `Extracted.abi_cache`), referenced
                                      by `extracted` until begin(N+1);
-                                     slot >= 0: the C extraction cache holds it too, so
-                                     `cached[slot]` references it until the slot is
-                                     reused (the replaced array joins `extracted`: it may
-                                     have been returned earlier in this call)
+                                     in a slot (not CacheSlot.NONE), the C extraction
+                                     cache holds it too, so `cached[slot]` references
+                                     it until the slot is reused (the replaced value
+                                     joins `extracted`: it may have been returned
+                                     earlier in this call)
     plugin_get_metrics (any thread)
       metrics(array, names) ........ the last two arrays stay referenced (calls may
                                      overlap across threads)
@@ -28,35 +30,32 @@ from __future__ import annotations
 from typing import Any
 
 from k8smeta.plugin.abi.marshal import native_strings
+from k8smeta.plugin.abi.protocol import CacheSlot
 from k8smeta.plugin.core.values import Extracted
+
+_NO_SLOT = int(CacheSlot.NONE)
 
 
 class Keeper:
     """The objects behind the pointers one plugin state has handed to Falco."""
 
-    __slots__ = ("_call", "_ffi", "cached", "extracted", "kept_metrics")
+    __slots__ = ("_ffi", "cached", "extracted", "kept_metrics")
 
     def __init__(self, ffi: Any) -> None:
         self._ffi = ffi
-        self._call = 0  # the number of the latest extract_fields call
-        self.extracted: list[object] = []  # arrays returned by that call
+        self.extracted: list[object] = []  # values returned by the latest extract_fields call
         self.cached: dict[int, object] = {}  # arrays held by the C extraction cache, by slot
         self.kept_metrics: list[object] = []  # the latest get_metrics arrays
 
-    def begin(self, call: int) -> bool:
-        """Enter extract_fields call number `call`; True when it is a new call (the
-        previous call's results are released)."""
-        if call == self._call:
-            return False
-        self._call = call
+    def begin(self) -> None:
+        """Enter a new extract_fields call: the previous call's results are released."""
         self.extracted = []
-        return True
 
     def hand_over(self, value: Extracted | None, slot: int) -> Any:
-        """The `char*` array of `value` (NULL for None), kept until the next call, and
-        while the C cache holds it in `slot` (>= 0)."""
+        """The `k8smeta_value*` of `value` (NULL for None), kept until the next call, and
+        while the C cache holds it in `slot` (unless CacheSlot.NONE)."""
         native = None if value is None else value.abi_cache or native_strings(self._ffi, value)
-        if slot >= 0:
+        if slot != _NO_SLOT:
             replaced = self.cached.get(slot)
             if replaced is not None:
                 self.extracted.append(replaced)

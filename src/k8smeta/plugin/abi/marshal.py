@@ -1,4 +1,4 @@
-"""Python values to C memory: last errors, cached `char*` arrays of extracted values.
+"""Python values to C memory: last errors, the cached native form of extracted values.
 
 Everything handed to C stays referenced by its owner (the `Extracted` value's
 `abi_cache`, and the session's `lifetimes.Keeper`) until the next call of the symbol.
@@ -13,19 +13,15 @@ from k8smeta.plugin.core.values import Extracted
 
 
 class NativeStrings:
-    """A `const char*` array of the value's strings and the `char[]` buffers it points to.
+    """A `k8smeta_value` (`protocol`: the count, then the `const char*` of each string) and
+    the `char[]` buffers it points to. `pointer` is what the extract wrapper is handed."""
 
-    `pointer` is what extract_fields returns: element 0 of the strings; the slot before it
-    holds the count (read by the C wrapper as `res[-1]`).
-    """
-
-    __slots__ = ("array", "buffers", "count", "pointer")
+    __slots__ = ("buffers", "count", "pointer")
 
     def __init__(self, ffi: Any, strings: tuple[bytes, ...]) -> None:
         self.buffers = [ffi.new("char[]", s) for s in strings]
         self.count = len(strings)
-        self.array = ffi.new("const char*[]", [ffi.cast("const char*", self.count), *self.buffers])
-        self.pointer = self.array + 1
+        self.pointer = ffi.new("k8smeta_value*", [self.count, self.buffers])
 
 
 def native_strings(ffi: Any, value: Extracted) -> NativeStrings:

@@ -3,9 +3,10 @@
 `open_session` is plugin_init (it creates the session); every other export calls exactly
 one method of the session its handle names. A method takes the raw C inputs of its call,
 talks to the core, and turns what the host must see into a return code plus the last
-error; "no value" is `res_len = 0` (a NULL result). What the C side is handed stays
-referenced by the session's `Keeper` (see `lifetimes`); the C struct `k8smeta_state`
-(see `state`) holds the handle of the session and the last error text.
+error; a value and an absence reason are answered through the call's out-parameters
+(`protocol`). What the C side is handed stays referenced by the session's `Keeper` (see
+`lifetimes`); the C struct `k8smeta_state` (see `state`) holds the handle of the session,
+the last error text and what lives as long as the state, never one call's data.
 """
 
 from __future__ import annotations
@@ -33,8 +34,10 @@ from k8smeta.plugin.abi.host_tables import (
 from k8smeta.plugin.abi.lifetimes import Keeper
 from k8smeta.plugin.abi.logsink import LogRoute, enter, log_emitter, register, routed, unregister
 from k8smeta.plugin.abi.marshal import c_text, write_error
+from k8smeta.plugin.abi.protocol import PodRead, ThreadWrite
 from k8smeta.plugin.abi.pusher import AsyncPusher
 from k8smeta.plugin.abi.thread_views import CgroupPaths, IteratedTable
+from k8smeta.plugin.core.absence import Absent
 from k8smeta.plugin.core.config import HOST_PROC_DEPRECATED, Config, parse_config
 from k8smeta.plugin.core.errors import ConfigError, PayloadError, PluginError
 from k8smeta.plugin.core.event_codes import ASYNC_EVENT
@@ -44,6 +47,8 @@ from k8smeta.plugin.core.procscan import scan_pod_uids
 from k8smeta.plugin.core.tagging import ProcessOutcome
 
 logger = logging.getLogger(__name__)
+
+_WRITTEN = int(ThreadWrite.WRITTEN)
 
 #: Sessions alive (between init and destroy); keeps each handle's target alive.
 LIVE: set[Session] = set()
@@ -61,13 +66,11 @@ class Session:
         self.core = core
         self.route = route
         self.handle = ffi.new_handle(self)
-        paths = CgroupPaths(ffi, cstate)
-        self.table = IteratedTable(
-            ffi, lib, cstate, accessors=acc, paths=paths, visitor=self.handle
-        )
+        paths = CgroupPaths(ffi)
+        self.table = IteratedTable(ffi, lib, accessors=acc, paths=paths, visitor=self.handle)
         self.pusher = AsyncPusher(ffi, core)
         self.kept = Keeper(ffi)
-        self.pod_uid = ""  # the pod_uid of the current extract_fields call
+        self.pod_uid = ""  # the pod_uid of the latest extract_fields call
         self.container_id = ""  # and its thread's container ID
         self.host_proc = core.config.host_proc
         # Old hosts: the /proc scan tags the pre-existing threads once (flag in C: the
@@ -78,35 +81,42 @@ class Session:
     def fail(self, text: str) -> int:
         """Record `text` as the last error; FAILURE."""
         write_error(self.ffi, self.cstate, text)
-        self.cstate.failed = 1
         return SS_PLUGIN_FAILURE
 
     # -- extract_fields (event thread) -------------------------------------------------
-    def extract(self, evtnum: int, field_id: int, arg: Any, call: int, slot: int) -> Any:
-        """One field of extract_fields call number `call` for the thread's pod (the C
-        wrapper read its non-empty `pod_uid` and container ID into the state): the
-        value's `char*` array, count at [-1], or NULL. `slot` >= 0: the C cache keeps the
-        result there."""
+    def extract(  # noqa: PLR0917 - mirrors the C signature
+        self, call: Any, first: int, evtnum: int, field_id: int, arg: Any, slot: int
+    ) -> int:
+        """One field of an extract_fields call on event `evtnum` (`call`: a `k8smeta_call`,
+        with the non-empty `pod_uid` and the container ID the C wrapper read; `first`: the
+        call's first field answered here): the value's `k8smeta_value*` into
+        `call.value`, or, without value, its
+        reason into `call.why` (both preset to "none"); SUCCESS, or FAILURE with the last
+        error. A cache `slot` (unless CacheSlot.NONE): the C cache keeps the answer."""
         enter(self.route)
-        if self.kept.begin(call):
-            self.pod_uid = self.ffi.string(self.cstate.uid).decode("utf-8", "replace")
-            self.container_id = self.ffi.string(self.cstate.container_id).decode("ascii", "replace")
+        if first:
+            self.kept.begin()
+            self.pod_uid = self.ffi.string(call.pod_uid).decode("utf-8", "replace")
+            self.container_id = self.ffi.string(call.container_id).decode("ascii", "replace")
         text = self.ffi.string(arg).decode("utf-8", "replace") if arg else None
         try:
             value = self.core.extract(self.pod_uid, evtnum, field_id, text, self.container_id)
         except PluginError as exc:
-            self.fail(str(exc))
-            return self.ffi.NULL
-        if value is None:
-            self.cstate.why = self.core.absence  # the C cache counts it at each repeat
-        return self.kept.hand_over(value, slot)
+            return self.fail(str(exc))
+        if type(value) is Absent:
+            call.why = value.reason  # the C cache counts it at each repeat
+            self.kept.hand_over(None, slot)
+        else:
+            call.value = self.kept.hand_over(value, slot)
+        return SS_PLUGIN_SUCCESS
 
-    def no_pod(self, evtnum: int, tid: int, status: int) -> None:
-        """The C wrapper found no pod for the event (status: -1 no thread, 0 empty
-        pod_uid) and the verbosity would log why: let the core log it (the C wrapper
-        counts these extractions itself)."""
+    def no_pod(self, evtnum: int, tid: int, read: int) -> int:
+        """The C wrapper found no pod for the event (`read`: a `PodRead`, NO_THREAD or
+        EMPTY) and the verbosity would log why: let the core log it (the C wrapper counts
+        these extractions itself); SUCCESS."""
         enter(self.route)
-        self.core.no_pod(evtnum, tid, status >= 0, fields=0)
+        self.core.no_pod(evtnum, tid, read != PodRead.NO_THREAD, fields=0)
+        return SS_PLUGIN_SUCCESS
 
     # -- parse_event (event thread) ----------------------------------------------------
     def parse(self, evt: Any, inp: Any) -> int:
@@ -153,7 +163,7 @@ class Session:
         tagged = 0
         for tid, (uid, container_id) in scan_pod_uids(self.host_proc).items():
             rc = self.lib.k8smeta_write_thread_pod(self.cstate, reader, writer, tid, uid.encode())
-            if rc == 0:
+            if rc == _WRITTEN:
                 tagged += 1
                 cid = container_id.encode()
                 self.lib.k8smeta_write_thread_container(self.cstate, reader, writer, tid, cid)

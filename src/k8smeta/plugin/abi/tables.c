@@ -1,38 +1,52 @@
 /* Reads of the host's threads table and of process events, done in C before Python runs
  * (part of the cffi preamble, after cache.c): one entry visit per event, no Python object,
- * no GIL. The event layout sizes come from k8smeta.plugin.abi.events (generated). */
+ * no GIL. The event layout sizes come from k8smeta.plugin.abi.events, the statuses
+ * (K8SMETA_POD_*, K8SMETA_WRITE_*, K8SMETA_CGROUPS_*) from k8smeta.plugin.abi.protocol
+ * (generated). */
+
+/* The helpers Python calls (session.py, thread_views.py), for cffi's declarations (build.py
+ * reads this block; the compiler skips it). */
+#ifdef K8SMETA_CFFI_DECLARATIONS
+int k8smeta_read_cgroups(ss_plugin_table_reader_vtable_ext* r, ss_plugin_table_t* t,
+    ss_plugin_table_entry_t* e, ss_plugin_table_field_t* f_cgroups,
+    ss_plugin_table_field_t* f_second, char* out, int size);
+int k8smeta_write_thread_pod(k8smeta_state* s, ss_plugin_table_reader_vtable_ext* r,
+    ss_plugin_table_writer_vtable_ext* w, int64_t tid, const char* value);
+int k8smeta_write_thread_container(k8smeta_state* s, ss_plugin_table_reader_vtable_ext* r,
+    ss_plugin_table_writer_vtable_ext* w, int64_t tid, const char* value);
+#endif /* K8SMETA_CFFI_DECLARATIONS */
 
 /* ---- threads table ------------------------------------------------------------------ */
 
-/* Copy string field `f` of entry `e` into out (NUL-terminated, cut to size); -1 when the
- * read failed. */
+/* Copy string field `f` of entry `e` into out (NUL-terminated, cut to size): its length,
+ * or `failed` when the read failed (out is then ""). */
 static int k8smeta_read_entry_string(ss_plugin_table_reader_vtable_ext* r, ss_plugin_table_t* t,
                                      ss_plugin_table_entry_t* e, ss_plugin_table_field_t* f,
-                                     char* out, int size) {
+                                     char* out, int size, int failed) {
     ss_plugin_state_data value;
     out[0] = '\0';
-    if (r->read_entry_field(t, e, f, &value) != 0) return -1;
-    snprintf(out, (size_t)size, "%s", value.str != NULL ? value.str : "");
-    return (int)strlen(out);
+    if (r->read_entry_field(t, e, f, &value) != SS_PLUGIN_SUCCESS) return failed;
+    return (int)k8smeta_copy_cut(out, (size_t)size, value.str != NULL ? value.str : "");
 }
 
-/* Thread `tid`'s pod_uid into st->uid and, when `with_container`, its container ID into
- * st->container_id, in one entry visit. Returns the pod_uid's length, -1 when the thread
- * is absent, -2 when the pod_uid read failed (a failed container ID read leaves it empty). */
+/* Thread `tid`'s pod_uid into `uid` and, when `with_container`, its container ID into `cid`
+ * (else ""), in one entry visit. Returns the pod_uid's length (> 0), K8SMETA_POD_EMPTY,
+ * K8SMETA_POD_NO_THREAD or K8SMETA_POD_FAILED (a failed container ID read leaves it ""). */
 static int k8smeta_read_thread_ids(ss_plugin_table_reader_vtable_ext* r, k8smeta_state* st,
-                                   int64_t tid, int with_container) {
+                                   int64_t tid, char uid[K8SMETA_POD_UID_SIZE],
+                                   char cid[K8SMETA_CONTAINER_ID_SIZE], int with_container) {
     ss_plugin_state_data key;
     key.s64 = tid;
+    cid[0] = '\0';
     ss_plugin_table_entry_t* e = r->get_table_entry(st->table, &key);
-    if (e == NULL) return -1;
-    int n = k8smeta_read_entry_string(r, st->table, e, st->f_pod, st->uid, (int)sizeof st->uid);
+    if (e == NULL) return K8SMETA_POD_NO_THREAD;
+    int n = k8smeta_read_entry_string(r, st->table, e, st->f_pod, uid, K8SMETA_POD_UID_SIZE,
+                                      K8SMETA_POD_FAILED);
     if (n > 0 && with_container)
-        k8smeta_read_entry_string(r, st->table, e, st->f_container, st->container_id,
-                                  (int)sizeof st->container_id);
-    else
-        st->container_id[0] = '\0';
+        k8smeta_read_entry_string(r, st->table, e, st->f_container, cid,
+                                  K8SMETA_CONTAINER_ID_SIZE, K8SMETA_POD_FAILED);
     if (r->release_table_entry != NULL) r->release_table_entry(st->table, e);
-    return n < 0 ? -2 : n;
+    return n;
 }
 
 typedef struct {
@@ -49,7 +63,7 @@ static ss_plugin_bool k8smeta_collect_second(ss_plugin_table_iterator_state_t* s
                                              ss_plugin_table_entry_t* e) {
     k8smeta_cgroup_walk* w = (k8smeta_cgroup_walk*)st;
     ss_plugin_state_data value;
-    if (w->r->read_entry_field(w->sub, e, w->f_second, &value) != 0) {
+    if (w->r->read_entry_field(w->sub, e, w->f_second, &value) != SS_PLUGIN_SUCCESS) {
         w->failed = 1;
         return 0;
     }
@@ -62,20 +76,21 @@ static ss_plugin_bool k8smeta_collect_second(ss_plugin_table_iterator_state_t* s
 }
 
 /* Write the `second` strings of the entry's cgroups sub-table into out, each followed by
- * a NUL. Returns the bytes used, or -1 when the sub-table cannot be read. */
+ * a NUL. Returns the bytes used, or K8SMETA_CGROUPS_UNREADABLE. */
 static int k8smeta_read_cgroups(ss_plugin_table_reader_vtable_ext* r, ss_plugin_table_t* t,
                                 ss_plugin_table_entry_t* e, ss_plugin_table_field_t* f_cgroups,
                                 ss_plugin_table_field_t* f_second, char* out, int size) {
     ss_plugin_state_data value;
     value.table = NULL;
-    if (r->read_entry_field(t, e, f_cgroups, &value) != 0 || value.table == NULL) return -1;
+    if (r->read_entry_field(t, e, f_cgroups, &value) != SS_PLUGIN_SUCCESS || value.table == NULL)
+        return K8SMETA_CGROUPS_UNREADABLE;
     k8smeta_cgroup_walk w = {r, value.table, f_second, out, size, 0, 0};
     r->iterate_entries(value.table, k8smeta_collect_second, &w);
-    return w.failed ? -1 : w.used;
+    return w.failed ? K8SMETA_CGROUPS_UNREADABLE : w.used;
 }
 
 /* Write the string field `f` of thread `tid` (skipped when it already holds `value`).
- * Returns 0, -1 when the thread is absent, -2 when the write failed. */
+ * Returns K8SMETA_WRITE_WRITTEN, K8SMETA_WRITE_NO_THREAD or K8SMETA_WRITE_FAILED. */
 static int k8smeta_write_thread_string(ss_plugin_table_reader_vtable_ext* r,
                                        ss_plugin_table_writer_vtable_ext* w, ss_plugin_table_t* t,
                                        ss_plugin_table_field_t* f, int64_t tid,
@@ -84,12 +99,13 @@ static int k8smeta_write_thread_string(ss_plugin_table_reader_vtable_ext* r,
     ss_plugin_state_data data;
     key.s64 = tid;
     ss_plugin_table_entry_t* e = r->get_table_entry(t, &key);
-    if (e == NULL) return -1;
-    int rc = 0;
-    if (r->read_entry_field(t, e, f, &data) != 0 || data.str == NULL ||
+    if (e == NULL) return K8SMETA_WRITE_NO_THREAD;
+    int rc = K8SMETA_WRITE_WRITTEN;
+    if (r->read_entry_field(t, e, f, &data) != SS_PLUGIN_SUCCESS || data.str == NULL ||
         strcmp(data.str, value) != 0) {
         data.str = value;
-        rc = w->write_entry_field(t, e, f, &data) == 0 ? 0 : -2;
+        rc = w->write_entry_field(t, e, f, &data) == SS_PLUGIN_SUCCESS ? K8SMETA_WRITE_WRITTEN
+                                                                        : K8SMETA_WRITE_FAILED;
     }
     if (r->release_table_entry != NULL) r->release_table_entry(t, e);
     return rc;
@@ -148,18 +164,20 @@ static int k8smeta_event_cgroups(const ss_plugin_event* e, char* out, int size) 
 
 /* ---- the event thread of parse_event ----------------------------------------------- */
 
-/* Write string field `f` of `entry` unless it already holds `value`; 0, or -1 when the
- * write failed. */
+/* Write string field `f` of `entry` unless it already holds `value`; K8SMETA_WRITE_WRITTEN
+ * or K8SMETA_WRITE_FAILED. */
 static int k8smeta_write_if_changed(ss_plugin_table_reader_vtable_ext* r,
                                     ss_plugin_table_writer_vtable_ext* w, ss_plugin_table_t* t,
                                     ss_plugin_table_entry_t* entry, ss_plugin_table_field_t* f,
                                     const char* value) {
     ss_plugin_state_data data;
-    if (r->read_entry_field(t, entry, f, &data) == 0 && data.str != NULL &&
+    if (r->read_entry_field(t, entry, f, &data) == SS_PLUGIN_SUCCESS && data.str != NULL &&
         strcmp(data.str, value) == 0)
-        return 0;
+        return K8SMETA_WRITE_WRITTEN;
     data.str = value;
-    return w != NULL && w->write_entry_field(t, entry, f, &data) == 0 ? 0 : -1;
+    return w != NULL && w->write_entry_field(t, entry, f, &data) == SS_PLUGIN_SUCCESS
+               ? K8SMETA_WRITE_WRITTEN
+               : K8SMETA_WRITE_FAILED;
 }
 
 /* Tag thread `tid` of a successful process event in one entry visit with this call's
@@ -174,21 +192,24 @@ static int k8smeta_tag_thread(k8smeta_state* st, ss_plugin_table_reader_vtable_e
     ss_plugin_state_data key;
     char uid[K8SMETA_POD_UID_LEN + 1];
     char cid[K8SMETA_CONTAINER_ID_LEN + 1];
+    char cgroups[K8SMETA_CGROUPS_SIZE];   /* the thread's cgroup paths, NUL-separated */
     if (r == NULL) return K8SMETA_OUTCOME_NO_THREAD;
     key.s64 = tid;
     ss_plugin_table_entry_t* entry = r->get_table_entry(st->table, &key);
     if (entry == NULL) return K8SMETA_OUTCOME_NO_THREAD;
     int n = st->f_cgroups == NULL
-                ? k8smeta_event_cgroups(e, st->cgroups, (int)sizeof st->cgroups)
+                ? k8smeta_event_cgroups(e, cgroups, (int)sizeof cgroups)
                 : k8smeta_read_cgroups(r, st->table, entry, st->f_cgroups, st->f_second,
-                                       st->cgroups, (int)sizeof st->cgroups);
+                                       cgroups, (int)sizeof cgroups);
     int outcome = K8SMETA_OUTCOME_TAGGED;
-    if (n < 0) {
+    if (n == K8SMETA_CGROUPS_UNREADABLE) {
         outcome = K8SMETA_OUTCOME_CGROUPS_UNREADABLE;
-    } else if (!k8smeta_find_ids(st->cgroups, (size_t)n, uid, cid)) {
+    } else if (!k8smeta_find_ids(cgroups, (size_t)n, uid, cid)) {
         outcome = K8SMETA_OUTCOME_NO_POD;
-    } else if (k8smeta_write_if_changed(r, w, st->table, entry, st->f_pod, uid) != 0 ||
-               k8smeta_write_if_changed(r, w, st->table, entry, st->f_container, cid) != 0) {
+    } else if (k8smeta_write_if_changed(r, w, st->table, entry, st->f_pod, uid) !=
+                   K8SMETA_WRITE_WRITTEN ||
+               k8smeta_write_if_changed(r, w, st->table, entry, st->f_container, cid) !=
+                   K8SMETA_WRITE_WRITTEN) {
         outcome = K8SMETA_OUTCOME_WRITE_FAILED;
     }
     if (r->release_table_entry != NULL) r->release_table_entry(st->table, entry);
@@ -196,11 +217,11 @@ static int k8smeta_tag_thread(k8smeta_state* st, ss_plugin_table_reader_vtable_e
 }
 
 /* Write thread `tid`'s pod_uid with the given vtables (flush of the /proc scan on hosts
- * without the cgroups sub-table). 0, -1 when the thread is absent, -2 when the write failed. */
+ * without the cgroups sub-table): K8SMETA_WRITE_*. */
 static int k8smeta_write_thread_pod(k8smeta_state* st, ss_plugin_table_reader_vtable_ext* r,
                                     ss_plugin_table_writer_vtable_ext* w, int64_t tid,
                                     const char* value) {
-    if (r == NULL || w == NULL) return -2;
+    if (r == NULL || w == NULL) return K8SMETA_WRITE_FAILED;
     return k8smeta_write_thread_string(r, w, st->table, st->f_pod, tid, value);
 }
 
@@ -208,6 +229,6 @@ static int k8smeta_write_thread_pod(k8smeta_state* st, ss_plugin_table_reader_vt
 static int k8smeta_write_thread_container(k8smeta_state* st, ss_plugin_table_reader_vtable_ext* r,
                                           ss_plugin_table_writer_vtable_ext* w, int64_t tid,
                                           const char* value) {
-    if (r == NULL || w == NULL) return -2;
+    if (r == NULL || w == NULL) return K8SMETA_WRITE_FAILED;
     return k8smeta_write_thread_string(r, w, st->table, st->f_container, tid, value);
 }

@@ -15,7 +15,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from k8smeta.plugin.abi.cdef import SS_PLUGIN_SUCCESS
 from k8smeta.plugin.abi.host_tables import Accessors, owner_error
+from k8smeta.plugin.abi.protocol import CgroupsRead
 from k8smeta.plugin.abi.state import CGROUPS_SIZE
 from k8smeta.plugin.core.errors import CGROUPS_UNREADABLE, TableError
 from k8smeta.plugin.core.threads import ThreadView
@@ -24,18 +26,19 @@ _PATHS_CACHE = 4096
 
 
 class CgroupPaths:
-    """The paths in the state's cgroups buffer (NUL-separated), cached by content."""
+    """A buffer for a thread's cgroups (NUL-separated paths, written by C), and the paths
+    it held, cached by content."""
 
-    __slots__ = ("_cstate", "_ffi", "_paths_of")
+    __slots__ = ("_ffi", "_paths_of", "buffer")
 
-    def __init__(self, ffi: Any, cstate: Any) -> None:
+    def __init__(self, ffi: Any) -> None:
         self._ffi = ffi
-        self._cstate = cstate
+        self.buffer = ffi.new("char[]", CGROUPS_SIZE)
         self._paths_of: dict[bytes, list[str]] = {}
 
     def split(self, n: int) -> list[str]:
         """The paths of the first `n` bytes of the buffer."""
-        raw: bytes = self._ffi.buffer(self._cstate.cgroups, n)[:]
+        raw: bytes = self._ffi.buffer(self.buffer, n)[:]
         paths = self._paths_of.get(raw)
         if paths is None:
             if len(self._paths_of) >= _PATHS_CACHE:
@@ -71,13 +74,12 @@ class IteratedTable:
         self,
         ffi: Any,
         lib: Any,
-        cstate: Any,
         *,
         accessors: Accessors,
         paths: CgroupPaths,
         visitor: Any,
     ) -> None:
-        self._ffi, self._lib, self._cstate = ffi, lib, cstate
+        self._ffi, self._lib = ffi, lib
         self._acc, self._paths = accessors, paths
         self._visitor = visitor  # the handle `k8smeta_py_visit_thread` receives
         self._value = ffi.new("ss_plugin_state_data*")
@@ -118,10 +120,10 @@ class IteratedTable:
             entry,
             acc.f_cgroups,
             acc.f_second,
-            self._cstate.cgroups,
+            self._paths.buffer,
             CGROUPS_SIZE,
         )
-        if n < 0:
+        if n == CgroupsRead.UNREADABLE:
             raise TableError(CGROUPS_UNREADABLE)
         return self._paths.split(n)
 
@@ -135,5 +137,5 @@ class IteratedTable:
         text = self._ffi.new("char[]", value.encode())
         self._value.str = text
         rc = self._writer.write_entry_field(self._acc.table, entry, field, self._value)
-        if rc != 0:
+        if rc != SS_PLUGIN_SUCCESS:
             raise TableError(f"cannot write {what}: {owner_error(self._ffi, self._errors_from)}")

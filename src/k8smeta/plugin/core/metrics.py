@@ -7,8 +7,8 @@ The list is in docs/plugin-contract.md, "Metrics".
 The `extract_*` counters say why field values were empty ("Why is a field empty?" in
 docs/troubleshooting.md). The C boundary answers some extractions without Python (a
 thread in no pod, cached answers) and tags threads without Python: it counts those itself
-(`NATIVE_COUNTERS`: the absences by the same reason numbers, then the tagged threads), and
-`values` adds its counts (`native`).
+(`NATIVE_COUNTERS`: the absences by the same reason numbers, `absence.AbsenceReason`,
+then the tagged threads), and `values` adds its counts (`native`).
 """
 
 from __future__ import annotations
@@ -16,23 +16,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Final
 
+from k8smeta.plugin.core.absence import COUNTED_REASONS, AbsenceReason
 from k8smeta.plugin.core.kinds import KIND_SPECS
 
-#: Why an extraction had no value, for the counters below (index = reason number).
-NO_POD_UID: Final = 0  # the event's thread has no pod_uid (not in a pod, or no thread)
-UNKNOWN_POD: Final = 1  # a pod_uid the store holds no pod for
-UNKNOWN_OWNER: Final = 2  # the pod's refs (or its Job's) name a resource the store lacks
-NO_CONTAINER_ID: Final = 3  # a container field of a thread whose cgroups named no container
-UNKNOWN_CONTAINER: Final = 4  # a container ID the thread's pod does not list (yet)
-#: A value, or no value for another reason (no such label...): not counted.
-NOT_COUNTED: Final = -1
-ABSENCE_COUNTERS: Final = (
-    "extract_no_pod_uid",
-    "extract_unknown_pod",
-    "extract_unknown_owner",
-    "extract_no_container_id",
-    "extract_unknown_container",
-)
+#: The counters of the extractions without value, by reason (index = reason number).
+ABSENCE_COUNTERS: Final = tuple(f"extract_{reason.name.lower()}" for reason in COUNTED_REASONS)
 #: The counters the C boundary keeps too, in the order of its counts (`values`' `native`).
 NATIVE_COUNTERS: Final = (*ABSENCE_COUNTERS, "threads_tagged")
 
@@ -63,16 +51,16 @@ class PluginMetrics:
         self.reconnects = 0  # streams started after the first (feed)
         self.parse_errors = 0  # rejected payloads, failed process events
         self.threads_tagged = 0  # pod_uid writes
-        # Field extractions without value, by reason (see the reason numbers above):
+        # Field extractions without value, by reason (`absence.AbsenceReason`):
         self.extract_no_pod_uid = 0
         self.extract_unknown_pod = 0
         self.extract_unknown_owner = 0
         self.extract_no_container_id = 0
         self.extract_unknown_container = 0
 
-    def count_absent(self, reason: int, fields: int = 1) -> None:
+    def count_absent(self, reason: AbsenceReason, fields: int = 1) -> None:
         """`fields` extractions had no value for `reason` (NOT_COUNTED: nothing)."""
-        if reason >= 0:
+        if reason is not AbsenceReason.NOT_COUNTED:
             name = ABSENCE_COUNTERS[reason]
             setattr(self, name, getattr(self, name) + fields)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+from k8smeta.plugin.core.absence import ABSENT, AbsenceReason, Absent
 from k8smeta.plugin.core.cgroup import ids_from_cgroup
 from k8smeta.plugin.core.config import Config
 from k8smeta.plugin.core.errors import (
@@ -23,15 +24,7 @@ from k8smeta.plugin.core.event_codes import ASYNC_EVENT_NAME, PROCESS_EVENTS
 from k8smeta.plugin.core.fields import CONTAINER_LOOKUPS, LOOKUPS
 from k8smeta.plugin.core.levels import TRACE
 from k8smeta.plugin.core.lookups import ContainerLookup
-from k8smeta.plugin.core.metrics import (
-    NO_CONTAINER_ID,
-    NO_POD_UID,
-    NOT_COUNTED,
-    UNKNOWN_CONTAINER,
-    UNKNOWN_OWNER,
-    UNKNOWN_POD,
-    PluginMetrics,
-)
+from k8smeta.plugin.core.metrics import PluginMetrics
 from k8smeta.plugin.core.payload import decode_payload, encode_payload
 from k8smeta.plugin.core.records import Record
 from k8smeta.plugin.core.store import Store
@@ -46,6 +39,11 @@ _CGROUP_CACHE_LIMIT = 4096
 _FIELD_COUNT = len(LOOKUPS)
 _KINDS_KEPT = 64
 _NO_IDS = ("", "")
+_NOT_COUNTED = ABSENT[AbsenceReason.NOT_COUNTED]
+_UNKNOWN_POD = ABSENT[AbsenceReason.UNKNOWN_POD]
+_UNKNOWN_OWNER = ABSENT[AbsenceReason.UNKNOWN_OWNER]
+_NO_CONTAINER_ID = ABSENT[AbsenceReason.NO_CONTAINER_ID]
+_UNKNOWN_CONTAINER = ABSENT[AbsenceReason.UNKNOWN_CONTAINER]
 
 
 class PluginCore:
@@ -55,9 +53,6 @@ class PluginCore:
         self.config = config
         self.metrics = PluginMetrics()
         self.store = Store(config.node_name, config.pod_annotations)
-        #: Why the last `extract` that returned None had no value (a reason number of
-        #: `metrics`), for the ABI's cache to count the answers it repeats without Python.
-        self.absence = NOT_COUNTED
         self._warned_kinds: set[str] = set()
         self._ids_of_path: dict[str, tuple[str, str]] = {}
         # The pod record of the fields of one event: (evtnum, pod_uid, record).
@@ -173,8 +168,9 @@ class PluginCore:
         field_id: int,
         arg_key: str | None,
         container_id: str = "",
-    ) -> Extracted | None:
-        """The value of one field for the event's pod, or None (then `absence` says why).
+    ) -> Extracted | Absent:
+        """The value of one field for the event's pod, or `Absent` with the reason (which
+        the ABI's cache also counts at each answer it repeats without Python).
 
         `pod_uid` is the non-empty `pod_uid` the host read from the event's thread (for
         a thread outside any pod the host calls `no_pod`), `container_id` its container
@@ -189,8 +185,7 @@ class PluginCore:
             self._cached = (evtnum, pod_uid, pod)
         if pod is None:
             self.metrics.extract_unknown_pod += 1
-            self.absence = UNKNOWN_POD
-            return None
+            return _UNKNOWN_POD
         if not 0 <= field_id < _FIELD_COUNT:
             raise FieldError(f"unknown field id {field_id}")
         of_container = CONTAINER_LOOKUPS[field_id]
@@ -198,30 +193,28 @@ class PluginCore:
             return self._in_container(pod, container_id, of_container)
         value = LOOKUPS[field_id](self.store, pod, arg_key)
         if value is None:
-            self.absence = NOT_COUNTED
-        elif isinstance(value, UnknownOwner):
+            return _NOT_COUNTED
+        if isinstance(value, UnknownOwner):
             self.metrics.extract_unknown_owner += 1
-            self.absence = UNKNOWN_OWNER
-            return None
+            return _UNKNOWN_OWNER
         return value
 
     def _in_container(
         self, pod: Record, container_id: str, lookup: ContainerLookup
-    ) -> Extracted | None:
+    ) -> Extracted | Absent:
         container = pod.containers.get(container_id) if container_id else None
         if container is None:
-            reason = UNKNOWN_CONTAINER if container_id else NO_CONTAINER_ID
-            self.metrics.count_absent(reason)
-            self.absence = reason
-            return None
-        self.absence = NOT_COUNTED
-        return lookup(container)
+            absent = _UNKNOWN_CONTAINER if container_id else _NO_CONTAINER_ID
+            self.metrics.count_absent(absent.reason)
+            return absent
+        value = lookup(container)
+        return _NOT_COUNTED if value is None else value
 
     def no_pod(self, evtnum: int, tid: int, thread_found: bool, fields: int = 1) -> None:
         """The event has no pod to extract from: count the `fields` extractions, log why
         (no thread id, no such thread, or a thread whose `pod_uid` is empty). Every field
         of the event has no value."""
-        self.metrics.count_absent(NO_POD_UID, fields)
+        self.metrics.count_absent(AbsenceReason.NO_POD_UID, fields)
         if tid <= 0:
             if logger.isEnabledFor(TRACE):
                 logger.log(TRACE, "unknown thread id for event num '%d'", evtnum)
