@@ -8,6 +8,12 @@ retained per trimmed pod versus the full decoded dict.
 With `--list-pods P`, also the initial list of P pods through the real client stack (a
 Reflector over kubernetes_asyncio, pages of 500 served by a separate process): wall time,
 this process's CPU time and its resident memory growth.
+
+`--instructions` counts instead the CPU instructions `KindDecoder` executes per pod, on a
+watch line and in a list page of 100 pods, under `valgrind --tool=callgrind` (needs
+valgrind): the same figure whatever else the machine runs. Each path runs twice in a fresh
+interpreter, with `LOW` and `HIGH` pods decoded after a warm-up, and the difference is
+divided by `HIGH - LOW`, which cancels start-up and imports.
 """
 
 from __future__ import annotations
@@ -17,6 +23,9 @@ import asyncio
 import json
 import multiprocessing
 import os
+import re
+import subprocess
+import sys
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -175,13 +184,66 @@ async def measure_list(pods: int, size: int) -> None:
     )
 
 
+LOW, HIGH = 200, 1200
+_PAGE_PODS = 100
+
+
+def drive(path: str, pods: int) -> None:
+    """Decode `pods` pods by `path` ("event": watch lines, "page": pages of 100), after a
+    warm-up: the program callgrind counts."""
+    lines = watch_lines(_PAGE_PODS)
+    decoder = KindDecoder(KINDS[Kind.POD])
+    if path == "event":
+        for line in lines:
+            assert decoder.event(line).obj is not None
+        for number in range(pods):
+            decoder.event(lines[number % len(lines)])
+        return
+    items = [orjson.dumps(orjson.loads(line)["object"]) for line in lines]
+    page = b'{"kind":"PodList","metadata":{"resourceVersion":"1"},"items":['
+    page += b",".join(items) + b"]}"
+    assert len(decoder.page(page).objects) == _PAGE_PODS
+    for _ in range(pods // _PAGE_PODS):
+        decoder.page(page)
+
+
+def instructions(path: str, pods: int) -> int:
+    """Instructions callgrind counts for a fresh interpreter running `drive(path, pods)`."""
+    command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
+    command += [sys.executable, "-m", "benchmarks.bench_trim", "--drive", path, str(pods)]
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    done = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
+    found = re.search(r"Collected : (\d+)", done.stderr)
+    if found is None:
+        raise SystemExit(f"no instruction count from callgrind:\n{done.stderr[-2000:]}")
+    return int(found.group(1))
+
+
+def count_instructions() -> None:
+    print(f"instructions per pod (callgrind; {HIGH} - {LOW} pods decoded):")
+    for path, name in (
+        ("event", "KindDecoder.event, a watch line"),
+        ("page", "KindDecoder.page, 100-pod page"),
+    ):
+        per_pod = (instructions(path, HIGH) - instructions(path, LOW)) / (HIGH - LOW)
+        print(f"  {name:34s} {per_pod / 1000:7.1f}k")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=2000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--list-pods", type=int, default=0)
     parser.add_argument("--page", type=int, default=500, help="list page size (limit)")
+    parser.add_argument("--instructions", action="store_true", help="count, under callgrind")
+    parser.add_argument("--drive", nargs=2, metavar=("PATH", "PODS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.drive:
+        drive(args.drive[0], int(args.drive[1]))
+        return
+    if args.instructions:
+        count_instructions()
+        return
     lines = watch_lines(args.events)
     size = sum(len(line) for line in lines) / len(lines)
     print(f"{args.events} pod watch events, {size / 1024:.1f} KiB each, best of {args.repeat}")

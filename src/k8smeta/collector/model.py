@@ -12,7 +12,9 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import NamedTuple, NewType, Protocol
+from typing import NewType, Protocol
+
+import msgspec
 
 from k8smeta.wire import vocabulary
 
@@ -83,9 +85,10 @@ class ContainerType(enum.StrEnum):
     EPHEMERAL = "ephemeral"
 
 
-class Container(NamedTuple):
-    """One container of a pod: from its spec entry and its status entry (by name). A named
-    tuple, not a dataclass: pods are decoded by the hundred thousand."""
+class Container(msgspec.Struct, frozen=True, gc=False):
+    """One container of a pod: from its spec entry and its status entry (by name). A
+    frozen struct without GC tracking, built positionally in C: pods are decoded by the
+    hundred thousand (ADR 0016, "Outcome")."""
 
     type: ContainerType
     name: str
@@ -95,7 +98,7 @@ class Container(NamedTuple):
     image_id: str = ""  # status: the resolved image, `...@sha256:...` on most runtimes
 
 
-class PodDetails(NamedTuple):
+class PodDetails(msgspec.Struct, frozen=True, gc=False):
     """What a pod's container and security-context fields need (served on request)."""
 
     pod_ips: tuple[str, ...] = ()

@@ -18,7 +18,7 @@ from typing import Any
 import msgspec
 
 from k8smeta.collector.model import NO_DETAILS, Container, ContainerType, PodDetails
-from k8smeta.wire.limits import MAX_ENTRIES, string_fits
+from k8smeta.wire.limits import FORBIDDEN_TEXT, MAX_ENTRIES, MAX_STRING_BYTES, string_fits
 
 MAX_CONTAINERS = MAX_ENTRIES
 """Containers kept per pod: the plugin's limit of entries per list (`wire.limits`)."""
@@ -30,9 +30,7 @@ def _fit(text: str) -> str:
     return text if string_fits(text) else ""
 
 
-# A named tuple built without its Python-level `__new__` (≈ 1 µs each otherwise).
-_new = tuple.__new__
-
+_CONTAINER, _INIT, _EPHEMERAL = ContainerType.CONTAINER, ContainerType.INIT, ContainerType.EPHEMERAL
 _SPEC_LISTS = (
     ("containers", "containerStatuses", ContainerType.CONTAINER),
     ("initContainers", "initContainerStatuses", ContainerType.INIT),
@@ -81,8 +79,8 @@ def details(
             if len(containers) >= MAX_CONTAINERS:
                 break
             cid, image_id = statuses.get(name, ("", ""))
-            fields = (ctype, intern(_fit(name)), intern(_fit(image)), privileged)
-            containers.append(_new(Container, (*fields, _fit(cid), intern(_fit(image_id)))))
+            kept = (intern(_fit(name)), intern(_fit(image)), privileged, _fit(cid))
+            containers.append(Container(ctype, *kept, intern(_fit(image_id))))
     context = (tuple(pod_ips), service_account, host_network, host_pid, qos_class)
     return _pod_details(context, containers)
 
@@ -95,70 +93,121 @@ def _pod_details(
     service_account, qos_class = _fit(service_account), _fit(qos_class)
     if not (ips or service_account or host_network or host_pid or qos_class or containers):
         return NO_DETAILS
-    fields = (ips, intern(service_account), host_network, host_pid, intern(qos_class))
-    return _new(PodDetails, (*fields, tuple(containers)))
+    sa, qos = intern(service_account), intern(qos_class)
+    return PodDetails(ips, sa, host_network, host_pid, qos, tuple(containers))
 
 
 # -- the typed path: written out, it runs once per pod of every list and watch event ------
+# A container's strings, and the pod's, are checked against the plugin's limits together:
+# one probe string of them joined by spaces (the forbidden texts hold no space, so no match
+# straddles two), its length, a NUL, and only when it holds a backslash the text `\u0000`.
+# A pod that fails a probe has its details fitted string by string (`_fitted`), as the
+# general path does.
+_SHORT = MAX_STRING_BYTES // 4  # characters: a probe this short holds no string too long
+_NUL, _NUL_TEXT = FORBIDDEN_TEXT
+
+
 def _add_typed(
     out: list[Container],
     ctype: ContainerType,
-    specs: list[ContainerShape] | None,
+    specs: list[ContainerShape],
     statuses: list[ContainerStatusShape] | None,
-) -> None:
-    if not specs:
-        return
-    by_name = {entry.name: entry for entry in statuses} if statuses else {}
+) -> bool:
+    """Appends the containers of `specs` to `out`; False when a string may not fit."""
+    # The last status of each name, as a comprehension would, without its frame.
+    by_name: dict[str | None, ContainerStatusShape] = {}
+    if statuses:
+        for each in statuses:
+            by_name[each.name] = each
+    room = MAX_CONTAINERS - len(out)
+    fits = True
     for entry in specs:
         name = entry.name
-        if not name or len(out) >= MAX_CONTAINERS:
+        if not name or not room:
             continue
-        context = entry.security_context
+        room -= 1
+        image = entry.image or ""
         status = by_name.get(name)
-        fields = (
-            ctype,
-            intern(_fit(name)),
-            intern(_fit(entry.image or "")),
-            None if context is None else context.privileged,
-            "" if status is None else _fit(status.container_id or ""),
-            "" if status is None else intern(_fit(status.image_id or "")),
-        )
-        out.append(_new(Container, fields))
+        if status is None:
+            cid = image_id = ""
+        else:
+            cid, image_id = status.container_id or "", status.image_id or ""
+        probe = f"{name} {image} {cid} {image_id}"
+        if len(probe) > _SHORT or _NUL in probe or ("\\" in probe and _NUL_TEXT in probe):
+            fits = False
+        context = entry.security_context
+        privileged = None if context is None else context.privileged
+        out.append(Container(ctype, intern(name), intern(image), privileged, cid, intern(image_id)))
+    return fits
 
 
 def typed_details(spec: Any, status: Any) -> PodDetails:
     """From the decoded `PodSpecShape` and `PodStatusShape` (either may be None)."""
     containers: list[Container] = []
-    if spec is not None:
-        ok = status is not None
-        _add_typed(
-            containers,
-            ContainerType.CONTAINER,
-            spec.containers,
-            status.container_statuses if ok else None,
-        )
-        _add_typed(
-            containers,
-            ContainerType.INIT,
-            spec.init_containers,
-            status.init_container_statuses if ok else None,
-        )
-        _add_typed(
-            containers,
-            ContainerType.EPHEMERAL,
-            spec.ephemeral_containers,
-            status.ephemeral_container_statuses if ok else None,
-        )
-    entries = None if status is None else status.pod_ips
-    ips = tuple([entry.ip for entry in entries if entry.ip]) if entries else ()
-    context = (
-        ips,
-        (spec and spec.service_account_name) or "",
-        bool(spec and spec.host_network),
-        bool(spec and spec.host_pid),
-        (status and status.qos_class) or "",
+    fits = True
+    if spec is None:
+        service_account, host_network, host_pid = "", False, False
+    else:
+        if spec.containers:
+            statuses = None if status is None else status.container_statuses
+            fits &= _add_typed(containers, _CONTAINER, spec.containers, statuses)
+        if spec.init_containers:
+            statuses = None if status is None else status.init_container_statuses
+            fits &= _add_typed(containers, _INIT, spec.init_containers, statuses)
+        if spec.ephemeral_containers:
+            statuses = None if status is None else status.ephemeral_container_statuses
+            fits &= _add_typed(containers, _EPHEMERAL, spec.ephemeral_containers, statuses)
+        service_account = spec.service_account_name or ""
+        host_network, host_pid = spec.host_network is True, spec.host_pid is True
+    if status is None:
+        ips: tuple[str, ...] = ()
+        qos_class = ""
+    else:
+        qos_class = status.qos_class or ""
+        entries = status.pod_ips
+        if not entries:
+            ips = ()
+        elif len(entries) == 1:  # nearly always `status.podIP`: its string is shared
+            ip = entries[0].ip
+            ips = () if not ip else (status.pod_ip,) if ip == status.pod_ip else (ip,)
+        else:
+            ips = _typed_ips(entries, status.pod_ip)
+    probe = f"{service_account} {qos_class} {' '.join(ips)}"
+    if not fits or len(probe) > _SHORT or _NUL in probe or ("\\" in probe and _NUL_TEXT in probe):
+        context = (ips, service_account, host_network, host_pid, qos_class)
+        return _fitted(context, containers)
+    if not (containers or ips or service_account or host_network or host_pid or qos_class):
+        return NO_DETAILS
+    return PodDetails(
+        ips, intern(service_account), host_network, host_pid, intern(qos_class), tuple(containers)
     )
-    return _pod_details(context, containers)
+
+
+def _fitted(
+    context: tuple[tuple[str, ...], str, bool, bool, str], containers: list[Container]
+) -> PodDetails:
+    """The details with each string the plugin would refuse made absent (`_fit`)."""
+    kept = [
+        Container(
+            c.type,
+            intern(_fit(c.name)),
+            intern(_fit(c.image)),
+            c.privileged,
+            _fit(c.container_id),
+            intern(_fit(c.image_id)),
+        )
+        for c in containers
+    ]
+    return _pod_details(context, kept)
+
+
+def _typed_ips(entries: list[PodIPShape], pod_ip: str | None) -> tuple[str, ...]:
+    """The non-empty IPs; the first shares the string of `status.podIP` when equal."""
+    first = entries[0].ip
+    if first and first == pod_ip:
+        first = pod_ip
+    rest = [entry.ip for entry in entries[1:] if entry.ip]
+    return (first, *rest) if first else tuple(rest)
 
 
 # -- the general path (decoded dicts) ------------------------------------------------------

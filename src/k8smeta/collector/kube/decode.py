@@ -69,12 +69,12 @@ class Page:
     skipped: list[TrimError] = field(default_factory=list)
 
 
-@dataclass(frozen=True, slots=True)
-class WatchEvent:
+class WatchEvent(msgspec.Struct, frozen=True):
     """One watch line. `obj` is None for BOOKMARK and ERROR, and when trimming or decoding
     failed (`skipped` says why; `uid` is the object's UID if readable, so a DELETED still
     deletes). `error` is what an ERROR event stands for. `type` is "" for a line that is no
-    usable watch event at all (`skipped` says why): the watch skips it and reads on."""
+    usable watch event at all (`skipped` says why): the watch skips it and reads on. A
+    frozen struct rather than a dataclass: built in C, once per watch line."""
 
     type: str
     resource_version: str = ""
@@ -257,10 +257,16 @@ def _trim_all(
     """Trimmed objects (shapes or dicts), and the errors of those that could not be."""
     objects: list[KubeObject] = []
     skipped: list[TrimError] = []
+    if items and isinstance(items[0], ObjectShape):  # a typed page: shapes only
+        for item in items:
+            try:
+                objects.append(item.trimmed(kind))
+            except TrimError as exc:
+                skipped.append(exc)
+        return objects, skipped
     for item in items:
         try:
-            shaped = isinstance(item, ObjectShape)
-            objects.append(item.trimmed(kind) if shaped else trim(kind, item, pod_annotations))
+            objects.append(trim(kind, item, pod_annotations))
         except TrimError as exc:
             skipped.append(exc)
     return objects, skipped

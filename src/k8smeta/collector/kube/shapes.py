@@ -19,9 +19,9 @@ largest part of a pod's metadata).
 from __future__ import annotations
 
 import dataclasses
-import sys
 from collections.abc import Iterator
 from functools import cache
+from sys import intern
 from typing import Any, ClassVar, Generic, TypeVar
 
 import msgspec
@@ -41,32 +41,38 @@ _NO_RAW = msgspec.Raw()
 _RAW_OBJECT = msgspec.json.Decoder(dict[str, msgspec.Raw])
 _STRING = msgspec.json.Decoder(str)
 _MAX_SHARED_REFS = 100_000
-_SHARED_REFS: dict[tuple[str, str, str, bool], OwnerReference] = {}
+_SHARED_REFS: dict[Uid, OwnerReference] = {}
 
 
 class OwnerReferenceShape(msgspec.Struct, gc=False):
     kind: str | None = None
     name: str | None = None
-    uid: str | None = None
+    uid: Uid | None = None  # decoded as a str: no NewType call per object
     controller: bool | None = None
 
     def trimmed(self) -> OwnerReference:
         """The reference, shared with every object naming the same owner (all pods of a
-        ReplicaSet hold one OwnerReference, not one each)."""
+        ReplicaSet hold one OwnerReference, not one each); found by the owner's UID alone
+        (one hash), then compared."""
         kind, name, uid = self.kind, self.name, self.uid
         if kind is None or name is None or not uid:
             raise TrimError("an ownerReference lacks kind, name or uid")
-        key = (kind, name, uid, self.controller is True)
-        shared = _SHARED_REFS.get(key)
-        if shared is None:
+        controller = self.controller is True
+        shared = _SHARED_REFS.get(uid)
+        if (
+            shared is None
+            or shared.name != name
+            or shared.kind != kind
+            or shared.controller is not controller
+        ):
             if len(_SHARED_REFS) >= _MAX_SHARED_REFS:
                 _SHARED_REFS.clear()  # owners come and go: start afresh rather than grow
-            shared = _SHARED_REFS[key] = OwnerReference(sys.intern(kind), name, Uid(uid), key[3])
+            shared = _SHARED_REFS[uid] = OwnerReference(intern(kind), name, uid, controller)
         return shared
 
 
 class MetaShape(msgspec.Struct, gc=False, rename="camel"):
-    uid: str | None = None
+    uid: Uid | None = None
     name: str | None = None
     namespace: str | None = None
     generate_name: str | None = None
@@ -78,13 +84,19 @@ class MetaShape(msgspec.Struct, gc=False, rename="camel"):
         if not self.uid:
             raise TrimError(f"metadata.uid missing or invalid (name {self.name!r})")
         refs = self.owner_references
+        if not refs:
+            owners: tuple[OwnerReference, ...] = ()
+        elif len(refs) == 1:  # nearly every owned object: no comprehension frame
+            owners = (refs[0].trimmed(),)
+        else:
+            owners = tuple([ref.trimmed() for ref in refs])
         return ObjectMeta(  # positional: this runs once per object of a 150,000-pod list
-            Uid(self.uid),
+            self.uid,
             self.name or "",
-            sys.intern(self.namespace or ""),
+            intern(self.namespace or ""),
             self.generate_name or "",
             self.labels or _NO_LABELS,
-            () if not refs else tuple([ref.trimmed() for ref in refs]),
+            owners,
             self.resource_version or "",
         )
 
@@ -170,13 +182,8 @@ class PodShape(ObjectShape):
         spec, status = self.spec, self.status
         node = None if spec is None else spec.node_name
         ip = None if status is None else status.pod_ip
-        return KubeObject(
-            kind,
-            self.trimmed_meta(),
-            sys.intern(node or ""),
-            ip or "",
-            details=typed_details(spec, status),
-        )
+        meta, details = self.trimmed_meta(), typed_details(spec, status)
+        return KubeObject(kind, meta, intern(node or ""), ip or "", None, details)
 
 
 class _AnnotatedPodShape(PodShape):
