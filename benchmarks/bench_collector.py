@@ -8,7 +8,7 @@ Deployment, two DaemonSets with a pod on every node, the other pods spread over 
 ReplicaSets and nodes) is fed as trimmed objects, one synced batch per kind as a list would,
 through an in-memory Source into the real collector (index, views, broker, grpc.aio server
 on 127.0.0.1). Ingest = from the first batch queued until the pipeline is idle; peak RSS is
-the collector process's ru_maxrss. A separate process (its own GIL) then opens one Watch
+the collector process's VmHWM. A separate process (its own GIL) then opens one Watch
 stream per node for `--subscribers` distinct nodes over 20 channels, selecting every kind
 and the Sync marker, and reports the time until every stream has received its Sync. Churn:
 the collector process modifies one pod label per 1/rate s on subscribed nodes, the label
@@ -202,6 +202,12 @@ def rss_mib() -> float:
 
 
 def peak_rss_mib() -> float:
+    """This process's own peak RSS (VmHWM). Not ru_maxrss: Linux carries ru_maxrss over
+    fork and exec, so a child started by a large parent reports the parent's peak."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

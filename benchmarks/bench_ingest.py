@@ -15,7 +15,7 @@ HTTP by the benchmark's own process, as a kubelet would), i.e. every kind listed
 published. CPU = the collector process's CPU time
 over the same span; decode CPU = the thread CPU time spent in `KindDecoder.page` (bytes of a
 list page -> trimmed objects; the wrapper is installed by this benchmark). Peak RSS = the
-collector process's ru_maxrss. `--decoder general` forces the orjson + trim path (the
+collector process's VmHWM. `--decoder general` forces the orjson + trim path (the
 decoder before msgspec) for comparison. The figures reported are the medians over the runs.
 """
 

@@ -320,6 +320,10 @@ class ControlPlane:
         answer = self._etcd("/v3/kv/range", {"key": "AA=="})  # any key: the header is the point
         return int(answer["header"]["revision"])
 
+    def etcd_db_bytes(self) -> int:
+        """The size of etcd's database file (all revisions: nothing compacts it here)."""
+        return int(self._etcd("/v3/maintenance/status", {})["dbSize"])
+
     def compact(self) -> int:
         """Compacts etcd at its current revision (physically: waits for it); the revision."""
         revision = self.etcd_revision()
