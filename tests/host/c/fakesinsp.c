@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define F_CGROUPS ((ss_plugin_table_field_t*)1)
@@ -314,6 +315,20 @@ void fs_owner_free(fs_owner* o) {
     while (o->head != o->tail) free(o->queue[o->head++ % o->capacity].data);
     free(o->queue);
     pthread_mutex_destroy(&o->lock);
+}
+
+uint64_t fs_owner_pushed(fs_owner* o) {
+    pthread_mutex_lock(&o->lock);
+    uint64_t n = o->pushed;
+    pthread_mutex_unlock(&o->lock);
+    return n;
+}
+
+uint64_t fs_owner_wait_pushed(fs_owner* o, long wait_ms) {
+    struct timespec step = {0, 10 * 1000 * 1000};
+    for (long waited = 0; fs_owner_pushed(o) == 0 && waited < wait_ms; waited += 10)
+        nanosleep(&step, NULL);
+    return fs_owner_pushed(o);
 }
 
 ss_plugin_t* fs_init(fs_plugin* p, fs_owner* o, const char* config, ss_plugin_rc* rc) {

@@ -118,6 +118,10 @@ void fs_unload(fs_plugin* p);
 /* Owner and state. */
 void fs_owner_init(fs_owner* o, size_t capacity);
 void fs_owner_free(fs_owner* o);
+/* Events the plugin has pushed so far, and a bounded wait (polled every 10 ms) for the
+   first: the feed pushes from its own thread. */
+uint64_t fs_owner_pushed(fs_owner* o);
+uint64_t fs_owner_wait_pushed(fs_owner* o, long wait_ms);
 ss_plugin_t* fs_init(fs_plugin* p, fs_owner* o, const char* config, ss_plugin_rc* rc);
 
 /* Events in the real binary layout; the caller frees data. */

@@ -20,22 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-static uint64_t pushed(fs_owner* o) {
-    pthread_mutex_lock(&o->lock);
-    uint64_t n = o->pushed;
-    pthread_mutex_unlock(&o->lock);
-    return n;
-}
-
-/* The feed pushes from its own thread: poll the owner's counter, bounded by `wait_ms`. */
-static uint64_t wait_pushed(fs_owner* o, long wait_ms) {
-    struct timespec step = {0, 10 * 1000 * 1000};
-    for (long waited = 0; pushed(o) == 0 && waited < wait_ms; waited += 10)
-        nanosleep(&step, NULL);
-    return pushed(o);
-}
 
 /* Load `path` into the global scope and start its interpreter; 0 on success. */
 static int start_host_python(const char* path) {
@@ -77,7 +61,7 @@ int main(int argc, char** argv) {
     long wait_ms = atol(argv[3]);
     if (rc == 0 && wait_ms > 0) {
         if (fs_set_handler(&p, s, &o, 1) != 0) return 1;
-        printf("async_pushed=%llu\n", (unsigned long long)wait_pushed(&o, wait_ms));
+        printf("async_pushed=%llu\n", (unsigned long long)fs_owner_wait_pushed(&o, wait_ms));
         if (fs_set_handler(&p, s, &o, 0) != 0) return 1;
     }
     if (s != NULL) p.destroy(s);

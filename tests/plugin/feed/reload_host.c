@@ -14,21 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-static uint64_t pushed(fs_owner* o) {
-    pthread_mutex_lock(&o->lock);
-    uint64_t n = o->pushed;
-    pthread_mutex_unlock(&o->lock);
-    return n;
-}
-
-static uint64_t wait_pushed(fs_owner* o, long wait_ms) {
-    struct timespec step = {0, 10 * 1000 * 1000};
-    for (long waited = 0; pushed(o) == 0 && waited < wait_ms; waited += 10)
-        nanosleep(&step, NULL);
-    return pushed(o);
-}
 
 static int libssl_mapped(void) {
     FILE* maps = fopen("/proc/self/maps", "r");
@@ -59,7 +44,7 @@ int main(int argc, char** argv) {
         printf("state.%d.init_rc=%d\n", n, (int)rc);
         if (rc == 0) {
             if (fs_set_handler(&p, s, &o, 1) != 0) return 1;
-            printf("state.%d.pushed=%llu\n", n, (unsigned long long)wait_pushed(&o, wait_ms));
+            printf("state.%d.pushed=%llu\n", n, (unsigned long long)fs_owner_wait_pushed(&o, wait_ms));
             if (fs_set_handler(&p, s, &o, 0) != 0) return 1;
         } else {
             printf("state.%d.error=%s\n", n, s ? p.get_last_error(s) : "(no state)");
