@@ -156,12 +156,13 @@ class Burst(metadata_pb2_grpc.MetadataServicer):
         self.release.wait(120)
 
 
-def compile_host(out: Path) -> Path:
+def compile_host(out: Path, name: str = "bench_abi") -> Path:
+    """`benchmarks/<name>.c` linked with the C test host, against our API header."""
     compiler = shutil.which("cc") or shutil.which("gcc")
     if compiler is None:
         raise SystemExit("a C compiler is needed")
     (out / "plugin_api.h").write_text(c_header())
-    binary = out / "bench_abi"
+    binary = out / name
     host = ROOT / "tests" / "host" / "c"
     subprocess.run(
         [
@@ -171,7 +172,7 @@ def compile_host(out: Path) -> Path:
             f"-I{host}",
             "-o",
             str(binary),
-            str(ROOT / "benchmarks" / "bench_abi.c"),
+            str(ROOT / "benchmarks" / f"{name}.c"),
             str(host / "fakesinsp.c"),
             "-ldl",
             "-lpthread",

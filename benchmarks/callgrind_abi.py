@@ -1,6 +1,6 @@
 """Instructions per call of the plugin's hot paths, counted by valgrind's callgrind.
 
-Run: `make plugin && .venv/bin/python benchmarks/callgrind_abi.py [--library PATH]`. Builds
+Run: `make plugin && .venv/bin/python -m benchmarks.callgrind_abi [--library PATH]`. Builds
 benchmarks/callgrind_abi.c like bench_abi.py builds its host, writes the same setup
 payloads, and runs the host under callgrind twice per mode (N and 2N calls, collecting only
 `k8smeta_measured`): the difference over N is the cost of one call, without the first
@@ -20,24 +20,10 @@ from pathlib import Path
 
 import orjson
 
-from benchmarks.bench_abi import LIBRARY, ROOT, TARGET_POD, cluster
-from k8smeta.plugin.abi.cdef import c_header
+from benchmarks.bench_abi import LIBRARY, TARGET_POD, cluster, compile_host
 from k8smeta.plugin.feed.translate import event_payload
 
 _TOTALS = re.compile(rb"^summary:\s*(\d+)", re.MULTILINE)
-
-
-def compile_driver(out: Path) -> Path:
-    compiler = shutil.which("cc") or shutil.which("gcc")
-    if compiler is None:
-        raise SystemExit("a C compiler is needed")
-    (out / "plugin_api.h").write_text(c_header())
-    binary = out / "callgrind_abi"
-    host = ROOT / "tests" / "host" / "c"
-    source = ROOT / "benchmarks" / "callgrind_abi.c"
-    command = [compiler, "-O2", f"-I{out}", f"-I{host}", "-o", str(binary), str(source)]
-    subprocess.run([*command, str(host / "fakesinsp.c"), "-ldl", "-lpthread"], check=True)
-    return binary
 
 
 def instructions(binary: Path, library: Path, payloads: Path, mode: str, calls: int) -> int:
@@ -71,7 +57,7 @@ def main() -> int:
         raise SystemExit("valgrind is needed")
     with tempfile.TemporaryDirectory(prefix="callgrind-abi-") as tmp:
         out = Path(tmp)
-        binary = compile_driver(out)
+        binary = compile_host(out, "callgrind_abi")
         payloads = out / "cluster.jsonl"
         payloads.write_bytes(b"".join(event_payload(e).rstrip(b"\0") + b"\n" for e in cluster()))
         for mode in args.modes:
