@@ -157,6 +157,17 @@ def _read_json(process: subprocess.Popen[str]) -> Results:
     return parsed
 
 
+def cold_start(collector: subprocess.Popen[str]) -> Results:
+    """One started collector's figures: wall from its start to the first `/readyz` 200,
+    then what it reports of itself once told it is ready (it then exits)."""
+    started = _read_json(collector)
+    ready = asyncio.run(_until_ready(started["health_port"]))
+    assert collector.stdin is not None
+    collector.stdin.write("ready\n")
+    collector.stdin.flush()
+    return {"wall_s": round(ready - started["began"], 2), **_read_json(collector)}
+
+
 def orchestrate(args: argparse.Namespace) -> Results:
     with tempfile.TemporaryDirectory() as tmp:
         kubeconfig = Path(tmp) / "kubeconfig"
@@ -167,12 +178,7 @@ def orchestrate(args: argparse.Namespace) -> Results:
             for _ in range(args.runs):
                 server_cpu, load = _cpu_s(server.pid), os.getloadavg()[0]
                 collector = _run(["--collect", str(kubeconfig), "--decoder", args.decoder])
-                started = _read_json(collector)
-                ready = asyncio.run(_until_ready(started["health_port"]))
-                assert collector.stdin is not None
-                collector.stdin.write("ready\n")
-                collector.stdin.flush()
-                run = {"wall_s": round(ready - started["began"], 2), **_read_json(collector)}
+                run = cold_start(collector)
                 run["server_cpu_s"] = round(_cpu_s(server.pid) - server_cpu, 2)
                 run["load_average_1m_before"] = round(load, 2)
                 collector.communicate(timeout=60)

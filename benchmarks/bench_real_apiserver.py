@@ -41,7 +41,7 @@ from typing import Any
 
 from tests.kubeapi.real.admin import API_VERSION, RESOURCES, path_of
 
-from benchmarks.bench_ingest import _cpu_s, _read_json, _until_ready
+from benchmarks.bench_ingest import _cpu_s, cold_start
 
 Results = dict[str, Any]
 Obj = dict[str, Any]
@@ -263,12 +263,7 @@ def measure(plane: Results, count: int) -> Results:
     for _ in range(count):
         before = _cpu_s(server_pid), _cpu_s(etcd_pid), os.getloadavg()[0]
         collector = _collector(Path(kubeconfig))
-        started = _read_json(collector)
-        ready = asyncio.run(_until_ready(started["health_port"]))
-        assert collector.stdin is not None
-        collector.stdin.write("ready\n")
-        collector.stdin.flush()
-        run = {"wall_s": round(ready - started["began"], 2), **_read_json(collector)}
+        run = cold_start(collector)
         run["apiserver_cpu_s"] = round(_cpu_s(server_pid) - before[0], 2)
         run["etcd_cpu_s"] = round(_cpu_s(etcd_pid) - before[1], 2)
         run["load_average_1m_before"] = round(before[2], 2)
