@@ -33,7 +33,7 @@ from tests.bundle.runner import (
 )
 from tests.collector.rpc.certs import Certificates, make_certificates
 from tests.host.base import render
-from tests.plugin.abi.conftest import C_SOURCES, compile_c
+from tests.plugin.abi.conftest import C_SOURCES, compile_c, run_c_host
 from tests.plugin.behaviour.test_fixture_values import DELETED, EXPECTED, METRICS_SERVER
 
 REQUESTS = [Request(uid, field) for uid, field, _ in EXPECTED] + [
@@ -272,23 +272,10 @@ def test_a_shadowed_or_missing_runtime_is_named(
     if how == "missing":
         own.unlink()
     config = {"collectorHostname": "127.0.0.1", "collectorPort": 45000, "nodeName": "n"}
-    proc = subprocess.run(
-        [
-            "/usr/bin/env",
-            "-i",
-            start_env,
-            str(init_env_host),
-            str(library),
-            orjson.dumps(config).decode(),
-            "0",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    values, _ = run_c_host(
+        [str(init_env_host), str(library), orjson.dumps(config).decode(), "0"],
+        environment=(start_env,),
     )
-    values = dict(line.split("=", 1) for line in proc.stdout.splitlines() if "=" in line)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
     assert values["init_rc"] != "0"
     state = "missing" if how == "missing" else "present but not the one in use"
     assert values["last_error"] == (

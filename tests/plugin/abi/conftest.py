@@ -60,6 +60,23 @@ def compile_c(out_dir: Path, name: str, sources: list[Path], optimize: str = "-O
     return binary
 
 
+def run_c_host(
+    argv: list[str], *, environment: tuple[str, ...] = (), timeout: float = 60
+) -> tuple[dict[str, str], subprocess.CompletedProcess[str]]:
+    """A C host run with only `environment` (`NAME=value`); the `key=value` lines it printed
+    and the process. The host itself must have exited 0."""
+    proc = subprocess.run(
+        ["/usr/bin/env", "-i", *environment, *argv],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    values = dict(line.split("=", 1) for line in proc.stdout.splitlines() if "=" in line)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return values, proc
+
+
 @pytest.fixture(scope="session")
 def cold_start_binary(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("c-host")

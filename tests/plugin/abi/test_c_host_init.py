@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -21,7 +20,7 @@ from google.protobuf import json_format
 from k8smeta.wire import metadata_pb2
 from tests.collector.rpc.certs import Certificates, make_certificates
 from tests.conftest import load_collector_stream
-from tests.plugin.abi.conftest import C_SOURCES, compile_c
+from tests.plugin.abi.conftest import C_SOURCES, compile_c, run_c_host
 from tests.plugin.feed.collector_fakes import ScriptedCollector, play, serving
 
 
@@ -48,15 +47,7 @@ def run_init(init_env_binary: Path, library: Path) -> RunInit:
         so: Path = library,
     ) -> tuple[dict[str, str], str]:
         command = [str(init_env_binary), str(so), json.dumps(config), str(wait_ms), *env]
-        proc = subprocess.run(
-            ["/usr/bin/env", "-i", *start_env, *command],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-        values = dict(line.split("=", 1) for line in proc.stdout.splitlines() if "=" in line)
-        assert proc.returncode == 0, proc.stdout + proc.stderr
+        values, proc = run_c_host(command, environment=start_env)
         assert values.get("done") == "ok", proc.stdout + proc.stderr
         return values, proc.stderr
 

@@ -8,7 +8,6 @@ plaintext again, stream from their collectors all the same; libssl is loaded by 
 from __future__ import annotations
 
 import json
-import subprocess
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -17,7 +16,7 @@ import pytest
 
 from k8smeta.wire import metadata_pb2
 from tests.collector.rpc.certs import Certificates, make_certificates
-from tests.plugin.abi.conftest import C_SOURCES, compile_c, library_path
+from tests.plugin.abi.conftest import C_SOURCES, compile_c, library_path, run_c_host
 from tests.plugin.feed.collector_fakes import ScriptedCollector, play, serving
 
 HERE = Path(__file__).resolve().parent
@@ -55,15 +54,7 @@ def _config(target: str, **tls: str) -> str:
 
 
 def _run(host: Path, library: Path, configs: list[str]) -> dict[str, str]:
-    proc = subprocess.run(
-        ["/usr/bin/env", "-i", str(host), str(library), "20000", *configs],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    values = dict(line.split("=", 1) for line in proc.stdout.splitlines() if "=" in line)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    values, proc = run_c_host([str(host), str(library), "20000", *configs], timeout=120)
     assert values.get("done") == "ok", proc.stdout + proc.stderr
     return values
 
